@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The rust_ipsec protocol core: everything that parses or decides.
+//!
+//! This crate is `no_std`, has no `unsafe` and does not allocate. The
+//! kernel module compiles the same files as its `ipsec_core` module
+//! (`rust/ipsec_module.rs`); Cargo builds them as this crate for host unit
+//! tests, fuzzing and the userspace tools.
+
+// In the kernel (`--cfg MODULE`) these files are a module of the driver
+// crate, which is `no_std` itself.
+#![cfg_attr(not(any(test, MODULE)), no_std)]
+#![forbid(unsafe_code)]
+
+pub mod knobs;

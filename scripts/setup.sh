@@ -1,0 +1,223 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Idempotent set-up for rust_ipsec: Debian packages, Rust library sources
+# matching rustc, bindgen, virtme-ng, the linux-source-7.3 package and a
+# cached build of the test kernel. Each step is skipped when its result is
+# already there, so a warm run takes seconds.
+#
+# Usage: scripts/setup.sh [debug|bench]...   (default: debug)
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+APT_PACKAGES=(
+	build-essential bc bison flex libelf-dev libssl-dev cpio kmod xz-utils
+	rsync clang-19 lld-19 llvm-19 libclang-19-dev
+	python3-venv
+	iproute2 iputils-ping tcpdump iperf3 procps socat ethtool
+)
+
+# Debian suite that carries linux-source-7.3 and rust-src of our rustc.
+BACKPORTS=trixie-backports
+BACKPORTS_LIST=/etc/apt/sources.list.d/rust-ipsec-backports.sources
+BACKPORTS_PIN=/etc/apt/preferences.d/rust-ipsec-backports
+
+need_root() {
+	if [[ $(id -u) != 0 ]]; then
+		ri_die "installing packages needs root (run 'sudo $0' once)"
+	fi
+}
+
+# QEMU must match the machine's qemu-utils: this kind of machine ships it
+# from bookworm-backports, whose qemu-system-x86 then comes from there too.
+install_qemu() {
+	local target=()
+	dpkg-query -W -f='${Status}\n' qemu-system-x86 2>/dev/null | grep -q '^install ok installed' &&
+		return 0
+	need_root
+	apt_update_once
+	if dpkg-query -W -f='${Version}' qemu-utils 2>/dev/null | grep -q 'bpo12'; then
+		target=(-t bookworm-backports)
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${target[@]}" qemu-system-x86
+}
+
+missing_packages() {
+	local p
+	for p in "${APT_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+			echo "$p"
+	done
+}
+
+add_backports_source() {
+	[[ -f $BACKPORTS_LIST ]] && return 0
+	need_root
+	cat >"$BACKPORTS_LIST" <<SRC
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: $BACKPORTS bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	# Only ever fetched by explicit version: nothing else on the
+	# machine may be upgraded from this suite.
+	cat >"$BACKPORTS_PIN" <<PIN
+Package: *
+Pin: release n=$BACKPORTS
+Pin-Priority: 100
+
+Package: *
+Pin: release n=bookworm-backports
+Pin-Priority: 100
+PIN
+	rm -f "$RI_CACHE/.apt-updated"
+}
+
+apt_update_once() {
+	[[ -f $RI_CACHE/.apt-updated ]] && return 0
+	apt-get update -qq
+	touch "$RI_CACHE/.apt-updated"
+}
+
+install_packages() {
+	local missing
+	missing=$(missing_packages)
+	add_backports_source
+	[[ -z $missing ]] && return 0
+	need_root
+	apt_update_once
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+}
+
+# fetch_deb PACKAGE VERSION DIR: download one .deb by exact version into DIR.
+fetch_deb() {
+	local pkg=$1 ver=$2 dir=$3
+	mkdir -p "$dir"
+	(cd "$dir" && apt-get download -qq "$pkg=$ver")
+}
+
+install_rust_src() {
+	local rv lib ver
+	rv=$(ri_rustc_version)
+	lib=$(ri_rust_lib_src)
+	[[ -f $lib/core/src/lib.rs ]] && return 0
+	apt_update_once
+	ver=$(apt-cache madison rust-src | awk -v v="$rv" '$3 ~ "^"v"\\+" {print $3; exit}')
+	if [[ -z $ver ]]; then
+		ri_die "no Debian rust-src package for rustc $rv (the kernel needs the library sources of exactly rustc $rv; 'apt-cache madison rust-src' lists what exists)"
+	fi
+	ri_log "rust-src $ver for rustc $rv"
+	fetch_deb rust-src "$ver" "$RI_CACHE/debs"
+	rm -rf "$RI_CACHE/rust-src-$rv"
+	dpkg-deb -x "$RI_CACHE"/debs/rust-src_"${ver//:/%3a}"_all.deb "$RI_CACHE/rust-src-$rv"
+	[[ -f $lib/core/src/lib.rs ]] || ri_die "rust-src $ver did not unpack to $lib"
+}
+
+install_bindgen() {
+	if command -v bindgen >/dev/null &&
+		[[ $(bindgen --version 2>/dev/null) == "bindgen $RI_BINDGEN_VERSION" ]]; then
+		return 0
+	fi
+	cargo install --quiet --locked bindgen-cli --version "$RI_BINDGEN_VERSION"
+}
+
+install_vng() {
+	if [[ -x $RI_VENV/bin/vng ]]; then
+		return 0
+	fi
+	rm -rf "$RI_VENV"
+	/usr/bin/python3 -m venv "$RI_VENV"
+	"$RI_VENV/bin/pip" install --quiet --disable-pip-version-check "virtme-ng==$RI_VNG_VERSION"
+}
+
+fetch_kernel_source() {
+	local src ver tarball
+	src=$(ri_ksrc)
+	[[ -f $src/.debian-version && -f $src/Makefile ]] && return 0
+	apt_update_once
+	ver=$(apt-cache madison "linux-source-$RI_KSERIES" | awk '{print $3; exit}')
+	[[ -n $ver ]] || ri_die "Debian has no linux-source-$RI_KSERIES package in $BACKPORTS"
+	ri_log "linux-source-$RI_KSERIES $ver"
+	fetch_deb "linux-source-$RI_KSERIES" "$ver" "$RI_CACHE/debs"
+	rm -rf "$RI_CACHE/linux-source-deb" "$src"
+	dpkg-deb -x "$RI_CACHE"/debs/linux-source-"$RI_KSERIES"_"${ver//:/%3a}"_all.deb "$RI_CACHE/linux-source-deb"
+	tarball=$RI_CACHE/linux-source-deb/usr/src/linux-source-$RI_KSERIES.tar.xz
+	[[ -f $tarball ]] || ri_die "no $tarball in the package"
+	tar -C "$RI_CACHE" -xf "$tarball"
+	rm -rf "$RI_CACHE/linux-source-deb"
+	echo "$ver" >"$src/.debian-version"
+}
+
+kmake() {
+	local kdir=$1
+	shift
+	# shellcheck disable=SC2046
+	make -s -C "$(ri_ksrc)" O="$kdir" $(ri_kmake_args) "$@"
+}
+
+# check_config KDIR FRAGMENT...: every option of the fragments must be in
+# the final .config exactly as requested (Kconfig drops silently what it
+# cannot satisfy).
+check_config() {
+	local kdir=$1 bad=0 line opt
+	shift
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=*)
+			grep -qxF "$line" "$kdir/.config" || { ri_log "config: wanted $line, got: $(grep "^${line%%=*}=" "$kdir/.config" || echo unset)"; bad=1; } ;;
+		"# CONFIG_"*" is not set")
+			opt=${line#\# }
+			opt=${opt%% *}
+			if grep -q "^$opt=" "$kdir/.config"; then
+				ri_log "config: wanted $opt unset, got: $(grep "^$opt=" "$kdir/.config")"
+				bad=1
+			fi ;;
+		esac
+	done < <(cat "$@")
+	return $bad
+}
+
+configure_kernel() {
+	local kdir=$1 flavour=$2 frags
+	frags=("$RI_ROOT/scripts/kconfig/base.config" "$RI_ROOT/scripts/kconfig/$flavour.config")
+	mkdir -p "$kdir"
+	kmake "$kdir" tinyconfig >/dev/null
+	(cd "$(ri_ksrc)" && scripts/kconfig/merge_config.sh -m -O "$kdir" "$kdir/.config" "${frags[@]}" >/dev/null)
+	kmake "$kdir" olddefconfig >/dev/null
+	check_config "$kdir" "${frags[@]}" || ri_die "the kernel config lacks options above (see scripts/kconfig/)"
+}
+
+build_kernel() {
+	local flavour=$1 kdir
+	kdir=$(ri_kdir "$flavour")
+	if [[ -f $kdir/.rust_ipsec-built ]]; then
+		ri_log "kernel ($flavour) cached at $kdir"
+		return 0
+	fi
+	ri_step "rust toolchain check" kmake "$kdir" rustavailable >/dev/null 2>&1 || true
+	ri_step "configure kernel ($flavour)" configure_kernel "$kdir" "$flavour"
+	ri_step "build kernel ($flavour) in $kdir (cold: ~25 min on 2 cores)" \
+		kmake "$kdir" -j"$(nproc)" all
+	touch "$kdir/.rust_ipsec-built"
+}
+
+main() {
+	local flavours=("$@") f
+	((${#flavours[@]})) || flavours=(debug)
+	mkdir -p "$RI_CACHE"
+	ri_step "Debian packages" install_packages
+	ri_step "QEMU" install_qemu
+	ri_step "Rust library sources" install_rust_src
+	ri_step "bindgen-cli $RI_BINDGEN_VERSION" install_bindgen
+	ri_step "virtme-ng $RI_VNG_VERSION" install_vng
+	ri_step "linux-source-$RI_KSERIES" fetch_kernel_source
+	for f in "${flavours[@]}"; do
+		build_kernel "$f"
+	done
+	ri_log "ready: KDIR=$(ri_kdir "${flavours[0]}")"
+}
+
+main "$@"
