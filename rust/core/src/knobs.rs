@@ -7,6 +7,8 @@
 //! stores the values per network namespace and calls [`Knob::validate`] on
 //! every write.
 
+use core::ffi::CStr;
+
 /// Address family of a sysctl tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {
@@ -25,6 +27,14 @@ impl Family {
         match self {
             Family::Inet => "net/ipv4/rust_ipsec",
             Family::Inet6 => "net/ipv6/rust_ipsec",
+        }
+    }
+
+    /// [`Family::sysctl_path`] as a C string, for the kernel.
+    pub const fn sysctl_c_path(self) -> &'static CStr {
+        match self {
+            Family::Inet => c"net/ipv4/rust_ipsec",
+            Family::Inet6 => c"net/ipv6/rust_ipsec",
         }
     }
 }
@@ -105,6 +115,22 @@ impl Knob {
             Knob::Dfbit => "dfbit",
             Knob::Ecn => "ecn",
             Knob::Debug => "debug",
+        }
+    }
+
+    /// [`Knob::name`] as a C string, for the kernel.
+    pub const fn c_name(self) -> &'static CStr {
+        match self {
+            Knob::EspTransDeflev => c"esp_trans_deflev",
+            Knob::EspNetDeflev => c"esp_net_deflev",
+            Knob::AhTransDeflev => c"ah_trans_deflev",
+            Knob::AhNetDeflev => c"ah_net_deflev",
+            Knob::DefPolicy => c"def_policy",
+            Knob::AhCleartos => c"ah_cleartos",
+            Knob::AhOffsetmask => c"ah_offsetmask",
+            Knob::Dfbit => c"dfbit",
+            Knob::Ecn => c"ecn",
+            Knob::Debug => c"debug",
         }
     }
 
@@ -318,6 +344,16 @@ mod tests {
     }
 
     #[test]
+    fn c_names_match() {
+        for k in Knob::ALL {
+            assert_eq!(k.c_name().to_str(), Ok(k.name()));
+        }
+        for f in Family::ALL {
+            assert_eq!(f.sysctl_c_path().to_str(), Ok(f.sysctl_path()));
+        }
+    }
+
+    #[test]
     fn trees() {
         let v4: Vec<_> = knobs_of(Family::Inet).map(Knob::name).collect();
         let v6: Vec<_> = knobs_of(Family::Inet6).map(Knob::name).collect();
@@ -355,11 +391,24 @@ mod tests {
                 assert_eq!(k.validate(i64::from(v)), Ok(v), "{k:?} {v}");
             }
             assert_eq!(k.validate(i64::from(max)), Ok(max));
-            for bad in [i64::from(min) - 1, i64::from(max) + 1, i64::MIN, i64::MAX, -1] {
+            for bad in [
+                i64::from(min) - 1,
+                i64::from(max) + 1,
+                i64::MIN,
+                i64::MAX,
+                -1,
+            ] {
                 if bad >= i64::from(min) && bad <= i64::from(max) {
                     continue;
                 }
-                assert_eq!(k.validate(bad), Err(OutOfRange { knob: k, value: bad }), "{k:?} {bad}");
+                assert_eq!(
+                    k.validate(bad),
+                    Err(OutOfRange {
+                        knob: k,
+                        value: bad
+                    }),
+                    "{k:?} {bad}"
+                );
             }
         }
     }

@@ -20,7 +20,10 @@ const MARKERS: &[(&str, &str)] = &[
     ("WARNING: held lock freed", "lockdep"),
     ("WARNING: lock held when returning to user space", "lockdep"),
     ("WARNING: possible irq lock inversion", "lockdep"),
-    ("BUG: sleeping function called from invalid context", "might_sleep"),
+    (
+        "BUG: sleeping function called from invalid context",
+        "might_sleep",
+    ),
     ("BUG: scheduling while atomic", "might_sleep"),
     ("WARNING:", "WARNING"),
     ("BUG:", "BUG"),
@@ -146,20 +149,35 @@ mod tests {
 
     #[test]
     fn lockdep_circular() {
-        assert_eq!(kinds(include_str!("../tests/logs/lockdep-circular.log")), ["lockdep"]);
+        assert_eq!(
+            kinds(include_str!("../tests/logs/lockdep-circular.log")),
+            ["lockdep"]
+        );
     }
 
     #[test]
     fn kmemleak_summary_and_three_objects() {
-        assert_eq!(kinds(include_str!("../tests/logs/kmemleak.log")), ["kmemleak"; 4]);
+        assert_eq!(
+            kinds(include_str!("../tests/logs/kmemleak.log")),
+            ["kmemleak"; 4]
+        );
     }
 
     #[test]
     fn ubsan_warning_bug_oops_rust_panic() {
         assert_eq!(kinds(include_str!("../tests/logs/ubsan.log")), ["UBSAN"]);
-        assert_eq!(kinds(include_str!("../tests/logs/warning.log")), ["WARNING"]);
-        assert_eq!(kinds(include_str!("../tests/logs/might-sleep.log")), ["might_sleep"]);
-        assert_eq!(kinds(include_str!("../tests/logs/rust-panic.log")), ["Rust panic"]);
+        assert_eq!(
+            kinds(include_str!("../tests/logs/warning.log")),
+            ["WARNING"]
+        );
+        assert_eq!(
+            kinds(include_str!("../tests/logs/might-sleep.log")),
+            ["might_sleep"]
+        );
+        assert_eq!(
+            kinds(include_str!("../tests/logs/rust-panic.log")),
+            ["Rust panic"]
+        );
         assert_eq!(kinds(include_str!("../tests/logs/null-deref.log")), ["BUG"]);
     }
 
@@ -168,6 +186,9 @@ mod tests {
         assert_eq!(message("[    1.234567] BUG: foo"), "BUG: foo");
         assert_eq!(message("<4>[    1.234567] WARNING: x"), "WARNING: x");
         assert_eq!(marker("[ 3.1] rust_ipsec: loaded; no WARNING: here"), None);
-        assert_eq!(marker("[ 3.1] BUG: KASAN: slab-out-of-bounds"), Some("KASAN"));
+        assert_eq!(
+            marker("[ 3.1] BUG: KASAN: slab-out-of-bounds"),
+            Some("KASAN")
+        );
     }
 }

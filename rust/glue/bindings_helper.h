@@ -1,0 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Headers bindgen reads for rust/glue/bindings_generated.rs. */
+#include <linux/net.h>
+#include "shims.h"

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The kernel glue: every `unsafe` block of the module lives below here,
+//! wrapped in small safe abstractions (one per kernel facility).
+
+pub(crate) mod bindings;
+pub(crate) mod pernet;
+pub(crate) mod ratelimit;
+pub(crate) mod sysctl;

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rust_ipsec: IPsec (ESP, AH, PF_KEY v2) for Linux, written in Rust.
+//!
+//! This crate root ties three parts together:
+//! - [`ipsec_core`]: the safe protocol core, shared with the userspace tools
+//!   (the same files Cargo builds as the `ipsec_core` crate);
+//! - `glue`: every `unsafe` interaction with the kernel;
+//! - the subsystems built on both (`netns` so far).
+
+use kernel::prelude::*;
+
+#[path = "core/src/lib.rs"]
+pub mod ipsec_core;
+
+mod glue;
+mod netns;
+
+module! {
+    type: RustIpsec,
+    name: "rust_ipsec",
+    authors: ["rust_ipsec developers"],
+    description: "IPsec (ESP, AH, PF_KEY v2) for Linux, in Rust",
+    license: "GPL",
+}
+
+/// The loaded module: dropping it unregisters everything.
+struct RustIpsec {
+    _pernet: glue::pernet::Registration<netns::NetnsState>,
+}
+
+impl kernel::Module for RustIpsec {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let pernet = glue::pernet::Registration::register()?;
+        pr_info!("loaded (sysctl net.ipv4.rust_ipsec, net.ipv6.rust_ipsec)\n");
+        Ok(Self { _pernet: pernet })
+    }
+}
+
+impl Drop for RustIpsec {
+    fn drop(&mut self) {
+        pr_info!("unloading\n");
+    }
+}
