@@ -12,6 +12,7 @@
     unreachable_pub,
     dead_code,
     unsafe_op_in_unsafe_fn,
+    improper_ctypes,
     clippy::all,
     clippy::undocumented_unsafe_blocks,
     clippy::ptr_as_ptr,

@@ -12,4 +12,6 @@
 #![cfg_attr(not(any(test, MODULE)), no_std)]
 #![forbid(unsafe_code)]
 
+pub mod errno;
 pub mod knobs;
+pub mod pfkey;
