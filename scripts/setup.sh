@@ -40,7 +40,8 @@ install_qemu() {
 	if dpkg-query -W -f='${Version}' qemu-utils 2>/dev/null | grep -q 'bpo12'; then
 		target=(-t bookworm-backports)
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${target[@]}" qemu-system-x86
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${target[@]}" qemu-system-x86 \
+		>>"$RI_CACHE/apt.log" 2>&1 || { tail -n 30 "$RI_CACHE/apt.log" >&2; return 1; }
 }
 
 missing_packages() {
@@ -88,15 +89,18 @@ install_packages() {
 	[[ -z $missing ]] && return 0
 	need_root
 	apt_update_once
+	ri_log "installing: $(echo $missing)"
 	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
+		>>"$RI_CACHE/apt.log" 2>&1 || { tail -n 30 "$RI_CACHE/apt.log" >&2; return 1; }
 }
 
 # fetch_deb PACKAGE VERSION DIR: download one .deb by exact version into DIR.
 fetch_deb() {
 	local pkg=$1 ver=$2 dir=$3
 	mkdir -p "$dir"
-	(cd "$dir" && apt-get download -qq "$pkg=$ver")
+	(cd "$dir" && apt-get download -qq "$pkg=$ver" 2>&1 | grep -v 'unsandboxed as root' >&2 || true)
+	ls "$dir"/"$pkg"_*.deb >/dev/null || ri_die "could not download $pkg=$ver"
 }
 
 install_rust_src() {
@@ -199,7 +203,7 @@ build_kernel() {
 	fi
 	ri_step "rust toolchain check" kmake "$kdir" rustavailable >/dev/null 2>&1 || true
 	ri_step "configure kernel ($flavour)" configure_kernel "$kdir" "$flavour"
-	ri_step "build kernel ($flavour) in $kdir (cold: ~25 min on 2 cores)" \
+	ri_step "build kernel ($flavour) in $kdir (cold: ~10-25 min on 2 cores)" \
 		kmake "$kdir" -j"$(nproc)" all
 	touch "$kdir/.rust_ipsec-built"
 }

@@ -146,6 +146,12 @@ fn slot<T: PernetState>(net: Net) -> *mut T {
     unsafe { glue_bindings::rust_ipsec_net_generic(net.as_ptr(), T::net_id().get()) }.cast::<T>()
 }
 
+/// `pernet_operations::init`: creates and places the namespace's `T`.
+///
+/// # Safety
+///
+/// Called by the kernel only, with a live `net`, after the subsystem's id
+/// was assigned.
 unsafe extern "C" fn init_net<T: PernetState>(net: *mut bindings::net) -> c_int {
     from_result(|| {
         // SAFETY: the kernel passes a live namespace to `init`.
@@ -159,6 +165,11 @@ unsafe extern "C" fn init_net<T: PernetState>(net: *mut bindings::net) -> c_int 
     })
 }
 
+/// `pernet_operations::exit`: drops the namespace's `T`.
+///
+/// # Safety
+///
+/// Called by the kernel only, with a live `net` whose `init` succeeded.
 unsafe extern "C" fn exit_net<T: PernetState>(net: *mut bindings::net) {
     // SAFETY: the kernel passes a live namespace to `exit`.
     let Some(net) = (unsafe { Net::from_raw(net) }) else {

@@ -122,6 +122,12 @@ impl Drop for Table {
 
 /// `proc_handler` of every entry: parse with `proc_dointvec` into a local,
 /// validate, then store.
+///
+/// # Safety
+///
+/// Called by the kernel only, for an entry built by [`TableBuilder::push`]
+/// of a registered [`Table`], with the buffer arguments of a sysctl read or
+/// write.
 unsafe extern "C" fn validated_int_handler<V: Validator>(
     table: *const bindings::ctl_table,
     write: c_int,
