@@ -15,6 +15,7 @@ pub mod ipsec_core;
 
 mod glue;
 mod netns;
+mod pfkey;
 
 module! {
     type: RustIpsec,
@@ -25,15 +26,23 @@ module! {
 }
 
 /// The loaded module: dropping it unregisters everything.
+///
+/// Field order is teardown order: the PF_KEY family goes before the
+/// per-namespace state its sockets use.
 struct RustIpsec {
+    _family: glue::socket::Family,
     _pernet: glue::pernet::Registration<netns::NetnsState>,
 }
 
 impl kernel::Module for RustIpsec {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let pernet = glue::pernet::Registration::register()?;
-        pr_info!("loaded (sysctl net.ipv4.rust_ipsec, net.ipv6.rust_ipsec)\n");
-        Ok(Self { _pernet: pernet })
+        let family = glue::socket::Family::register()?;
+        pr_info!("loaded (PF_KEY v2; sysctl net.ipv4.rust_ipsec, net.ipv6.rust_ipsec)\n");
+        Ok(Self {
+            _family: family,
+            _pernet: pernet,
+        })
     }
 }
 

@@ -11,6 +11,7 @@ use crate::glue::pernet::{Net, NetId, PernetState};
 use crate::glue::ratelimit::pr_info_ratelimited;
 use crate::glue::sysctl::{Table, TableBuilder, Validator};
 use crate::ipsec_core::knobs::{knobs_of, Family, Knob, KnobValues, KNOB_COUNT};
+use crate::pfkey::NetPfkey;
 
 /// The knob values of one tree, read by the datapath, written by sysctl.
 struct KnobCells([AtomicI32; KNOB_COUNT]);
@@ -73,6 +74,7 @@ impl<const INET6: bool> Validator for TreeValidator<INET6> {
 pub(crate) struct NetnsState {
     _sysctl_inet: Table,
     _sysctl_inet6: Table,
+    pfkey: Pin<KBox<NetPfkey>>,
     knobs: Pin<KBox<Knobs>>,
 }
 
@@ -83,6 +85,11 @@ impl NetnsState {
     #[expect(dead_code, reason = "read by the datapath, which comes next")]
     pub(crate) fn knobs(&self, family: Family) -> KnobValues {
         self.knobs.cells(family).snapshot()
+    }
+
+    /// The namespace's PF_KEY sockets, SADB and SPD.
+    pub(crate) fn pfkey(&self) -> &NetPfkey {
+        &self.pfkey
     }
 }
 
@@ -118,9 +125,11 @@ impl PernetState for NetnsState {
         )?;
         let inet = register_tree::<TreeValidator<false>>(net, Family::Inet, &knobs)?;
         let inet6 = register_tree::<TreeValidator<true>>(net, Family::Inet6, &knobs)?;
+        let pfkey = KBox::pin_init(NetPfkey::new(), GFP_KERNEL)?;
         Ok(Self {
             _sysctl_inet: inet,
             _sysctl_inet6: inet6,
+            pfkey,
             knobs,
         })
     }

@@ -4,6 +4,8 @@
 //! wrapped in small safe abstractions (one per kernel facility).
 
 pub(crate) mod bindings;
+pub(crate) mod clock;
 pub(crate) mod pernet;
 pub(crate) mod ratelimit;
+pub(crate) mod socket;
 pub(crate) mod sysctl;

@@ -146,6 +146,20 @@ fn slot<T: PernetState>(net: Net) -> *mut T {
     unsafe { glue_bindings::rust_ipsec_net_generic(net.as_ptr(), T::net_id().get()) }.cast::<T>()
 }
 
+/// The state of `net`.
+///
+/// # Safety
+///
+/// The subsystem of `T` must be registered and `net` must not have gone
+/// through `exit` yet: true for anything running on behalf of `net` that
+/// `T`'s drop unregisters first (sockets, sysctls, hooks of `net`), and for
+/// sockets, which hold a reference on their namespace.
+pub(crate) unsafe fn state<'a, T: PernetState>(net: Net) -> &'a T {
+    // SAFETY: `init_net` wrote a `T` into the slot and, by the caller's
+    // promise, `exit_net` has not dropped it.
+    unsafe { &*slot::<T>(net) }
+}
+
 /// `pernet_operations::init`: creates and places the namespace's `T`.
 ///
 /// # Safety

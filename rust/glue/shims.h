@@ -11,3 +11,44 @@ struct net;
 void *rust_ipsec_net_generic(const struct net *net, unsigned int id);
 
 #endif
+
+/* PF_KEY sockets: socket_shims.c. */
+struct sock;
+struct socket;
+struct msghdr;
+struct sk_buff;
+struct hlist_head;
+struct user_namespace;
+
+/* Implemented in Rust (rust/glue/socket.rs). */
+int rust_ipsec_pfkey_create(struct net *net, struct socket *sock, int protocol, int kern);
+int rust_ipsec_pfkey_release(struct socket *sock);
+int rust_ipsec_pfkey_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
+int rust_ipsec_pfkey_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags);
+
+extern const struct net_proto_family rust_ipsec_pfkey_family;
+int rust_ipsec_proto_register(void);
+void rust_ipsec_proto_unregister(void);
+struct sock *rust_ipsec_sk_alloc(struct net *net, int kern);
+void rust_ipsec_sock_init(struct socket *sock, struct sock *sk, void (*destruct)(struct sock *));
+void **rust_ipsec_sk_state(struct sock *sk);
+struct net *rust_ipsec_sock_net(const struct sock *sk);
+void rust_ipsec_sock_put(struct sock *sk);
+void rust_ipsec_sock_orphan(struct sock *sk);
+bool rust_ipsec_sock_dead(const struct sock *sk);
+int rust_ipsec_sk_rmem_alloc(const struct sock *sk);
+int rust_ipsec_sk_rcvbuf(const struct sock *sk);
+int rust_ipsec_sk_sndbuf(const struct sock *sk);
+void rust_ipsec_sk_purge_queues(struct sock *sk);
+void rust_ipsec_sk_add_node_rcu(struct sock *sk, struct hlist_head *list);
+void rust_ipsec_sk_del_node_init_rcu(struct sock *sk);
+struct sock *rust_ipsec_sk_first_rcu(struct hlist_head *list);
+struct sock *rust_ipsec_sk_next_rcu(struct sock *sk);
+struct sk_buff *rust_ipsec_alloc_skb(unsigned int size, gfp_t gfp);
+void rust_ipsec_kfree_skb(struct sk_buff *skb);
+unsigned char *rust_ipsec_skb_data(const struct sk_buff *skb);
+unsigned int rust_ipsec_skb_len(const struct sk_buff *skb);
+int rust_ipsec_memcpy_from_msg(void *data, struct msghdr *msg, int len);
+int rust_ipsec_skb_copy_datagram_msg(const struct sk_buff *skb, struct msghdr *msg, int size);
+void rust_ipsec_msg_set_flags(struct msghdr *msg, int flags);
+struct user_namespace *rust_ipsec_net_user_ns(const struct net *net);

@@ -12,6 +12,9 @@
 #![cfg_attr(not(any(test, MODULE)), no_std)]
 #![forbid(unsafe_code)]
 
+pub mod algs;
 pub mod errno;
 pub mod knobs;
 pub mod pfkey;
+pub mod sadb;
+pub mod spd;

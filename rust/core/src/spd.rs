@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Security policy records: built from SPDADD/SPDUPDATE/SPDDELETE
+//! messages, written back for SPDGET/SPDDUMP and replies, and matched
+//! against packets. Fixed size, no allocation; the policy table itself
+//! lives elsewhere.
+//!
+//! C source: [net/key/af_key.c](srctree/net/key/af_key.c)
+//! (`pfkey_spdadd`, `parse_ipsecrequests`, `pfkey_xfrm_policy2msg`,
+//! `gen_reqid`) and [net/xfrm/xfrm_policy.c](srctree/net/xfrm/xfrm_policy.c)
+//! (`xfrm_gen_index`).
+//!
+//! Unlike af_key, request level `default` is kept (the datapath resolves it
+//! through the deflev knobs) and `use`/`unique`/`require` are written back
+//! as given; endpoints of transport requests are kept too.
+
+use super::pfkey::consts::{
+    IpProto, IpsecDir, IpsecLevel, IpsecMode, PolicyType, IPSEC_MANUAL_REQID_MAX,
+};
+use super::pfkey::ext::{Address, AddressKind, IpsecRequest, Lifetime, LifetimeKind, Policy};
+use super::pfkey::sockaddr::{Addr, SockAddr};
+use super::pfkey::{Errno, Message, MsgHeader, Writer};
+
+/// Most requests (SAs bundled) one policy may carry.
+pub const MAX_REQUESTS: usize = 4;
+
+/// One `sadb_x_ipsecrequest`: an SA the policy needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Request {
+    /// `IPPROTO_ESP`, `IPPROTO_AH` or `IPPROTO_COMP`.
+    pub proto: u16,
+    /// `IPSEC_MODE_TRANSPORT` or `IPSEC_MODE_TUNNEL`.
+    pub mode: u8,
+    /// `IPSEC_LEVEL_*` as given (`default` kept).
+    pub level: u8,
+    /// Request id (`unique`); auto-allocated ones are above
+    /// [`IPSEC_MANUAL_REQID_MAX`].
+    pub reqid: u32,
+    /// (source, destination): tunnel endpoints (required in tunnel mode),
+    /// or whatever a transport request carried.
+    pub endpoints: Option<(SockAddr, SockAddr)>,
+}
+
+impl Request {
+    /// Validates a request as af_key's `parse_ipsecrequest` does (with
+    /// `default` kept, unknown levels refused, and a `unique` reqid above
+    /// the manual range turned into 0, to be allocated).
+    fn from_ext(rq: &IpsecRequest) -> Result<Self, Errno> {
+        if !matches!(rq.proto, IpProto::ESP | IpProto::AH | IpProto::COMP) {
+            return Err(Errno::EINVAL);
+        }
+        match rq.mode {
+            IpsecMode::TRANSPORT => {}
+            IpsecMode::TUNNEL => match rq.endpoints {
+                Some((s, d)) if s.family() == d.family() => {}
+                _ => return Err(Errno::EINVAL),
+            },
+            _ => return Err(Errno::EINVAL),
+        }
+        if rq.level > IpsecLevel::UNIQUE {
+            return Err(Errno::EINVAL);
+        }
+        let reqid = if rq.level == IpsecLevel::UNIQUE && rq.reqid > IPSEC_MANUAL_REQID_MAX {
+            0
+        } else {
+            rq.reqid
+        };
+        Ok(Request {
+            proto: rq.proto.0,
+            mode: rq.mode.0,
+            level: rq.level.0,
+            reqid,
+            endpoints: rq.endpoints,
+        })
+    }
+
+    /// As a `sadb_x_ipsecrequest`.
+    pub const fn to_ext(&self) -> IpsecRequest {
+        IpsecRequest {
+            proto: IpProto(self.proto),
+            mode: IpsecMode(self.mode),
+            level: IpsecLevel(self.level),
+            reserved1: 0,
+            reqid: self.reqid,
+            reserved2: 0,
+            endpoints: self.endpoints,
+        }
+    }
+}
+
+/// Whether the first `plen` bits of `a` and `b` agree (same family).
+fn prefix_match(a: &Addr, b: &Addr, plen: u8) -> bool {
+    if a.family() != b.family() || plen > a.bits() {
+        return false;
+    }
+    let whole = usize::from(plen / 8);
+    let rest = plen % 8;
+    let (oa, ob) = (a.octets(), b.octets());
+    if oa.get(..whole) != ob.get(..whole) {
+        return false;
+    }
+    if rest == 0 {
+        return true;
+    }
+    let mask = 0xffu8 << (8 - rest);
+    match (oa.get(whole), ob.get(whole)) {
+        (Some(x), Some(y)) => x & mask == y & mask,
+        _ => false,
+    }
+}
+
+/// What a policy applies to: ADDRESS_SRC and ADDRESS_DST as given (prefix,
+/// port, upper-layer protocol; 255 = any protocol, port 0 = any port).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Selector {
+    /// Source prefix, port and protocol.
+    pub src: Address,
+    /// Destination prefix, port and protocol.
+    pub dst: Address,
+}
+
+impl Selector {
+    /// The upper-layer protocol (255: any).
+    pub const fn proto(&self) -> u16 {
+        self.src.proto.0
+    }
+
+    /// Whether a packet from `src`:`sport` to `dst`:`dport` with upper-layer
+    /// protocol `proto` matches (for ICMP the caller passes type and code
+    /// as ports, as PF_KEY encodes them).
+    pub fn matches_packet(
+        &self,
+        src: &Addr,
+        dst: &Addr,
+        proto: u8,
+        sport: u16,
+        dport: u16,
+    ) -> bool {
+        let sel_proto = self.proto();
+        (sel_proto == IpProto::IPSEC_ANY.0 || sel_proto == u16::from(proto))
+            && prefix_match(&self.src.addr(), src, self.src.prefixlen)
+            && prefix_match(&self.dst.addr(), dst, self.dst.prefixlen)
+            && (self.src.port() == 0 || self.src.port() == sport)
+            && (self.dst.port() == 0 || self.dst.port() == dport)
+    }
+}
+
+/// One security policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PolicyRecord {
+    /// The traffic it applies to.
+    pub selector: Selector,
+    /// `IPSEC_DIR_INBOUND`, `_OUTBOUND` or `_FWD`.
+    pub dir: u8,
+    /// `IPSEC_POLICY_DISCARD`, `_NONE` or `_IPSEC`.
+    pub action: u16,
+    /// `sadb_x_policy_priority` (smaller ranks first).
+    pub priority: u32,
+    /// `sadb_x_policy_id`: 0 until the SPD assigns one ([`policy_id`]).
+    pub id: u32,
+    /// The requests of an IPsec policy, filled from the front.
+    pub requests: [Option<Request>; MAX_REQUESTS],
+    /// Creation time, seconds.
+    pub created: u64,
+    /// Last use, seconds (0: never).
+    pub lastused: u64,
+}
+
+impl PolicyRecord {
+    /// Builds a policy from an X_SPDADD, X_SPDUPDATE or X_SPDDELETE message
+    /// (af_key's `pfkey_spdadd` and `parse_ipsecrequests`), created at
+    /// `now`.
+    ///
+    /// `EINVAL` for: missing addresses or X_POLICY, address families or
+    /// upper-layer protocols that differ, a direction other than in, out
+    /// or fwd, a type other than discard, none or ipsec, an IPsec policy
+    /// without requests or with more than [`MAX_REQUESTS`], requests on
+    /// another type, and a bad request (protocol not ESP/AH/IPComp, mode
+    /// not transport/tunnel, tunnel without endpoints, unknown level).
+    pub fn from_message(msg: &Message<'_>, now: u64) -> Result<Self, Errno> {
+        let mut rec = Self::index_from_message(msg)?;
+        let pol = msg.x_policy().ok_or(Errno::EINVAL)?;
+        let p = pol.policy;
+        let ipsec = match p.policy_type {
+            PolicyType::IPSEC => true,
+            PolicyType::DISCARD | PolicyType::NONE => false,
+            _ => return Err(Errno::EINVAL),
+        };
+        let mut requests = [None; MAX_REQUESTS];
+        let mut n = 0usize;
+        for rq in pol.requests() {
+            if !ipsec {
+                return Err(Errno::EINVAL);
+            }
+            let slot = requests.get_mut(n).ok_or(Errno::EINVAL)?;
+            *slot = Some(Request::from_ext(&rq)?);
+            n = n.checked_add(1).ok_or(Errno::EINVAL)?;
+        }
+        if ipsec && n == 0 {
+            return Err(Errno::EINVAL);
+        }
+        rec.action = p.policy_type.0;
+        rec.priority = p.priority;
+        rec.requests = requests;
+        rec.created = now;
+        Ok(rec)
+    }
+
+    /// Only what identifies a policy: selector and direction, as
+    /// `X_SPDDELETE` names one (its action and requests are ignored, as in
+    /// af_key). The other fields are zero.
+    pub fn index_from_message(msg: &Message<'_>) -> Result<Self, Errno> {
+        let src = msg.address(AddressKind::Src).ok_or(Errno::EINVAL)?;
+        let dst = msg.address(AddressKind::Dst).ok_or(Errno::EINVAL)?;
+        if src.family() != dst.family() || src.proto != dst.proto {
+            return Err(Errno::EINVAL);
+        }
+        let p = msg.x_policy().ok_or(Errno::EINVAL)?.policy;
+        if !matches!(
+            p.dir,
+            IpsecDir::INBOUND | IpsecDir::OUTBOUND | IpsecDir::FWD
+        ) {
+            return Err(Errno::EINVAL);
+        }
+        Ok(PolicyRecord {
+            selector: Selector { src, dst },
+            dir: p.dir.0,
+            action: 0,
+            priority: 0,
+            id: 0,
+            requests: [None; MAX_REQUESTS],
+            created: 0,
+            lastused: 0,
+        })
+    }
+
+    /// The requests, in order.
+    pub fn requests(&self) -> impl Iterator<Item = &Request> {
+        self.requests.iter().map_while(Option::as_ref)
+    }
+
+    /// Whether `other` has the same selector and direction (the policy
+    /// SPDUPDATE replaces and SPDDELETE removes).
+    pub fn same_index(&self, other: &PolicyRecord) -> bool {
+        self.dir == other.dir && self.selector == other.selector
+    }
+
+    /// Gives every `unique` request without a reqid one from
+    /// [`next_auto_reqid`] (af_key's `gen_reqid`; the SPD must make sure
+    /// the value is not in use).
+    pub fn assign_reqids(&mut self, counter: &mut u32) {
+        for rq in self.requests.iter_mut().flatten() {
+            if rq.level == IpsecLevel::UNIQUE.0 && rq.reqid == 0 {
+                rq.reqid = next_auto_reqid(counter);
+            }
+        }
+    }
+
+    /// Writes `hdr` and the policy in af_key's order
+    /// (`pfkey_xfrm_policy2msg`): ADDRESS_SRC, ADDRESS_DST, LIFETIME_HARD
+    /// and LIFETIME_SOFT (zero: policies have no limits), LIFETIME_CURRENT
+    /// (addtime = created, usetime = lastused), X_POLICY with the
+    /// requests. The caller then calls [`Writer::finish`].
+    pub fn write(&self, w: &mut Writer<'_>, hdr: &MsgHeader) -> Result<(), Errno> {
+        w.header(hdr)?;
+        w.address(AddressKind::Src, &self.selector.src)?;
+        w.address(AddressKind::Dst, &self.selector.dst)?;
+        w.lifetime(LifetimeKind::Hard, &Lifetime::default())?;
+        w.lifetime(LifetimeKind::Soft, &Lifetime::default())?;
+        w.lifetime(
+            LifetimeKind::Current,
+            &Lifetime {
+                addtime: self.created,
+                usetime: self.lastused,
+                ..Lifetime::default()
+            },
+        )?;
+        w.x_policy(&Policy {
+            policy_type: PolicyType(self.action),
+            dir: IpsecDir(self.dir),
+            reserved: 0,
+            id: self.id,
+            priority: self.priority,
+        })?;
+        for rq in self.requests() {
+            w.ipsecrequest(&rq.to_ext())?;
+        }
+        Ok(())
+    }
+}
+
+/// Linux's policy id (`xfrm_gen_index`): `(index << 3) | xfrm_dir`, where
+/// xfrm's direction is PF_KEY's minus one (in 0, out 1, fwd 2), and id 0
+/// becomes 8. So `id % 8` gives the direction back and setkey's
+/// per-socket test (`id % 8 >= 3`, socket policies being xfrm dir + 3)
+/// is false for every SPD policy. The SPD passes a per-namespace counter
+/// as `index` and retries with the next on collision.
+pub fn policy_id(index: u32, dir: u8) -> u32 {
+    let xdir = u32::from(dir.wrapping_sub(1) & 7);
+    match index.wrapping_shl(3) | xdir {
+        0 => 8,
+        id => id,
+    }
+}
+
+/// The PF_KEY direction of a policy id ([`policy_id`]); per-socket ids
+/// (`id % 8` in 3..=5) give their direction too. `IPSEC_DIR_INVALID` for
+/// `id % 8` 6 or 7.
+pub fn dir_of_id(id: u32) -> u8 {
+    match id % 8 {
+        0 | 3 => IpsecDir::INBOUND.0,
+        1 | 4 => IpsecDir::OUTBOUND.0,
+        2 | 5 => IpsecDir::FWD.0,
+        _ => IpsecDir::INVALID.0,
+    }
+}
+
+/// Whether `id` is a per-socket policy's (setkey's `id % 8 >= 3`).
+pub fn is_socket_policy_id(id: u32) -> bool {
+    id % 8 >= 3
+}
+
+/// The next kernel-allocated reqid (af_key's `gen_reqid`): above
+/// [`IPSEC_MANUAL_REQID_MAX`] (0x4000 first), wrapping back to 0x4000.
+/// `counter` starts at 0.
+pub fn next_auto_reqid(counter: &mut u32) -> u32 {
+    let mut r = counter.wrapping_add(1);
+    if r <= IPSEC_MANUAL_REQID_MAX {
+        r = IPSEC_MANUAL_REQID_MAX.wrapping_add(1);
+    }
+    *counter = r;
+    r
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The PF_KEY socket's C side: the object layout (struct sock first, then a
+ * pointer to Rust-owned state), the constant operation tables pointing at
+ * the Rust handlers in rust/glue/socket.rs, and one-line wrappers for the
+ * static inline socket helpers of <net/sock.h>. No logic lives here.
+ *
+ * Why the tables are C data: kernel::bindings has struct sock only as an
+ * opaque zero-sized type and no struct proto, so Rust cannot size the
+ * object (proto.obj_size) or build struct proto.
+ */
+#include <linux/module.h>
+#include <linux/net.h>
+#include <net/sock.h>
+#include "shims.h"
+
+struct rust_ipsec_sock {
+	struct sock sk; /* first: sk_alloc returns the start of the object */
+	void *state;    /* owned by Rust: set at create, freed at destruct */
+};
+
+struct proto rust_ipsec_key_proto = {
+	.name = "RUST_IPSEC_KEY",
+	.owner = THIS_MODULE,
+	.obj_size = sizeof(struct rust_ipsec_sock),
+};
+
+const struct proto_ops rust_ipsec_pfkey_ops = {
+	.family = PF_KEY,
+	.owner = THIS_MODULE,
+	.release = rust_ipsec_pfkey_release,
+	.bind = sock_no_bind,
+	.connect = sock_no_connect,
+	.socketpair = sock_no_socketpair,
+	.accept = sock_no_accept,
+	.getname = sock_no_getname,
+	.poll = datagram_poll,
+	.ioctl = sock_no_ioctl,
+	.listen = sock_no_listen,
+	.shutdown = sock_no_shutdown,
+	.sendmsg = rust_ipsec_pfkey_sendmsg,
+	.recvmsg = rust_ipsec_pfkey_recvmsg,
+	.mmap = sock_no_mmap,
+};
+
+const struct net_proto_family rust_ipsec_pfkey_family = {
+	.family = PF_KEY,
+	.create = rust_ipsec_pfkey_create,
+	.owner = THIS_MODULE,
+};
+
+int rust_ipsec_proto_register(void)
+{
+	return proto_register(&rust_ipsec_key_proto, 0);
+}
+
+void rust_ipsec_proto_unregister(void)
+{
+	proto_unregister(&rust_ipsec_key_proto);
+}
+
+struct sock *rust_ipsec_sk_alloc(struct net *net, int kern)
+{
+	return sk_alloc(net, PF_KEY, GFP_KERNEL, &rust_ipsec_key_proto, kern);
+}
+
+void rust_ipsec_sock_init(struct socket *sock, struct sock *sk,
+			  void (*destruct)(struct sock *))
+{
+	sock->ops = &rust_ipsec_pfkey_ops;
+	sock_init_data(sock, sk);
+	sk->sk_destruct = destruct;
+}
+
+void **rust_ipsec_sk_state(struct sock *sk)
+{
+	return &container_of(sk, struct rust_ipsec_sock, sk)->state;
+}
+
+struct net *rust_ipsec_sock_net(const struct sock *sk)
+{
+	return sock_net(sk);
+}
+
+void rust_ipsec_sock_put(struct sock *sk)
+{
+	sock_put(sk);
+}
+
+void rust_ipsec_sock_orphan(struct sock *sk)
+{
+	sock_orphan(sk);
+}
+
+bool rust_ipsec_sock_dead(const struct sock *sk)
+{
+	return sock_flag(sk, SOCK_DEAD);
+}
+
+int rust_ipsec_sk_rmem_alloc(const struct sock *sk)
+{
+	return sk_rmem_alloc_get(sk);
+}
+
+int rust_ipsec_sk_rcvbuf(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_rcvbuf);
+}
+
+int rust_ipsec_sk_sndbuf(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_sndbuf);
+}
+
+void rust_ipsec_sk_purge_queues(struct sock *sk)
+{
+	skb_queue_purge(&sk->sk_receive_queue);
+	skb_queue_purge(&sk->sk_write_queue);
+}
+
+void rust_ipsec_sk_add_node_rcu(struct sock *sk, struct hlist_head *list)
+{
+	sk_add_node_rcu(sk, list);
+}
+
+void rust_ipsec_sk_del_node_init_rcu(struct sock *sk)
+{
+	sk_del_node_init_rcu(sk);
+}
+
+struct sock *rust_ipsec_sk_first_rcu(struct hlist_head *list)
+{
+	return hlist_entry_safe(rcu_dereference(hlist_first_rcu(list)),
+				struct sock, sk_node);
+}
+
+struct sock *rust_ipsec_sk_next_rcu(struct sock *sk)
+{
+	return hlist_entry_safe(rcu_dereference(hlist_next_rcu(&sk->sk_node)),
+				struct sock, sk_node);
+}
+
+struct sk_buff *rust_ipsec_alloc_skb(unsigned int size, gfp_t gfp)
+{
+	return alloc_skb(size, gfp);
+}
+
+void rust_ipsec_kfree_skb(struct sk_buff *skb)
+{
+	kfree_skb(skb);
+}
+
+unsigned char *rust_ipsec_skb_data(const struct sk_buff *skb)
+{
+	return skb->data;
+}
+
+unsigned int rust_ipsec_skb_len(const struct sk_buff *skb)
+{
+	return skb->len;
+}
+
+int rust_ipsec_memcpy_from_msg(void *data, struct msghdr *msg, int len)
+{
+	return memcpy_from_msg(data, msg, len);
+}
+
+int rust_ipsec_skb_copy_datagram_msg(const struct sk_buff *skb, struct msghdr *msg,
+				     int size)
+{
+	return skb_copy_datagram_msg(skb, 0, msg, size);
+}
+
+void rust_ipsec_msg_set_flags(struct msghdr *msg, int flags)
+{
+	msg->msg_flags |= flags;
+}
+
+struct user_namespace *rust_ipsec_net_user_ns(const struct net *net)
+{
+	return net->user_ns;
+}

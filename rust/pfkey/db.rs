@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The SADB and SPD of one namespace: records from the protocol core,
+//! kept in red-black trees (lookups and dumps in O(log n)).
+
+use kernel::prelude::*;
+use kernel::rbtree::{RBTree, RBTreeNode};
+
+use crate::ipsec_core::errno::Errno;
+use crate::ipsec_core::pfkey::SaType;
+use crate::ipsec_core::sadb::{SaKey, SaRecord};
+use crate::ipsec_core::spd::PolicyRecord;
+
+/// Maps a kernel error (allocation) to the errno a PF_KEY reply carries.
+pub(crate) fn errno_of(e: Error) -> Errno {
+    Errno(-e.to_errno())
+}
+
+/// The SA and policy tables.
+pub(crate) struct Db {
+    pub(crate) sas: RBTree<SaKey, SaRecord>,
+    pub(crate) policies: RBTree<u32, PolicyRecord>,
+    /// Next policy index (ids are `index << 3 | dir`, as in Linux).
+    pub(crate) next_policy_index: u32,
+    /// Counter for automatically allocated reqids.
+    pub(crate) auto_reqid: u32,
+}
+
+impl Db {
+    /// Empty tables.
+    pub(crate) fn new() -> Self {
+        Self {
+            sas: RBTree::new(),
+            policies: RBTree::new(),
+            next_policy_index: 1,
+            auto_reqid: 0,
+        }
+    }
+
+    /// Inserts a new SA; `EEXIST` if its key is taken.
+    pub(crate) fn insert_sa(&mut self, rec: SaRecord) -> Result<(), Errno> {
+        let key = rec.key();
+        if self.sas.get(&key).is_some() {
+            return Err(Errno::EEXIST);
+        }
+        let node = RBTreeNode::new(key, rec, GFP_KERNEL).map_err(errno_of)?;
+        self.sas.insert(node);
+        Ok(())
+    }
+
+    /// Removes every SA of `satype` (all for UNSPEC); returns how many.
+    pub(crate) fn flush_sas(&mut self, satype: SaType) -> usize {
+        let mut n = 0;
+        let mut cursor = self.sas.cursor_front_mut();
+        while let Some(c) = cursor {
+            let matches = satype == SaType::UNSPEC || c.current().1.satype == satype.0;
+            if matches {
+                let (next, _node) = c.remove_current();
+                cursor = next;
+                n += 1;
+            } else {
+                cursor = c.move_next();
+            }
+        }
+        n
+    }
+
+    /// Calls `f` with the first SA after `after` (from the start when
+    /// `None`) of `satype`; returns its key and what `f` returned.
+    pub(crate) fn next_sa<R>(
+        &mut self,
+        after: Option<&SaKey>,
+        satype: SaType,
+        f: impl FnOnce(&SaRecord) -> R,
+    ) -> Option<(SaKey, R)> {
+        let mut cursor = match after {
+            None => self.sas.cursor_front_mut(),
+            Some(k) => self.sas.cursor_lower_bound_mut(k),
+        }?;
+        loop {
+            let (k, v) = cursor.current();
+            let past = after.is_none_or(|a| k > a);
+            if past && (satype == SaType::UNSPEC || v.satype == satype.0) {
+                return Some((*k, f(v)));
+            }
+            cursor = cursor.move_next()?;
+        }
+    }
+
+    /// The id of the policy with the same selector and direction.
+    pub(crate) fn find_policy_index(&self, p: &PolicyRecord) -> Option<u32> {
+        self.policies
+            .iter()
+            .find(|(_, v)| v.same_index(p))
+            .map(|(k, _)| *k)
+    }
+
+    /// Calls `f` with the first policy with an id above `after`; returns
+    /// its id and what `f` returned.
+    pub(crate) fn next_policy<R>(
+        &mut self,
+        after: Option<u32>,
+        f: impl FnOnce(&PolicyRecord) -> R,
+    ) -> Option<(u32, R)> {
+        let mut cursor = match after {
+            None => self.policies.cursor_front_mut(),
+            Some(id) => self.policies.cursor_lower_bound_mut(&id),
+        }?;
+        loop {
+            let (id, v) = cursor.current();
+            if after.is_none_or(|a| *id > a) {
+                return Some((*id, f(v)));
+            }
+            cursor = cursor.move_next()?;
+        }
+    }
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! SADB_DUMP and SADB_X_SPDDUMP that never truncate.
+//!
+//! A dump sends one message per entry to the requesting socket while its
+//! receive queue has room (af_key's `3 * rmem <= 2 * rcvbuf`), then pauses;
+//! every `recvmsg` on the socket continues it. The last message is held
+//! back until the walk ends, so it can carry `sadb_msg_seq` 0, the end
+//! marker setkey waits for. The walk position is the last entry's key, so
+//! entries added or removed meanwhile neither break nor repeat the walk.
+
+use kernel::prelude::*;
+
+use crate::glue::socket::{Audience, Sock, SocketList};
+use crate::ipsec_core::errno::Errno;
+use crate::ipsec_core::pfkey::{MsgHeader, MsgType, SaType, Writer};
+use crate::ipsec_core::sadb::SaKey;
+
+use super::NetPfkey;
+
+/// What is being dumped.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    /// SAs of one type (all for UNSPEC).
+    Sas(SaType),
+    /// Every policy.
+    Policies,
+}
+
+/// Where the walk stands.
+enum Cursor {
+    Start,
+    Sa(SaKey),
+    Policy(u32),
+}
+
+/// A dump in progress on one socket.
+pub(crate) struct Dump {
+    kind: Kind,
+    cursor: Cursor,
+    /// The request's header: replies copy its pid and satype.
+    req: MsgHeader,
+    /// Entries sent so far.
+    count: u32,
+    /// The oldest entry built and not sent yet.
+    pending: Option<KVec<u8>>,
+    /// The entry after `pending`, when sending `pending` failed.
+    lookahead: Option<KVec<u8>>,
+    /// The walk has no entry after `pending`.
+    at_end: bool,
+}
+
+/// Starts a dump for `sock`; `EBUSY` if one is running, `ENOENT` if there
+/// is nothing to dump.
+pub(crate) fn start(
+    sock: Sock,
+    sockets: &SocketList,
+    net: &NetPfkey,
+    kind: Kind,
+    req: MsgHeader,
+) -> Result<(), Errno> {
+    if let Kind::Sas(t) = kind {
+        if t.proto().is_none() {
+            return Err(Errno::EINVAL);
+        }
+    }
+    {
+        let mut slot = sock.state().dump.lock();
+        if slot.is_some() {
+            return Err(Errno::EBUSY);
+        }
+        let mut dump = Dump {
+            kind,
+            cursor: Cursor::Start,
+            req,
+            count: 0,
+            pending: None,
+            lookahead: None,
+            at_end: false,
+        };
+        let first = dump.next_entry(net)?.ok_or(Errno::ENOENT)?;
+        dump.pending = Some(first);
+        *slot = Some(dump);
+    }
+    step(sock, sockets, net);
+    Ok(())
+}
+
+impl Dump {
+    /// Builds the entry after the cursor into a new buffer, advancing the
+    /// cursor; `None` at the end.
+    fn next_entry(&mut self, net: &NetPfkey) -> Result<Option<KVec<u8>>, Errno> {
+        let mut buf = super::reply_buf()?;
+        let seq = self.count.wrapping_add(1);
+        let mut db = net.db.lock();
+        let pid = self.req.pid;
+        let found = match (self.kind, &self.cursor) {
+            (Kind::Sas(satype), c) => {
+                let after = match c {
+                    Cursor::Sa(k) => Some(k),
+                    _ => None,
+                };
+                db.next_sa(after, satype, |rec| {
+                    let hdr = MsgHeader::new(MsgType::DUMP, SaType(rec.satype), seq, pid);
+                    let mut w = Writer::new(&mut buf);
+                    rec.write(&mut w, &hdr, true).and_then(|()| w.finish())
+                })
+                .map(|(key, len)| (Cursor::Sa(key), len))
+            }
+            (Kind::Policies, c) => {
+                let after = match c {
+                    Cursor::Policy(id) => Some(*id),
+                    _ => None,
+                };
+                db.next_policy(after, |rec| {
+                    let hdr = MsgHeader::new(MsgType::X_SPDDUMP, SaType::UNSPEC, seq, pid);
+                    let mut w = Writer::new(&mut buf);
+                    rec.write(&mut w, &hdr).and_then(|()| w.finish())
+                })
+                .map(|(id, len)| (Cursor::Policy(id), len))
+            }
+        };
+        drop(db);
+        let Some((cursor, len)) = found else {
+            return Ok(None);
+        };
+        let len = len?;
+        buf.truncate(len);
+        self.cursor = cursor;
+        self.count = seq;
+        Ok(Some(buf))
+    }
+}
+
+/// Sets `sadb_msg_seq` (bytes 8..12) of an encoded message.
+fn set_seq(msg: &mut [u8], seq: u32) {
+    if let Some(field) = msg.get_mut(8..12) {
+        field.copy_from_slice(&seq.to_ne_bytes());
+    }
+}
+
+/// Sends what the socket has room for; ends the dump after its last entry.
+pub(crate) fn step(sock: Sock, sockets: &SocketList, net: &NetPfkey) {
+    let mut slot = sock.state().dump.lock();
+    let Some(dump) = &mut *slot else {
+        return;
+    };
+    while sock.has_room_for_dump() {
+        // The entry after `pending` decides whether `pending` is the last.
+        let next = match dump.lookahead.take() {
+            Some(n) => Some(n),
+            None if dump.at_end => None,
+            None => match dump.next_entry(net) {
+                Ok(n) => n,
+                // Out of memory: try again on the next recvmsg.
+                Err(_) => return,
+            },
+        };
+        dump.at_end = next.is_none();
+        let Some(mut msg) = dump.pending.take() else {
+            // Nothing built yet (the first round).
+            match next {
+                Some(n) => {
+                    dump.pending = Some(n);
+                    continue;
+                }
+                None => {
+                    *slot = None;
+                    return;
+                }
+            }
+        };
+        if dump.at_end {
+            set_seq(&mut msg, 0);
+        }
+        if sockets.broadcast(&msg, Audience::One, Some(sock)).is_err() {
+            // The queue filled up under us (or no memory): keep both
+            // messages for the next round.
+            dump.pending = Some(msg);
+            dump.lookahead = next;
+            return;
+        }
+        match next {
+            Some(n) => dump.pending = Some(n),
+            None => {
+                *slot = None;
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! PF_KEY v2 message handling: what each message does to the SADB and
+//! SPD, and who hears about it. Parsing, validation and encoding are the
+//! protocol core's; the socket plumbing is `glue::socket`'s.
+
+pub(crate) mod db;
+pub(crate) mod dump;
+
+use core::sync::atomic::Ordering;
+
+use kernel::prelude::*;
+use kernel::sync::{new_mutex, Mutex};
+
+use crate::glue::clock;
+use crate::glue::ratelimit::pr_info_ratelimited;
+use crate::glue::socket::{Audience, Sock, SocketList};
+use crate::ipsec_core::algs::{self, AlgKind};
+use crate::ipsec_core::errno::Errno;
+use crate::ipsec_core::pfkey::consts::PF_KEY_V2;
+use crate::ipsec_core::pfkey::ext::{AddressKind, Supported, SupportedKind};
+use crate::ipsec_core::pfkey::message::MSG_HDR_LEN;
+use crate::ipsec_core::pfkey::{
+    check_required, parse, Message, MsgHeader, MsgType, ParseError, SaType, Writer,
+};
+use crate::ipsec_core::sadb::{self, SaRecord, SaState};
+use crate::ipsec_core::spd::{self, PolicyRecord};
+
+use db::{errno_of, Db};
+
+/// Largest message the module builds (an SA with keys, a policy with
+/// four tunnel requests, the SUPPORTED lists all fit easily).
+pub(crate) const MAX_REPLY: usize = 2048;
+
+/// PF_KEY state of one namespace.
+#[pin_data]
+pub(crate) struct NetPfkey {
+    #[pin]
+    pub(crate) sockets: SocketList,
+    #[pin]
+    pub(crate) db: Mutex<Db>,
+}
+
+impl NetPfkey {
+    /// Empty tables, no sockets.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            sockets <- SocketList::new(),
+            db <- new_mutex!(Db::new()),
+        })
+    }
+}
+
+/// A reply buffer.
+fn reply_buf() -> Result<KVec<u8>, Errno> {
+    let mut v = KVec::with_capacity(MAX_REPLY, GFP_KERNEL).map_err(|_| Errno::ENOMEM)?;
+    v.resize(MAX_REPLY, 0, GFP_KERNEL)
+        .map_err(|_| Errno::ENOMEM)?;
+    Ok(v)
+}
+
+/// Checks the fixed header the way af_key does before anything else:
+/// failures here fail `sendmsg` itself, with no reply.
+fn check_header(bytes: &[u8]) -> Result {
+    if bytes.len() < MSG_HDR_LEN {
+        return Err(EMSGSIZE);
+    }
+    // sadb_msg: version, type, errno, satype, len (u16), reserved (u16), ...
+    let units = u16::from_ne_bytes([bytes[4], bytes[5]]);
+    let reserved = u16::from_ne_bytes([bytes[6], bytes[7]]);
+    if bytes[0] != PF_KEY_V2 || reserved != 0 || bytes[1] == 0 || bytes[1] > MsgType::MAX.0 {
+        return Err(EINVAL);
+    }
+    if usize::from(units) * 8 != bytes.len() || units < 2 {
+        return Err(EMSGSIZE);
+    }
+    Ok(())
+}
+
+/// Handles one message written by `sender`.
+pub(crate) fn process(sender: Sock, bytes: &[u8]) -> Result {
+    check_header(bytes)?;
+    let net = sender.netns().pfkey();
+    let sockets = &net.sockets;
+    // Promiscuous sockets see every request as it was sent.
+    let _ = sockets.broadcast(bytes, Audience::PromiscOnly, None);
+    let result = parse(bytes)
+        .and_then(|m| {
+            if handled(m.msg_type()) {
+                check_required(&m).map(|()| m)
+            } else {
+                // Known but not handled (MIGRATE, NAT-T mapping, EXPIRE
+                // from userspace, ...): say so, whatever it carries.
+                Err(ParseError::new(
+                    Errno::EOPNOTSUPP,
+                    "message type not supported",
+                ))
+            }
+        })
+        .map_err(|e| {
+            pr_info_ratelimited!(
+                "PF_KEY message refused: {} (errno {})\n",
+                e.reason,
+                e.errno.0
+            );
+            e.errno
+        })
+        .and_then(|msg| dispatch(sender, net, &msg));
+    if let Err(errno) = result {
+        let hdr = header_of(bytes);
+        let reply = crate::ipsec_core::pfkey::error_reply(&hdr, errno);
+        let _ = sockets.broadcast(&reply, Audience::One, Some(sender));
+    }
+    Ok(())
+}
+
+/// Whether `dispatch` handles messages of type `t` from userspace.
+fn handled(t: MsgType) -> bool {
+    !matches!(
+        t,
+        MsgType::EXPIRE
+            | MsgType::X_PCHANGE
+            | MsgType::X_SPDACQUIRE
+            | MsgType::X_SPDEXPIRE
+            | MsgType::X_NAT_T_NEW_MAPPING
+            | MsgType::X_MIGRATE
+    )
+}
+
+/// The request header fields (the header passed `check_header`).
+fn header_of(bytes: &[u8]) -> MsgHeader {
+    let u32_at =
+        |i: usize| u32::from_ne_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    MsgHeader::new(MsgType(bytes[1]), SaType(bytes[3]), u32_at(8), u32_at(12))
+}
+
+fn dispatch(sender: Sock, net: &NetPfkey, msg: &Message<'_>) -> Result<(), Errno> {
+    let sockets = &net.sockets;
+    let ctx = Ctx {
+        sender,
+        sockets,
+        net,
+        req: *msg.header(),
+    };
+    match msg.msg_type() {
+        MsgType::REGISTER => ctx.register(),
+        MsgType::GETSPI => ctx.getspi(msg),
+        MsgType::ADD => ctx.add(msg, false),
+        MsgType::UPDATE => ctx.add(msg, true),
+        MsgType::DELETE => ctx.delete(msg),
+        MsgType::GET => ctx.get(msg),
+        MsgType::FLUSH => ctx.flush(),
+        MsgType::DUMP => dump::start(sender, sockets, net, dump::Kind::Sas(msg.satype()), ctx.req),
+        MsgType::X_PROMISC => ctx.promisc(msg),
+        MsgType::ACQUIRE => Ok(()),
+        MsgType::X_SPDADD | MsgType::X_SPDSETIDX => ctx.spdadd(msg, false),
+        MsgType::X_SPDUPDATE => ctx.spdadd(msg, true),
+        MsgType::X_SPDDELETE => ctx.spddelete(msg),
+        MsgType::X_SPDGET => ctx.spdget(msg, false),
+        MsgType::X_SPDDELETE2 => ctx.spdget(msg, true),
+        MsgType::X_SPDDUMP => dump::start(sender, sockets, net, dump::Kind::Policies, ctx.req),
+        MsgType::X_SPDFLUSH => ctx.spdflush(),
+        _ => Err(Errno::EOPNOTSUPP),
+    }
+}
+
+/// One request being handled.
+struct Ctx<'a> {
+    sender: Sock,
+    sockets: &'a SocketList,
+    net: &'a NetPfkey,
+    req: MsgHeader,
+}
+
+impl Ctx<'_> {
+    /// Builds a message with `build` and sends it to `audience`.
+    fn send(
+        &self,
+        audience: Audience,
+        build: impl FnOnce(&mut Writer<'_>) -> Result<(), Errno>,
+    ) -> Result<(), Errno> {
+        let mut buf = reply_buf()?;
+        let mut w = Writer::new(&mut buf);
+        build(&mut w)?;
+        let len = w.finish()?;
+        self.sockets
+            .broadcast(&buf[..len], audience, Some(self.sender))
+            .map_err(errno_of)
+    }
+
+    fn reply_header(&self) -> MsgHeader {
+        self.req
+    }
+
+    fn register(&self) -> Result<(), Errno> {
+        let satype = self.req.satype;
+        if satype > SaType::MAX {
+            return Err(Errno::EINVAL);
+        }
+        if satype != SaType::UNSPEC {
+            let bit = 1u32 << satype.0;
+            let old = self
+                .sender
+                .state()
+                .registered
+                .fetch_or(bit, Ordering::Relaxed);
+            if old & bit != 0 {
+                return Err(Errno::EEXIST);
+            }
+        }
+        let hdr = self.reply_header();
+        self.send(Audience::Registered, |w| {
+            w.header(&hdr)?;
+            for (kind, ak) in [
+                (SupportedKind::Auth, AlgKind::Auth),
+                (SupportedKind::Encrypt, AlgKind::Encrypt),
+            ] {
+                if satype == SaType::AH && ak == AlgKind::Encrypt {
+                    continue;
+                }
+                w.supported(kind, &Supported::default(), &[])?;
+                for a in algs::algs(ak) {
+                    w.alg(&a.sadb_alg())?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn getspi(&self, msg: &Message<'_>) -> Result<(), Errno> {
+        let (min, max) = sadb::spi_range(msg)?;
+        let now = clock::now_seconds();
+        let mut db = self.net.db.lock();
+        let span = max - min;
+        // Random probes, then a linear sweep from a random start: finds a
+        // free SPI whenever one exists.
+        let start = min
+            + if span == u32::MAX {
+                clock::random_u32()
+            } else {
+                clock::random_u32() % (span + 1)
+            };
+        let mut spi = start;
+        let mut rec = None;
+        for _ in 0..=span.min(1 << 16) {
+            let candidate = SaRecord::larval(msg, spi, now)?;
+            if db.sas.get(&candidate.key()).is_none() {
+                rec = Some(candidate);
+                break;
+            }
+            spi = if spi == max { min } else { spi + 1 };
+        }
+        let rec = rec.ok_or(Errno::EAGAIN)?;
+        let hdr = self.reply_header();
+        db.insert_sa(rec.clone())?;
+        drop(db);
+        self.send(Audience::One, |w| rec.write(w, &hdr, false))
+    }
+
+    fn add(&self, msg: &Message<'_>, update: bool) -> Result<(), Errno> {
+        let now = clock::now_seconds();
+        let mut rec = SaRecord::from_add(msg, now)?;
+        let mut db = self.net.db.lock();
+        let key = rec.key();
+        if update {
+            let old = db.sas.get_mut(&key).ok_or(Errno::ENOENT)?;
+            if old.state != SaState::Larval {
+                // A mature SA keeps its counters across an update.
+                rec.current = old.current;
+            }
+            *old = rec.clone();
+        } else {
+            db.insert_sa(rec.clone())?;
+        }
+        drop(db);
+        let hdr = self.reply_header();
+        // RFC 2367 2.3.x: the reply to ADD/UPDATE carries no keys.
+        self.send(Audience::All, |w| rec.write(w, &hdr, false))
+    }
+
+    /// The SADB key a GET or DELETE names: (SA type, destination, SPI).
+    fn find_key(msg: &Message<'_>) -> Result<sadb::SaKey, Errno> {
+        let sa = msg.sa().ok_or(Errno::EINVAL)?;
+        let dst = msg.address(AddressKind::Dst).ok_or(Errno::EINVAL)?;
+        Ok(sadb::SaKey {
+            satype: msg.satype().0,
+            dst: dst.addr(),
+            spi: sa.spi,
+        })
+    }
+
+    fn delete(&self, msg: &Message<'_>) -> Result<(), Errno> {
+        let key = Self::find_key(msg)?;
+        let rec = self.net.db.lock().sas.remove(&key).ok_or(Errno::ENOENT)?;
+        let hdr = self.reply_header();
+        self.send(Audience::All, |w| rec.write(w, &hdr, false))
+    }
+
+    fn get(&self, msg: &Message<'_>) -> Result<(), Errno> {
+        let key = Self::find_key(msg)?;
+        let rec = self
+            .net
+            .db
+            .lock()
+            .sas
+            .get(&key)
+            .cloned()
+            .ok_or(Errno::ENOENT)?;
+        let hdr = self.reply_header();
+        self.send(Audience::One, |w| rec.write(w, &hdr, true))
+    }
+
+    fn flush(&self) -> Result<(), Errno> {
+        let satype = self.req.satype;
+        if satype.proto().is_none() {
+            return Err(Errno::EINVAL);
+        }
+        self.net.db.lock().flush_sas(satype);
+        let hdr = self.reply_header();
+        self.send(Audience::All, |w| w.header(&hdr))
+    }
+
+    fn promisc(&self, msg: &Message<'_>) -> Result<(), Errno> {
+        let on = match self.req.satype.0 {
+            0 => false,
+            1 => true,
+            _ => return Err(Errno::EINVAL),
+        };
+        self.sender.state().promisc.store(on, Ordering::Relaxed);
+        let bytes = msg.as_bytes();
+        self.sockets
+            .broadcast(bytes, Audience::All, Some(self.sender))
+            .map_err(errno_of)
+    }
+
+    fn spdadd(&self, msg: &Message<'_>, update: bool) -> Result<(), Errno> {
+        let mut rec = PolicyRecord::from_message(msg, clock::now_seconds())?;
+        let mut db = self.net.db.lock();
+        rec.assign_reqids(&mut db.auto_reqid);
+        match db.find_policy_index(&rec) {
+            Some(id) if update => {
+                rec.id = id;
+                if let Some(p) = db.policies.get_mut(&id) {
+                    rec.created = p.created;
+                    *p = rec;
+                }
+            }
+            Some(_) => return Err(Errno::EEXIST),
+            None => {
+                let index = db.next_policy_index;
+                db.next_policy_index = index.wrapping_add(1).max(1);
+                rec.id = spd::policy_id(index, rec.dir);
+                let node =
+                    kernel::rbtree::RBTreeNode::new(rec.id, rec, GFP_KERNEL).map_err(errno_of)?;
+                db.policies.insert(node);
+            }
+        }
+        drop(db);
+        let hdr = self.reply_header();
+        self.send(Audience::All, |w| rec.write(w, &hdr))
+    }
+
+    fn spddelete(&self, msg: &Message<'_>) -> Result<(), Errno> {
+        let probe = PolicyRecord::index_from_message(msg)?;
+        let mut db = self.net.db.lock();
+        let id = db.find_policy_index(&probe).ok_or(Errno::ENOENT)?;
+        let rec = db.policies.remove(&id).ok_or(Errno::ENOENT)?;
+        drop(db);
+        let hdr = self.reply_header();
+        self.send(Audience::All, |w| rec.write(w, &hdr))
+    }
+
+    fn spdget(&self, msg: &Message<'_>, delete: bool) -> Result<(), Errno> {
+        let id = msg.x_policy().ok_or(Errno::EINVAL)?.policy.id;
+        let mut db = self.net.db.lock();
+        let rec = if delete {
+            db.policies.remove(&id)
+        } else {
+            db.policies.get(&id).cloned()
+        }
+        .ok_or(Errno::ENOENT)?;
+        drop(db);
+        let hdr = self.reply_header();
+        let audience = if delete { Audience::All } else { Audience::One };
+        self.send(audience, |w| rec.write(w, &hdr))
+    }
+
+    fn spdflush(&self) -> Result<(), Errno> {
+        let mut db = self.net.db.lock();
+        db.policies = kernel::rbtree::RBTree::new();
+        drop(db);
+        let hdr = self.reply_header();
+        self.send(Audience::All, |w| w.header(&hdr))
+    }
+}
+
+/// Continues `sock`'s dump, if any, after the reader took a message.
+pub(crate) fn continue_dump(sock: Sock) {
+    let net = sock.netns().pfkey();
+    dump::step(sock, &net.sockets, net);
+}
