@@ -9,3 +9,4 @@ pub(crate) mod pernet;
 pub(crate) mod ratelimit;
 pub(crate) mod socket;
 pub(crate) mod sysctl;
+pub(crate) mod timed_work;

@@ -1,9 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /* C shims for static inline kernel functions; see shims.h. */
+#include <linux/workqueue.h>
 #include <net/netns/generic.h>
 #include "shims.h"
 
 void *rust_ipsec_net_generic(const struct net *net, unsigned int id)
 {
 	return net_generic(net, id);
+}
+
+void rust_ipsec_delayed_work_init(struct delayed_work *dw, work_func_t fn)
+{
+	INIT_DELAYED_WORK(dw, fn);
+}
+
+void rust_ipsec_delayed_work_schedule(struct delayed_work *dw, unsigned long delay)
+{
+	mod_delayed_work(system_wq, dw, delay);
+}
+
+void rust_ipsec_delayed_work_cancel_sync(struct delayed_work *dw)
+{
+	cancel_delayed_work_sync(dw);
 }

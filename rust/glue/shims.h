@@ -10,6 +10,13 @@ struct net;
 
 void *rust_ipsec_net_generic(const struct net *net, unsigned int id);
 
+/* Delayed work on system_wq (the Rust workqueue API cannot cancel). */
+struct delayed_work;
+struct work_struct;
+void rust_ipsec_delayed_work_init(struct delayed_work *dw, void (*fn)(struct work_struct *));
+void rust_ipsec_delayed_work_schedule(struct delayed_work *dw, unsigned long delay);
+void rust_ipsec_delayed_work_cancel_sync(struct delayed_work *dw);
+
 #endif
 
 /* PF_KEY sockets: socket_shims.c. */

@@ -24,6 +24,8 @@ pub(crate) struct Db {
     pub(crate) next_policy_index: u32,
     /// Counter for automatically allocated reqids.
     pub(crate) auto_reqid: u32,
+    /// When the expiry work is due to run, if it is armed.
+    pub(crate) next_expiry: Option<u64>,
 }
 
 impl Db {
@@ -34,6 +36,7 @@ impl Db {
             policies: RBTree::new(),
             next_policy_index: 1,
             auto_reqid: 0,
+            next_expiry: None,
         }
     }
 

@@ -6,6 +6,7 @@
 
 pub(crate) mod db;
 pub(crate) mod dump;
+pub(crate) mod expire;
 
 use core::sync::atomic::Ordering;
 
@@ -15,6 +16,7 @@ use kernel::sync::{new_mutex, Mutex};
 use crate::glue::clock;
 use crate::glue::ratelimit::pr_info_ratelimited;
 use crate::glue::socket::{Audience, Sock, SocketList};
+use crate::glue::timed_work::TimedWork;
 use crate::ipsec_core::algs::{self, AlgKind};
 use crate::ipsec_core::errno::Errno;
 use crate::ipsec_core::pfkey::consts::PF_KEY_V2;
@@ -33,12 +35,15 @@ use db::{errno_of, Db};
 pub(crate) const MAX_REPLY: usize = 2048;
 
 /// PF_KEY state of one namespace.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 pub(crate) struct NetPfkey {
     #[pin]
     pub(crate) sockets: SocketList,
     #[pin]
     pub(crate) db: Mutex<Db>,
+    /// Runs when the next SA time limit falls due (`expire.rs`).
+    #[pin]
+    pub(crate) expiry: TimedWork,
 }
 
 impl NetPfkey {
@@ -47,7 +52,16 @@ impl NetPfkey {
         pin_init!(Self {
             sockets <- SocketList::new(),
             db <- new_mutex!(Db::new()),
+            expiry <- TimedWork::new(expire::CALLBACK),
         })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for NetPfkey {
+    fn drop(self: Pin<&mut Self>) {
+        // The work uses the tables and sockets: stop it first.
+        self.expiry.cancel_sync();
     }
 }
 
@@ -253,6 +267,7 @@ impl Ctx<'_> {
         let rec = rec.ok_or(Errno::EAGAIN)?;
         let hdr = self.reply_header();
         db.insert_sa(rec.clone())?;
+        self.net.arm_expiry(&mut db, rec.next_deadline());
         drop(db);
         self.send(Audience::One, |w| rec.write(w, &hdr, false))
     }
@@ -272,6 +287,7 @@ impl Ctx<'_> {
         } else {
             db.insert_sa(rec.clone())?;
         }
+        self.net.arm_expiry(&mut db, rec.next_deadline());
         drop(db);
         let hdr = self.reply_header();
         // RFC 2367 2.3.x: the reply to ADD/UPDATE carries no keys.

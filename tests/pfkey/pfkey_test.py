@@ -216,6 +216,55 @@ def test_netns_isolation():
     s.close()
 
 
+def add_with_lifetimes(spi, soft=None, hard=None):
+    exts = b""
+    if hard is not None:
+        exts += lifetime(EXT_LT_HARD, addtime=hard)
+    if soft is not None:
+        exts += lifetime(EXT_LT_SOFT, addtime=soft)
+    return msg(ADD, SATYPE_ESP, sa(spi, 0, EALG_GCM16) + sa2(IPSEC_MODE_TRANSPORT) + exts
+               + address(EXT_SRC, SRC) + address(EXT_DST, DST) + key(EXT_KEY_ENC, GCM_KEY))
+
+
+def wait_expires(s, seconds):
+    """EXPIRE messages seen within `seconds`: list of (spi, 'soft'|'hard', seq)."""
+    import time
+    out, end = [], time.time() + seconds
+    while time.time() < end:
+        try:
+            hdr, exts = s.recv(timeout=max(0.1, end - time.time()))
+        except (TimeoutError, socket.timeout):
+            break
+        if hdr["type"] == EXPIRE:
+            kind = "hard" if EXT_LT_HARD in exts else "soft" if EXT_LT_SOFT in exts else "?"
+            out.append((sa_spi(exts), kind, hdr["seq"], EXT_KEY_ENC in exts))
+    return out
+
+
+def test_expire():
+    import time
+    reg, s = Sock(), Sock()
+    reg.request(msg(REGISTER, SATYPE_ESP))
+    t0 = time.time()
+    for spi, soft, hard in ((0x5001, 2, 4), (0x5002, None, 2), (0x5003, 2, None)):
+        hdr, _ = s.request(add_with_lifetimes(spi, soft, hard))
+        result(hdr["errno"] == 0, f"ADD SA {spi:#x} with soft={soft} hard={hard} (independent: af_key wants both)", hdr)
+    reg.pending()
+    seen = wait_expires(reg, 9)
+    elapsed = time.time() - t0
+    kinds = sorted((spi, kind) for spi, kind, _, _ in seen)
+    want = [(0x5001, "hard"), (0x5001, "soft"), (0x5002, "hard"), (0x5003, "soft")]
+    result(kinds == want, "time lifetimes send SADB_EXPIRE soft and hard to the registered socket", (seen, elapsed))
+    result(all(seq == 0 and not has_key for _, _, seq, has_key in seen), "EXPIRE has seq 0 and no keys", seen)
+    check("a hard expiry removes the SA", lambda: errno_of(GET, sa_req(GET, 0x5001), s) == errno.ENOENT)
+    hdr, exts = s.request(sa_req(GET, 0x5003))
+    state = exts[EXT_SA][5] if EXT_SA in exts else None
+    result(hdr["errno"] == 0 and state == 2, "a soft expiry leaves the SA, dying (state 2)", (hdr["errno"], state))
+    s.request(msg(FLUSH, SATYPE_UNSPEC))
+    reg.close()
+    s.close()
+
+
 def main():
     print("TAP version 13")
     print("# PF_KEY v2 sockets of rust_ipsec")
@@ -226,6 +275,7 @@ def main():
     test_promisc()
     test_spd()
     test_netns_isolation()
+    test_expire()
     test_dump(int(os.environ.get("DUMP_COUNT", "2000")), 4096)
     print(f"1..{N}")
     sys.exit(1 if FAILED else 0)
