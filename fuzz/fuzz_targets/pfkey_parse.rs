@@ -52,7 +52,9 @@ fuzz_target!(|data: &[u8]| {
 
 fn check_reencode(msg: &Message<'_>, data: &[u8]) {
     let mut buf = vec![0u8; BUF_LEN.max(data.len())];
-    let n = msg.reencode(&mut buf).expect("reencode of a parsed message");
+    let n = msg
+        .reencode(&mut buf)
+        .expect("reencode of a parsed message");
     assert_eq!(&buf[..n], data, "reencode differs from the input");
     assert_eq!(msg.as_bytes(), data);
     assert_eq!(msg.wire_len(), data.len());
@@ -100,7 +102,10 @@ fn check_accessors(msg: &Message<'_>) {
     }
     for &k in KeyKind::ALL {
         if let Some(key) = msg.key(k) {
-            assert_eq!(key.data.len(), ipsec_core::pfkey::ext::Key::byte_len(key.bits));
+            assert_eq!(
+                key.data.len(),
+                ipsec_core::pfkey::ext::Key::byte_len(key.bits)
+            );
         }
         same(k.ext_type(), msg.key(k).is_some());
     }
@@ -157,7 +162,9 @@ fn emit_and_parse(
 ) -> usize {
     let mut w = Writer::new(buf);
     fill(&mut w).unwrap_or_else(|e| panic!("{what}: {e:?}"));
-    let n = w.finish().unwrap_or_else(|e| panic!("{what}: finish: {e:?}"));
+    let n = w
+        .finish()
+        .unwrap_or_else(|e| panic!("{what}: finish: {e:?}"));
     if let Err(e) = parse(&buf[..n]) {
         panic!("{what}: written message does not parse: {e}");
     }
@@ -178,7 +185,11 @@ fn check_sa(msg: &Message<'_>) {
     });
     // The full dump read back is the same SA.
     let again = parse(&buf[..n]).unwrap();
-    assert_eq!(SaRecord::from_add(&again, NOW), Ok(rec.clone()), "SA round trip");
+    assert_eq!(
+        SaRecord::from_add(&again, NOW),
+        Ok(rec.clone()),
+        "SA round trip"
+    );
     for which in [Expiry::Soft, Expiry::Hard] {
         emit_and_parse(&mut buf, "SaRecord::write_expire", |w| {
             rec.write_expire(w, which)
@@ -192,7 +203,9 @@ fn check_policy(msg: &Message<'_>) {
     };
     let _ = rec.requests().count();
     let mut buf = vec![0u8; BUF_LEN];
-    let n = emit_and_parse(&mut buf, "PolicyRecord::write", |w| rec.write(w, msg.header()));
+    let n = emit_and_parse(&mut buf, "PolicyRecord::write", |w| {
+        rec.write(w, msg.header())
+    });
     // Read back, it is the same policy.
     let again = parse(&buf[..n]).unwrap();
     assert_eq!(

@@ -37,6 +37,9 @@ fn hdr(t: MsgType, satype: SaType) -> MsgHeader {
 
 type Fill = fn(&mut Writer<'_>) -> Result<(), Errno>;
 
+/// Any message builder (a `Fill` or a closure).
+type DynFill<'a> = &'a dyn Fn(&mut Writer<'_>) -> Result<(), Errno>;
+
 fn lifetimes(w: &mut Writer<'_>) -> Result<(), Errno> {
     w.lifetime(
         LifetimeKind::Hard,
@@ -72,7 +75,10 @@ fn esp_add_v4(w: &mut Writer<'_>) -> Result<(), Errno> {
     w.address(AddressKind::Src, &Address::host(V4_A, 0))?;
     w.address(AddressKind::Dst, &Address::host(V4_B, 0))?;
     w.key(KeyKind::Auth, &Key::new(&[0x11; 32]).ok_or(Errno::EINVAL)?)?;
-    w.key(KeyKind::Encrypt, &Key::new(&[0x22; 16]).ok_or(Errno::EINVAL)?)?;
+    w.key(
+        KeyKind::Encrypt,
+        &Key::new(&[0x22; 16]).ok_or(Errno::EINVAL)?,
+    )?;
     w.x_sa2(&Sa2 {
         mode: IpsecMode::TRANSPORT,
         reqid: 7,
@@ -94,7 +100,10 @@ fn esp_update_v6_nat(w: &mut Writer<'_>) -> Result<(), Errno> {
     w.address(AddressKind::Src, &Address::host(v6(1), 4500))?;
     w.address(AddressKind::Dst, &Address::host(v6(2), 4500))?;
     w.address(AddressKind::Proxy, &Address::host(v6(3), 0))?;
-    w.key(KeyKind::Encrypt, &Key::new(&[0x33; 20]).ok_or(Errno::EINVAL)?)?;
+    w.key(
+        KeyKind::Encrypt,
+        &Key::new(&[0x33; 20]).ok_or(Errno::EINVAL)?,
+    )?;
     w.x_sa2(&Sa2 {
         mode: IpsecMode::TUNNEL,
         reqid: 9,
@@ -104,8 +113,20 @@ fn esp_update_v6_nat(w: &mut Writer<'_>) -> Result<(), Errno> {
         encap: UdpEncap::ESPINUDP,
         reserved: [0; 3],
     })?;
-    w.nat_t_port(NatTPortKind::Src, &NatTPort { port: 4500, reserved: 0 })?;
-    w.nat_t_port(NatTPortKind::Dst, &NatTPort { port: 4501, reserved: 0 })?;
+    w.nat_t_port(
+        NatTPortKind::Src,
+        &NatTPort {
+            port: 4500,
+            reserved: 0,
+        },
+    )?;
+    w.nat_t_port(
+        NatTPortKind::Dst,
+        &NatTPort {
+            port: 4501,
+            reserved: 0,
+        },
+    )?;
     w.address(AddressKind::NatTOa, &Address::host(V4_A, 0))
 }
 
@@ -235,7 +256,10 @@ fn register_reply(w: &mut Writer<'_>) -> Result<(), Errno> {
     w.supported(
         SupportedKind::Auth,
         &Supported::default(),
-        &[alg(AuthAlg::SHA1HMAC.0, 160), alg(AuthAlg::SHA2_256HMAC.0, 256)],
+        &[
+            alg(AuthAlg::SHA1HMAC.0, 160),
+            alg(AuthAlg::SHA2_256HMAC.0, 256),
+        ],
     )?;
     w.supported(SupportedKind::Encrypt, &Supported::default(), &[])?;
     w.alg(&Alg {
@@ -358,7 +382,7 @@ fn delete(w: &mut Writer<'_>) -> Result<(), Errno> {
     w.address(AddressKind::Dst, &Address::host(V4_B, 0))
 }
 
-fn build(fill: &dyn Fn(&mut Writer<'_>) -> Result<(), Errno>) -> Result<Vec<u8>, Errno> {
+fn build(fill: DynFill<'_>) -> Result<Vec<u8>, Errno> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut w = Writer::new(&mut buf);
     fill(&mut w)?;
@@ -372,7 +396,7 @@ fn main() {
         eprintln!("usage: seedgen OUT_DIR");
         process::exit(2);
     };
-    let seeds: &[(&str, &dyn Fn(&mut Writer<'_>) -> Result<(), Errno>)] = &[
+    let seeds: &[(&str, DynFill<'_>)] = &[
         ("esp_add_v4", &(esp_add_v4 as Fill)),
         ("esp_update_v6_nat", &(esp_update_v6_nat as Fill)),
         ("ah_add", &(ah_add as Fill)),
@@ -386,7 +410,10 @@ fn main() {
         ("dump_filter", &(dump_filter as Fill)),
         ("delete", &(delete as Fill)),
         ("flush", &header_only(MsgType::FLUSH, SaType::UNSPEC)),
-        ("spdflush", &header_only(MsgType::X_SPDFLUSH, SaType::UNSPEC)),
+        (
+            "spdflush",
+            &header_only(MsgType::X_SPDFLUSH, SaType::UNSPEC),
+        ),
     ];
     if let Err(e) = fs::create_dir_all(&out) {
         eprintln!("seedgen: {}: {e}", out.display());
