@@ -8,6 +8,8 @@
 
 SHELL := /bin/bash
 ROOT := $(CURDIR)
+# rustup's toolchain, bindgen and virtme-ng, whatever the caller's PATH.
+export PATH := $(HOME)/.cargo/bin:$(PATH)
 CACHE_ENV = . $(ROOT)/scripts/lib.sh
 KDIR ?= $(shell $(ROOT)/scripts/kdir debug --any)
 KSRC := $(shell $(CACHE_ENV); ri_ksrc)
@@ -57,7 +59,7 @@ host-test:
 	@cargo test --workspace --quiet
 
 kselftest: module
-	@cargo build --quiet --release -p splatscan
+	@cargo build --quiet --release -p splatscan -p pfkey-stress
 	@$(ROOT)/scripts/vm-run $(ROOT)/tests/run_tests.sh
 
 check:

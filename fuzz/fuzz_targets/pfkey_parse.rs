@@ -131,6 +131,7 @@ fn check_accessors(msg: &Message<'_>) {
     }
     same(ExtType::SPIRANGE, msg.spirange().is_some());
     same(ExtType::X_KMPRIVATE, msg.kmprivate().is_some());
+    same(ExtType::X_SA_REPLAY, msg.x_sa_replay().is_some());
     match msg.x_policy() {
         Some(p) => {
             // Every request decodes: their lengths add up to the extension.

@@ -9,7 +9,7 @@ use kernel::rbtree::{RBTree, RBTreeNode};
 use crate::ipsec_core::errno::Errno;
 use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::sadb::{SaKey, SaRecord};
-use crate::ipsec_core::spd::PolicyRecord;
+use crate::ipsec_core::spd::{IndexKey, PolicyRecord};
 
 /// Maps a kernel error (allocation) to the errno a PF_KEY reply carries.
 pub(crate) fn errno_of(e: Error) -> Errno {
@@ -20,6 +20,8 @@ pub(crate) fn errno_of(e: Error) -> Errno {
 pub(crate) struct Db {
     pub(crate) sas: RBTree<SaKey, SaRecord>,
     pub(crate) policies: RBTree<u32, PolicyRecord>,
+    /// Policy id by selector and direction (for X_SPDADD/UPDATE/DELETE).
+    policy_index: RBTree<IndexKey, u32>,
     /// Next policy index (ids are `index << 3 | dir`, as in Linux).
     pub(crate) next_policy_index: u32,
     /// Counter for automatically allocated reqids.
@@ -34,6 +36,7 @@ impl Db {
         Self {
             sas: RBTree::new(),
             policies: RBTree::new(),
+            policy_index: RBTree::new(),
             next_policy_index: 1,
             auto_reqid: 0,
             next_expiry: None,
@@ -92,29 +95,47 @@ impl Db {
 
     /// The id of the policy with the same selector and direction.
     pub(crate) fn find_policy_index(&self, p: &PolicyRecord) -> Option<u32> {
-        self.policies
-            .iter()
-            .find(|(_, v)| v.same_index(p))
-            .map(|(k, _)| *k)
+        self.policy_index.get(&p.index_key()).copied()
     }
 
-    /// Calls `f` with the first policy with an id above `after`; returns
-    /// its id and what `f` returned.
-    pub(crate) fn next_policy<R>(
+    /// Inserts a policy under `rec.id` (its selector must be new).
+    pub(crate) fn insert_policy(&mut self, rec: PolicyRecord) -> Result<(), Errno> {
+        let index = RBTreeNode::new(rec.index_key(), rec.id, GFP_KERNEL).map_err(errno_of)?;
+        let node = RBTreeNode::new(rec.id, rec, GFP_KERNEL).map_err(errno_of)?;
+        self.policy_index.insert(index);
+        self.policies.insert(node);
+        Ok(())
+    }
+
+    /// Removes the policy `id`.
+    pub(crate) fn remove_policy(&mut self, id: u32) -> Option<PolicyRecord> {
+        let rec = self.policies.remove(&id)?;
+        self.policy_index.remove(&rec.index_key());
+        Some(rec)
+    }
+
+    /// Removes every policy.
+    pub(crate) fn flush_policies(&mut self) {
+        self.policies = RBTree::new();
+        self.policy_index = RBTree::new();
+    }
+
+    /// Calls `f` with the newest policy older than `before` (the newest
+    /// of all when `None`): dumps list policies newest first, as af_key.
+    /// Ids grow with each new policy, so "older" is "smaller id".
+    pub(crate) fn prev_policy<R>(
         &mut self,
-        after: Option<u32>,
+        before: Option<u32>,
         f: impl FnOnce(&PolicyRecord) -> R,
     ) -> Option<(u32, R)> {
-        let mut cursor = match after {
-            None => self.policies.cursor_front_mut(),
-            Some(id) => self.policies.cursor_lower_bound_mut(&id),
+        let some_at_or_after =
+            before.is_some_and(|id| self.policies.cursor_lower_bound(&id).is_some());
+        let cursor = match before {
+            // The first id >= `before`; the one before it is older.
+            Some(id) if some_at_or_after => self.policies.cursor_lower_bound_mut(&id)?.move_prev(),
+            _ => self.policies.cursor_back_mut(),
         }?;
-        loop {
-            let (id, v) = cursor.current();
-            if after.is_none_or(|a| *id > a) {
-                return Some((*id, f(v)));
-            }
-            cursor = cursor.move_next()?;
-        }
+        let (id, v) = cursor.current();
+        Some((*id, f(v)))
     }
 }

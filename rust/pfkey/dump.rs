@@ -8,6 +8,8 @@
 //! back until the walk ends, so it can carry `sadb_msg_seq` 0, the end
 //! marker setkey waits for. The walk position is the last entry's key, so
 //! entries added or removed meanwhile neither break nor repeat the walk.
+//! SAs come in key order (SA type, destination, SPI); policies newest
+//! first, as af_key lists them.
 
 use kernel::prelude::*;
 
@@ -112,7 +114,7 @@ impl Dump {
                     Cursor::Policy(id) => Some(*id),
                     _ => None,
                 };
-                db.next_policy(after, |rec| {
+                db.prev_policy(after, |rec| {
                     let hdr = MsgHeader::new(MsgType::X_SPDDUMP, SaType::UNSPEC, seq, pid);
                     let mut w = Writer::new(&mut buf);
                     rec.write(&mut w, &hdr).and_then(|()| w.finish())

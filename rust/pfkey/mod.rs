@@ -307,7 +307,9 @@ impl Ctx<'_> {
 
     fn delete(&self, msg: &Message<'_>) -> Result<(), Errno> {
         let key = Self::find_key(msg)?;
-        let rec = self.net.db.lock().sas.remove(&key).ok_or(Errno::ENOENT)?;
+        let mut rec = self.net.db.lock().sas.remove(&key).ok_or(Errno::ENOENT)?;
+        // The broadcast shows the SA as it now is: dead (as af_key).
+        rec.state = SaState::Dead;
         let hdr = self.reply_header();
         self.send(Audience::All, |w| rec.write(w, &hdr, false))
     }
@@ -366,9 +368,7 @@ impl Ctx<'_> {
                 let index = db.next_policy_index;
                 db.next_policy_index = index.wrapping_add(1).max(1);
                 rec.id = spd::policy_id(index, rec.dir);
-                let node =
-                    kernel::rbtree::RBTreeNode::new(rec.id, rec, GFP_KERNEL).map_err(errno_of)?;
-                db.policies.insert(node);
+                db.insert_policy(rec)?;
             }
         }
         drop(db);
@@ -380,7 +380,7 @@ impl Ctx<'_> {
         let probe = PolicyRecord::index_from_message(msg)?;
         let mut db = self.net.db.lock();
         let id = db.find_policy_index(&probe).ok_or(Errno::ENOENT)?;
-        let rec = db.policies.remove(&id).ok_or(Errno::ENOENT)?;
+        let rec = db.remove_policy(id).ok_or(Errno::ENOENT)?;
         drop(db);
         let hdr = self.reply_header();
         self.send(Audience::All, |w| rec.write(w, &hdr))
@@ -390,7 +390,7 @@ impl Ctx<'_> {
         let id = msg.x_policy().ok_or(Errno::EINVAL)?.policy.id;
         let mut db = self.net.db.lock();
         let rec = if delete {
-            db.policies.remove(&id)
+            db.remove_policy(id)
         } else {
             db.policies.get(&id).cloned()
         }
@@ -403,7 +403,7 @@ impl Ctx<'_> {
 
     fn spdflush(&self) -> Result<(), Errno> {
         let mut db = self.net.db.lock();
-        db.policies = kernel::rbtree::RBTree::new();
+        db.flush_policies();
         drop(db);
         let hdr = self.reply_header();
         self.send(Audience::All, |w| w.header(&hdr))

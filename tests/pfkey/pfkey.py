@@ -17,10 +17,12 @@ X_SPDDUMP, X_SPDFLUSH, X_SPDSETIDX, X_SPDEXPIRE, X_SPDDELETE2 = 18, 19, 20, 21, 
 X_MIGRATE = 24
 
 # extension types
-EXT_SA, EXT_LT_CUR, EXT_LT_HARD, EXT_LT_SOFT, EXT_SRC, EXT_DST = 1, 2, 3, 4, 5, 6
+EXT_SA, EXT_LT_CUR, EXT_LT_HARD, EXT_LT_SOFT, EXT_SRC, EXT_DST, EXT_ADDR_PROXY = 1, 2, 3, 4, 5, 6, 7
 EXT_KEY_AUTH, EXT_KEY_ENC = 8, 9
 EXT_SUPP_AUTH, EXT_SUPP_ENC, EXT_SPIRANGE = 14, 15, 16
 EXT_X_POLICY, EXT_X_SA2 = 18, 19
+EXT_X_SA_REPLAY = 27  # rust_ipsec's: replay window in packets, up to 4096
+SAFLAGS_ESN = 0x400
 
 SATYPE_UNSPEC, SATYPE_AH, SATYPE_ESP = 0, 2, 3
 AALG_SHA1HMAC, AALG_SHA256HMAC = 3, 5
@@ -59,6 +61,10 @@ def address(ext_type, addr, prefix=None, proto=255, port=0):
 
 def sa(spi, auth=0, enc=0, replay=0, state=0, flags=0):
     return ext(EXT_SA, struct.pack("!I", spi) + struct.pack("=BBBBI", replay, state, auth, enc, flags))
+
+
+def sa_replay(window):
+    return ext(EXT_X_SA_REPLAY, struct.pack("=I", window))
 
 
 def key(ext_type, data):

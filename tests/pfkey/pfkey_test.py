@@ -265,6 +265,29 @@ def test_expire():
     s.close()
 
 
+def test_replay_esn():
+    s = Sock()
+
+    def add(spi, window=None, flags=0, replay=32):
+        extra = sa_replay(window) if window is not None else b""
+        return msg(ADD, SATYPE_ESP, sa(spi, 0, EALG_GCM16, replay=replay, flags=flags) + sa2(IPSEC_MODE_TRANSPORT)
+                   + address(EXT_SRC, SRC) + address(EXT_DST, DST) + key(EXT_KEY_ENC, GCM_KEY) + extra)
+    hdr, _ = s.request(add(0x6001, window=4096, flags=SAFLAGS_ESN))
+    result(hdr["errno"] == 0, "ADD with a 4096-packet window (SADB_X_EXT_SA_REPLAY) and ESN", hdr)
+    hdr, exts = s.request(sa_req(GET, 0x6001))
+    replay, flags = (exts[EXT_SA][4], struct.unpack_from("=I", exts[EXT_SA], 8)[0]) if EXT_SA in exts else (None, None)
+    window = struct.unpack_from("=I", exts[EXT_X_SA_REPLAY])[0] if EXT_X_SA_REPLAY in exts else None
+    result((replay, window, flags & SAFLAGS_ESN) == (255, 4096, SAFLAGS_ESN),
+           "GET shows sadb_sa_replay 255, the extension 4096 and the ESN flag", (replay, window, flags))
+    check("a 4097-packet window gets EINVAL", lambda: errno_of(ADD, add(0x6002, window=4097), s) == errno.EINVAL)
+    check("ESN without a replay window gets EINVAL", lambda: errno_of(ADD, add(0x6003, flags=SAFLAGS_ESN, replay=0), s) == errno.EINVAL)
+    hdr, exts = s.request(add(0x6004, replay=64))
+    hdr, exts = s.request(sa_req(GET, 0x6004))
+    result(exts.get(EXT_SA, b"\0" * 5)[4] == 64, "sadb_sa_replay 64 is kept (af_key clamps to 32)", exts.get(EXT_SA))
+    s.request(msg(FLUSH, SATYPE_UNSPEC))
+    s.close()
+
+
 def main():
     print("TAP version 13")
     print("# PF_KEY v2 sockets of rust_ipsec")
@@ -276,6 +299,7 @@ def main():
     test_spd()
     test_netns_isolation()
     test_expire()
+    test_replay_esn()
     test_dump(int(os.environ.get("DUMP_COUNT", "2000")), 4096)
     print(f"1..{N}")
     sys.exit(1 if FAILED else 0)

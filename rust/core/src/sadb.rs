@@ -12,7 +12,11 @@
 //! Deliberate differences from af_key:
 //!
 //! - HARD and SOFT lifetimes are independent (af_key wants both or none).
-//! - `sadb_sa_replay` is kept as given (packets), not clamped to 32.
+//! - `sadb_sa_replay` is kept as given (packets), not clamped to 32, and
+//!   `SADB_X_EXT_SA_REPLAY` carries windows up to [`MAX_REPLAY_WINDOW`]
+//!   (af_key has no such extension).
+//! - The `SADB_X_SAFLAGS_ESN` flag ([`sa_flags::ESN`]) turns on extended
+//!   sequence numbers (af_key has no ESN).
 //! - `sadb_sa_flags` and the addresses' protocol and prefix are kept and
 //!   written back as given.
 //! - AEAD encryption algorithms are accepted (see [`super::algs`]).
@@ -22,11 +26,11 @@ use core::fmt;
 
 use super::algs::{lookup, AlgInfo, AlgKind};
 use super::pfkey::consts::{
-    AuthAlg, EncAlg, IpsecMode, MsgType, SaState as WireState, SaType, UdpEncap,
+    sa_flags, AuthAlg, EncAlg, IpsecMode, MsgType, SaState as WireState, SaType, UdpEncap,
 };
 use super::pfkey::ext::{
     Address, AddressKind, Key, KeyKind, Lifetime, LifetimeKind, NatTPort, NatTPortKind, NatTType,
-    Sa, Sa2,
+    Sa, Sa2, SaReplay,
 };
 use super::pfkey::sockaddr::Addr;
 use super::pfkey::{Errno, Message, MsgHeader, Writer};
@@ -36,6 +40,10 @@ pub const MAX_KEY_BYTES: usize = 64;
 /// Largest encryption key an SA holds, in bytes (AES-256 plus a 32-bit
 /// salt is 36).
 pub const MAX_ENC_KEY_BYTES: usize = 40;
+
+/// Largest replay window an SA takes, in packets (`SADB_X_EXT_SA_REPLAY`):
+/// xfrm's limit too (`XFRMA_REPLAY_ESN_MAX`, a 4096-bit bitmap).
+pub const MAX_REPLAY_WINDOW: u32 = 4096;
 
 /// Default SPI range of GETSPI without SPIRANGE (af_key's).
 pub const DEFAULT_SPI_RANGE: (u32, u32) = (0x100, 0x0fff_ffff);
@@ -299,9 +307,11 @@ pub struct SaRecord {
     pub mode: u8,
     /// `sadb_x_sa2_reqid`.
     pub reqid: u32,
-    /// Replay window in packets (`sadb_sa_replay`); 0 = no replay check.
+    /// Replay window in packets, at most [`MAX_REPLAY_WINDOW`]:
+    /// `SADB_X_EXT_SA_REPLAY` if given, else `sadb_sa_replay`; 0 = no
+    /// replay check.
     pub replay: u32,
-    /// `sadb_sa_flags` as given.
+    /// `sadb_sa_flags` as given ([`sa_flags::ESN`] included).
     pub flags: u32,
     /// `sadb_sa_auth` (0: none).
     pub auth: u8,
@@ -323,7 +333,8 @@ pub struct SaRecord {
     pub pid: u32,
     /// UDP encapsulation, if any.
     pub nat_t: Option<NatT>,
-    /// Extended sequence numbers (PF_KEY cannot set them; false).
+    /// Extended sequence numbers: `sadb_sa_flags` has [`sa_flags::ESN`]
+    /// (which needs a replay window, as xfrm requires).
     pub esn: bool,
 }
 
@@ -343,7 +354,29 @@ fn addresses(msg: &Message<'_>) -> Result<(Address, Address), Errno> {
     if src.family() != dst.family() {
         return Err(Errno::EINVAL);
     }
-    Ok((src, dst))
+    // An SA's addresses have no upper-layer protocol: stored (and written
+    // back) as 0, as af_key does.
+    let no_proto = |a: Address| Address {
+        proto: super::pfkey::consts::IpProto(0),
+        ..a
+    };
+    Ok((no_proto(src), no_proto(dst)))
+}
+
+/// The replay window in packets and whether ESN is on: the window is
+/// X_SA_REPLAY's (`EINVAL` over [`MAX_REPLAY_WINDOW`]) if present, else
+/// `sadb_sa_replay`; ESN with no window is `EINVAL`.
+fn replay_esn(msg: &Message<'_>, sa: &Sa) -> Result<(u32, bool), Errno> {
+    let replay = match msg.x_sa_replay() {
+        Some(r) if r.replay > MAX_REPLAY_WINDOW => return Err(Errno::EINVAL),
+        Some(r) => r.replay,
+        None => u32::from(sa.replay),
+    };
+    let esn = sa.flags & sa_flags::ESN != 0;
+    if esn && replay == 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok((replay, esn))
 }
 
 /// Mode and reqid from X_SA2 (transport and 0 without it).
@@ -389,7 +422,12 @@ impl SaRecord {
     /// no SA extension, SPI 0, an AH SA without auth or with encryption, an
     /// ESP SA without encryption, AEAD with auth, a key of a size the
     /// algorithm refuses (or a key for no algorithm), a bad X_SA2 mode,
-    /// bad NAT-T type, or missing or mismatched addresses.
+    /// bad NAT-T type, missing or mismatched addresses, an X_SA_REPLAY
+    /// window over [`MAX_REPLAY_WINDOW`], or [`sa_flags::ESN`] with a
+    /// replay window of 0.
+    ///
+    /// The replay window is X_SA_REPLAY's when present (`sadb_sa_replay` is
+    /// then ignored), else `sadb_sa_replay` (packets, as Linux).
     pub fn from_add(msg: &Message<'_>, now: u64) -> Result<SaRecord, Errno> {
         check_satype(msg.satype())?;
         let sa = msg.sa().ok_or(Errno::EINVAL)?;
@@ -419,6 +457,7 @@ impl SaRecord {
         let enc_key = take_key(msg, KeyKind::Encrypt, enc)?;
         let (src, dst) = addresses(msg)?;
         let (mode, reqid) = mode_reqid(msg)?;
+        let (replay, esn) = replay_esn(msg, &sa)?;
         let nat_t = match msg.nat_t_type() {
             None => None,
             Some(t) if t.encap == UdpEncap::NONE => None,
@@ -446,7 +485,7 @@ impl SaRecord {
             proxy: msg.address(AddressKind::Proxy),
             mode,
             reqid,
-            replay: u32::from(sa.replay),
+            replay,
             flags: sa.flags,
             auth: sa.auth.0,
             auth_key,
@@ -465,7 +504,7 @@ impl SaRecord {
             seq: h.seq,
             pid: h.pid,
             nat_t,
-            esn: false,
+            esn,
         })
     }
 
@@ -553,11 +592,16 @@ impl SaRecord {
     ) -> Result<(), Errno> {
         w.header(hdr)?;
         w.sa(&self.sa_ext())?;
-        if let Some(l) = self.hard.filter(|_| hard) {
-            w.lifetime(LifetimeKind::Hard, &l.to_ext())?;
+        // As af_key: HARD and SOFT always (zero: no limit; setkey -D
+        // prints both lines), except that EXPIRE carries only the one that
+        // fired.
+        if hard {
+            let l = self.hard.map(|l| l.to_ext()).unwrap_or_default();
+            w.lifetime(LifetimeKind::Hard, &l)?;
         }
-        if let Some(l) = self.soft.filter(|_| soft) {
-            w.lifetime(LifetimeKind::Soft, &l.to_ext())?;
+        if soft {
+            let l = self.soft.map(|l| l.to_ext()).unwrap_or_default();
+            w.lifetime(LifetimeKind::Soft, &l)?;
         }
         w.lifetime(LifetimeKind::Current, &self.current.to_ext())?;
         w.address(AddressKind::Src, &self.src)?;
@@ -576,6 +620,11 @@ impl SaRecord {
             reqid: self.reqid,
             ..Sa2::default()
         })?;
+        if self.replay > u32::from(u8::MAX) {
+            w.x_sa_replay(&SaReplay {
+                replay: self.replay,
+            })?;
+        }
         if let Some(n) = &self.nat_t {
             w.nat_t_type(&NatTType {
                 encap: UdpEncap(n.encap),
@@ -602,8 +651,11 @@ impl SaRecord {
     /// Writes `hdr` and the SA in af_key's order (`__pfkey_xfrm_state2msg`):
     /// SA, LIFETIME_HARD and LIFETIME_SOFT (if set), LIFETIME_CURRENT,
     /// ADDRESS_SRC, ADDRESS_DST, ADDRESS_PROXY (if set), KEY_AUTH and
-    /// KEY_ENCRYPT (if `keys` and the SA has them), X_SA2, and the NAT-T
-    /// type and ports (if set). The caller then calls [`Writer::finish`].
+    /// KEY_ENCRYPT (if `keys` and the SA has them), X_SA2, X_SA_REPLAY (if
+    /// the window is over 255, when `sadb_sa_replay` says 255), and the
+    /// NAT-T type and ports (if set). `sadb_sa_flags` goes out as stored,
+    /// [`sa_flags::ESN`] included. The caller then calls
+    /// [`Writer::finish`].
     pub fn write(&self, w: &mut Writer<'_>, hdr: &MsgHeader, keys: bool) -> Result<(), Errno> {
         self.write_with(w, hdr, keys, true, true)
     }

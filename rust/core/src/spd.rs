@@ -119,6 +119,42 @@ pub struct Selector {
     pub dst: Address,
 }
 
+/// A policy's identity (selector and direction) as an ordered key, so the
+/// SPD can find "the policy with this selector and direction" in a tree.
+/// Two records have equal keys exactly when [`PolicyRecord::same_index`]
+/// holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IndexKey([u8; INDEX_KEY_LEN]);
+
+const ADDRESS_KEY_LEN: usize = 31;
+const INDEX_KEY_LEN: usize = 1 + 2 * ADDRESS_KEY_LEN;
+
+/// Every field of `a`, in a fixed layout.
+fn address_key(a: &Address) -> [u8; ADDRESS_KEY_LEN] {
+    let mut k = [0u8; ADDRESS_KEY_LEN];
+    let (family, addr, port, flowinfo, scope): (u16, [u8; 16], u16, u32, u32) = match a.sockaddr {
+        SockAddr::V4 { addr, port } => {
+            let mut a16 = [0u8; 16];
+            a16[..4].copy_from_slice(&addr);
+            (2, a16, port, 0, 0)
+        }
+        SockAddr::V6 {
+            addr,
+            port,
+            flowinfo,
+            scope_id,
+        } => (10, addr, port, flowinfo, scope_id),
+    };
+    k[0..2].copy_from_slice(&a.proto.0.to_be_bytes());
+    k[2] = a.prefixlen;
+    k[3..5].copy_from_slice(&family.to_be_bytes());
+    k[5..7].copy_from_slice(&port.to_be_bytes());
+    k[7..23].copy_from_slice(&addr);
+    k[23..27].copy_from_slice(&flowinfo.to_be_bytes());
+    k[27..31].copy_from_slice(&scope.to_be_bytes());
+    k
+}
+
 impl Selector {
     /// The upper-layer protocol (255: any).
     pub const fn proto(&self) -> u16 {
@@ -243,6 +279,15 @@ impl PolicyRecord {
     /// SPDUPDATE replaces and SPDDELETE removes).
     pub fn same_index(&self, other: &PolicyRecord) -> bool {
         self.dir == other.dir && self.selector == other.selector
+    }
+
+    /// The ordered form of what [`PolicyRecord::same_index`] compares.
+    pub fn index_key(&self) -> IndexKey {
+        let mut k = [0u8; INDEX_KEY_LEN];
+        k[0] = self.dir;
+        k[1..1 + ADDRESS_KEY_LEN].copy_from_slice(&address_key(&self.selector.src));
+        k[1 + ADDRESS_KEY_LEN..].copy_from_slice(&address_key(&self.selector.dst));
+        IndexKey(k)
     }
 
     /// Gives every `unique` request without a reqid one from

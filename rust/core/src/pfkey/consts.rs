@@ -124,8 +124,9 @@ impl MsgType {
 }
 
 wire_enum! {
-    /// `sadb_ext_type` (`SADB_EXT_*`, `SADB_X_EXT_*`). Numbers from 24 up
-    /// are Linux's; other systems number them differently.
+    /// `sadb_ext_type` (`SADB_EXT_*`, `SADB_X_EXT_*`). Numbers 24 to 26
+    /// are Linux's, 27 is rust_ipsec's own; other systems number them
+    /// differently.
     ExtType(u16) {
         /// `SADB_EXT_RESERVED` (never valid on the wire).
         RESERVED = 0,
@@ -181,15 +182,23 @@ wire_enum! {
         X_KMADDRESS = 25,
         /// `SADB_X_EXT_FILTER`.
         X_FILTER = 26,
+        /// `SADB_X_EXT_SA_REPLAY`: `struct sadb_x_sa_replay`, the replay
+        /// window in packets as a `u32` (up to 4096 on an SA), for windows
+        /// the 8-bit `sadb_sa_replay` cannot carry. rust_ipsec's own
+        /// number: the first after Linux's last (26, `X_FILTER`). FreeBSD
+        /// has an extension of the same name, layout and purpose, but
+        /// numbered 26, which is Linux's `X_FILTER`; Linux af_key has none
+        /// and clamps `sadb_sa_replay` to 32.
+        X_SA_REPLAY = 27,
     }
 }
 
 /// Number of extension types (`SADB_EXT_MAX`).
-pub const EXT_COUNT: usize = 26;
+pub const EXT_COUNT: usize = 27;
 
 impl ExtType {
     /// `SADB_EXT_MAX`: the highest extension type.
-    pub const MAX: ExtType = ExtType::X_FILTER;
+    pub const MAX: ExtType = ExtType::X_SA_REPLAY;
 
     /// Whether this is an extension type of the protocol (1..=`SADB_EXT_MAX`).
     pub const fn is_known(self) -> bool {
@@ -240,6 +249,7 @@ impl ExtType {
             24 => 8,          // sadb_x_sec_ctx
             25 => 8,          // sadb_x_kmaddress
             26 => 40,         // sadb_x_filter
+            27 => 8,          // sadb_x_sa_replay
             _ => return None, // reserved or unknown
         })
     }
@@ -425,7 +435,7 @@ impl CompAlg {
 }
 
 /// `sadb_sa_flags` bits. Linux's, plus the KAME bits setkey sets (which
-/// Linux ignores).
+/// Linux ignores), plus [`ESN`](sa_flags::ESN).
 pub mod sa_flags {
     /// `SADB_SAFLAGS_PFS`.
     pub const PFS: u32 = 1;
@@ -450,6 +460,12 @@ pub mod sa_flags {
     pub const KAME_PRAND: u32 = 0x100;
     /// KAME `SADB_X_EXT_PZERO`: zero padding.
     pub const KAME_PZERO: u32 = 0x200;
+    /// `SADB_X_SAFLAGS_ESN`: extended (64-bit) sequence numbers (RFC 4303),
+    /// OpenBSD's value. The bit is free in Linux's flags
+    /// (1 and the top three bits) and in the KAME bits above (0x1 to
+    /// 0x200). An SA with it needs a replay window; Linux af_key has no
+    /// ESN at all.
+    pub const ESN: u32 = 0x400;
 }
 
 wire_enum! {
@@ -590,7 +606,9 @@ mod tests {
         assert_eq!(format!("{:?}", EncAlg::DES3CBC), "DES3CBC");
         assert!(MsgType::GETSPI.is_known() && MsgType::MAX.is_known());
         assert!(!MsgType(0).is_known() && !MsgType(25).is_known());
-        assert!(!ExtType(0).is_known() && !ExtType(27).is_known());
+        assert!(!ExtType(0).is_known() && !ExtType(28).is_known());
+        assert!(ExtType::X_SA_REPLAY.is_known());
+        assert_eq!(ExtType::MAX, ExtType(27));
     }
 
     #[test]
@@ -603,7 +621,8 @@ mod tests {
         }
         assert_eq!(ExtType::from_index(EXT_COUNT), None);
         assert_eq!(ExtType::RESERVED.min_len(), None);
-        assert_eq!(ExtType(27).min_len(), None);
+        assert_eq!(ExtType(28).min_len(), None);
+        assert_eq!(ExtType::from_index(EXT_COUNT - 1), Some(ExtType::MAX));
     }
 
     #[test]
@@ -627,6 +646,7 @@ mod tests {
             (ExtType::X_SEC_CTX, 8),
             (ExtType::X_KMADDRESS, 8),
             (ExtType::X_FILTER, 40),
+            (ExtType::X_SA_REPLAY, 8),
         ];
         for (t, n) in expect {
             assert_eq!(t.min_len(), Some(n), "{t:?}");
@@ -643,6 +663,28 @@ mod tests {
             assert_ne!(id, other);
         }
         assert!(id < 32);
+    }
+
+    #[test]
+    fn esn_flag_is_free() {
+        use sa_flags::*;
+        assert_eq!(ESN, 0x400);
+        assert_eq!(ESN.count_ones(), 1);
+        for other in [
+            PFS,
+            NOPMTUDISC,
+            DECAP_DSCP,
+            NOECN,
+            KAME_OLD,
+            KAME_IV4B,
+            KAME_DERIV,
+            KAME_CYCSEQ,
+            KAME_RAWCPI,
+            KAME_PRAND,
+            KAME_PZERO,
+        ] {
+            assert_eq!(ESN & other, 0, "{other:#x}");
+        }
     }
 
     #[test]

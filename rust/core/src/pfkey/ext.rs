@@ -1146,6 +1146,36 @@ impl Filter {
     }
 }
 
+/// `struct sadb_x_sa_replay` (8 bytes, `SADB_X_EXT_SA_REPLAY`): a replay
+/// window wider than the 8-bit `sadb_sa_replay`.
+///
+/// When present in an ADD or UPDATE it overrides `sadb_sa_replay`; the SA
+/// table accepts up to 4096 packets (see `SaRecord::from_add`), the codec
+/// any `u32`. SA messages from the kernel carry it when the window is over
+/// 255, with `sadb_sa_replay` 255.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SaReplay {
+    /// `sadb_x_sa_replay_replay`: the window in packets (host order); 0 is
+    /// no replay protection.
+    pub replay: u32,
+}
+
+impl SaReplay {
+    fn read(r: &mut Reader<'_>) -> Option<Self> {
+        Some(SaReplay {
+            replay: r.u32_ne()?,
+        })
+    }
+
+    pub(crate) fn parse(ext: &[u8]) -> Result<Self, ParseError> {
+        Self::read(&mut fixed(ext, ExtType::X_SA_REPLAY)?).ok_or(SHORT)
+    }
+
+    pub(crate) fn emit(&self, o: &mut Out<'_>) {
+        o.u32_ne(self.replay);
+    }
+}
+
 /// Any extension, decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Extension<'a> {
@@ -1183,6 +1213,8 @@ pub enum Extension<'a> {
     KmAddress(KmAddress),
     /// `SADB_X_EXT_FILTER`.
     Filter(Filter),
+    /// `SADB_X_EXT_SA_REPLAY`.
+    SaReplay(SaReplay),
 }
 
 impl<'a> Extension<'a> {
@@ -1201,6 +1233,7 @@ impl<'a> Extension<'a> {
             ExtType::X_SEC_CTX => Extension::SecCtx(SecCtx::parse(ext)?),
             ExtType::X_KMADDRESS => Extension::KmAddress(KmAddress::parse(ext)?),
             ExtType::X_FILTER => Extension::Filter(Filter::parse(ext)?),
+            ExtType::X_SA_REPLAY => Extension::SaReplay(SaReplay::parse(ext)?),
             t => {
                 if let Some(k) = LifetimeKind::from_ext_type(t) {
                     Extension::Lifetime(k, Lifetime::parse(ext, k)?)
@@ -1241,6 +1274,7 @@ impl<'a> Extension<'a> {
             Extension::SecCtx(_) => ExtType::X_SEC_CTX,
             Extension::KmAddress(_) => ExtType::X_KMADDRESS,
             Extension::Filter(_) => ExtType::X_FILTER,
+            Extension::SaReplay(_) => ExtType::X_SA_REPLAY,
         }
     }
 }
@@ -1351,7 +1385,32 @@ mod tests {
             "extension header does not match"
         );
         assert_eq!(Sa2::parse(&[]).unwrap_err().reason, "extension truncated");
-        assert!(Extension::parse(ExtType(27), &ext(ExtType(27), &[0; 4])).is_err());
+        assert!(Extension::parse(ExtType(28), &ext(ExtType(28), &[0; 4])).is_err());
+    }
+
+    #[test]
+    fn sa_replay_is_one_unit_host_order() {
+        let r = SaReplay { replay: 4096 };
+        let body = emit(|o| r.emit(o));
+        assert_eq!(body, 4096u32.to_ne_bytes());
+        let e = ext(ExtType::X_SA_REPLAY, &body);
+        assert_eq!(e.len(), 8);
+        assert_eq!(
+            &e[..4],
+            &[&1u16.to_ne_bytes()[..], &27u16.to_ne_bytes()].concat()[..]
+        );
+        assert_eq!(SaReplay::parse(&e), Ok(r));
+        assert_eq!(
+            Extension::parse(ExtType::X_SA_REPLAY, &e),
+            Ok(Extension::SaReplay(r))
+        );
+        assert_eq!(Extension::SaReplay(r).ext_type(), ExtType::X_SA_REPLAY);
+        // Two units: longer than the struct.
+        let long = ext(ExtType::X_SA_REPLAY, &[0; 12]);
+        assert_eq!(
+            SaReplay::parse(&long).unwrap_err().reason,
+            "extension longer than its struct"
+        );
     }
 
     #[test]

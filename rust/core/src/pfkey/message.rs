@@ -13,7 +13,7 @@ use super::consts::{ExtType, MsgType, SaType, EXT_COUNT, PF_KEY_V2, UNIT};
 use super::ext::{
     Address, AddressKind, Extension, Filter, Identity, IdentityKind, Key, KeyKind, KmAddress,
     KmPrivate, Lifetime, LifetimeKind, NatTPort, NatTPortKind, NatTType, PolicyExt, ProposalExt,
-    Sa, Sa2, SecCtx, Sensitivity, SpiRange, SupportedExt, SupportedKind,
+    Sa, Sa2, SaReplay, SecCtx, Sensitivity, SpiRange, SupportedExt, SupportedKind,
 };
 use super::reader::Reader;
 use super::writer::Writer;
@@ -413,6 +413,15 @@ impl<'a> Message<'a> {
     pub fn filter(&self) -> Option<Filter> {
         match self.ext(ExtType::X_FILTER)? {
             Extension::Filter(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// `SADB_X_EXT_SA_REPLAY`: the replay window in packets, when wider
+    /// than `sadb_sa_replay` can say.
+    pub fn x_sa_replay(&self) -> Option<SaReplay> {
+        match self.ext(ExtType::X_SA_REPLAY)? {
+            Extension::SaReplay(v) => Some(v),
             _ => None,
         }
     }

@@ -246,7 +246,7 @@ pub(super) fn kitchen_sink_hdr() -> MsgHeader {
     hdr(MsgType::X_MIGRATE, SaType::ESP)
 }
 
-/// A message with all 26 extension types, each once.
+/// A message with all 27 extension types, each once.
 pub(super) fn kitchen_sink() -> Vec<u8> {
     build(kitchen_sink_hdr(), fill_kitchen_sink)
 }
@@ -394,7 +394,8 @@ pub(super) fn fill_kitchen_sink(w: &mut Writer<'_>) -> Result<(), Errno> {
             family: AF_INET6,
             splen: 64,
             dplen: 48,
-        })
+        })?;
+        w.x_sa_replay(&SaReplay { replay: 4096 })
     }
 }
 
@@ -483,6 +484,8 @@ fn every_extension_type_round_trips() {
     let f = m.filter().unwrap();
     assert_eq!((f.family, f.splen, f.dplen), (AF_INET6, 64, 48));
     assert_eq!((f.saddr, f.daddr), ([1; 16], [2; 16]));
+    assert_eq!(m.x_sa_replay(), Some(SaReplay { replay: 4096 }));
+    assert_eq!(m.raw(ExtType::X_SA_REPLAY).unwrap().len(), 8);
     // X_MIGRATE: both addresses (IPv6) and X_POLICY are there.
     assert!(check_required(&m).is_ok());
 }
@@ -721,7 +724,7 @@ fn extension_framing_rejections() {
         "duplicate extension",
     );
     inval(
-        &with_ext(&ext_bytes(ExtType(27), &[0; 4])),
+        &with_ext(&ext_bytes(ExtType(28), &[0; 4])),
         "unknown extension type",
     );
     inval(
@@ -750,6 +753,7 @@ fn too_small_per_type() {
         ExtType::LIFETIME_HARD,
         ExtType::X_SA2,
         ExtType::X_FILTER,
+        ExtType::X_SA_REPLAY,
     ] {
         let e = ext_bytes(t, &vec![0; t.min_len().unwrap() + 4]);
         inval(&with_ext(&e), "extension longer than its struct");
@@ -963,6 +967,49 @@ fn other_extension_rejections() {
     );
 }
 
+#[test]
+fn sa_replay_extension() {
+    // Round trip next to an SA, through the writer and reencode.
+    let b = build(hdr(MsgType::ADD, SaType::ESP), |w| {
+        w.sa(&esp_sa())?;
+        w.x_sa_replay(&SaReplay { replay: 4096 })?;
+        w.address(AddressKind::Src, &Address::host(V4_SRC, 0))?;
+        w.address(AddressKind::Dst, &Address::host(V4_DST, 0))
+    });
+    let m = roundtrip(&b);
+    assert_eq!(m.x_sa_replay(), Some(SaReplay { replay: 4096 }));
+    assert_eq!(
+        m.ext(ExtType::X_SA_REPLAY),
+        Some(Extension::SaReplay(SaReplay { replay: 4096 }))
+    );
+    // On the wire: len 1 unit, type 27, the window as a host-order u32.
+    let raw = m.raw(ExtType::X_SA_REPLAY).unwrap();
+    assert_eq!(raw[..2], 1u16.to_ne_bytes());
+    assert_eq!(raw[2..4], 27u16.to_ne_bytes());
+    assert_eq!(raw[4..], 4096u32.to_ne_bytes());
+    // Any u32 parses; the codec does not limit the window.
+    let max = ext_bytes(ExtType::X_SA_REPLAY, &u32::MAX.to_ne_bytes());
+    let b = with_ext(&max);
+    assert_eq!(
+        roundtrip(&b).x_sa_replay(),
+        Some(SaReplay { replay: u32::MAX })
+    );
+    // Exactly one unit: two are refused.
+    let long = ext_bytes(ExtType::X_SA_REPLAY, &[0; 12]);
+    assert_eq!(long.len(), 16);
+    inval(&with_ext(&long), "extension longer than its struct");
+    // Once per message, in parse and in the writer.
+    inval(
+        &with_ext(&[max.clone(), max].concat()),
+        "duplicate extension",
+    );
+    let mut buf = [0u8; 64];
+    let mut w = Writer::new(&mut buf);
+    w.header(&hdr(MsgType::ADD, SaType::ESP)).unwrap();
+    w.x_sa_replay(&SaReplay { replay: 1 }).unwrap();
+    assert_eq!(w.x_sa_replay(&SaReplay { replay: 2 }), Err(Errno::EINVAL));
+}
+
 /// xorshift64*: deterministic pseudo-random numbers without crates.
 pub(super) struct Rng(u64);
 
@@ -999,6 +1046,7 @@ fn check_property(bytes: &[u8]) -> bool {
     }
     let _ = check_required(&m);
     let _ = (m.sa(), m.spirange(), m.x_sa2(), m.nat_t_type(), m.filter());
+    let _ = m.x_sa_replay();
     let _ = (m.sensitivity(), m.kmprivate(), m.sec_ctx(), m.kmaddress());
     for k in LifetimeKind::ALL {
         let _ = m.lifetime(*k);
@@ -1054,14 +1102,14 @@ fn property_random_bytes() {
 
 #[test]
 fn property_random_extensions() {
-    // Random extensions with plausible headers: type 0..=27, length fitting.
+    // Random extensions with plausible headers: type 0..=28, length fitting.
     let mut rng = Rng(42);
     let mut accepted = 0;
     for _ in 0..3000 {
         let mut b = hdr(MsgType::X_SPDADD, SaType::UNSPEC).to_bytes(0).to_vec();
         for _ in 0..rng.below(4) {
             let units = 1 + rng.below(6);
-            let ty = u16::try_from(rng.below(28)).unwrap();
+            let ty = u16::try_from(rng.below(29)).unwrap();
             let mut e = u16::try_from(units).unwrap().to_ne_bytes().to_vec();
             e.extend_from_slice(&ty.to_ne_bytes());
             for _ in 4..units * 8 {

@@ -14,7 +14,7 @@ use super::consts::{ExtType, UNIT};
 use super::ext::{
     Address, AddressKind, Alg, Comb, Extension, Filter, Identity, IdentityKind, IpsecRequest, Key,
     KeyKind, KmAddress, KmPrivate, Lifetime, LifetimeKind, NatTPort, NatTPortKind, NatTType,
-    Policy, Proposal, Sa, Sa2, SecCtx, Sensitivity, SpiRange, Supported, SupportedKind,
+    Policy, Proposal, Sa, Sa2, SaReplay, SecCtx, Sensitivity, SpiRange, Supported, SupportedKind,
 };
 use super::message::{MsgHeader, MSG_HDR_LEN};
 use super::Errno;
@@ -430,6 +430,12 @@ impl<'b> Writer<'b> {
         self.ext(ExtType::X_FILTER, false, |o| f.emit(o))
     }
 
+    /// `SADB_X_EXT_SA_REPLAY` (any window: the SA table, not the codec,
+    /// limits it).
+    pub fn x_sa_replay(&mut self, r: &SaReplay) -> Result<(), Errno> {
+        self.ext(ExtType::X_SA_REPLAY, false, |o| r.emit(o))
+    }
+
     /// Writes any decoded extension (with its requests, combinations or
     /// algorithms).
     pub fn extension(&mut self, e: &Extension<'_>) -> Result<(), Errno> {
@@ -460,6 +466,7 @@ impl<'b> Writer<'b> {
             Extension::SecCtx(v) => self.sec_ctx(v),
             Extension::KmAddress(v) => self.kmaddress(v),
             Extension::Filter(v) => self.filter(v),
+            Extension::SaReplay(v) => self.x_sa_replay(v),
         }
     }
 

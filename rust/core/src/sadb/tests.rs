@@ -4,7 +4,7 @@
 //! EXPIRE and the lifetime table.
 
 use super::super::pfkey::consts::{sa_flags, ExtType, IpProto, SADB_X_EALG_CHACHA20_POLY1305};
-use super::super::pfkey::ext::{Extension, SpiRange};
+use super::super::pfkey::ext::{Extension, SaReplay, SpiRange};
 use super::super::pfkey::sockaddr::SockAddr;
 use super::super::pfkey::{check_required, parse};
 use super::*;
@@ -29,6 +29,12 @@ struct Add {
     natt: Option<(u8, u16, u16)>,
     dst: Addr,
     spirange: Option<(u32, u32)>,
+    /// `sadb_sa_replay`.
+    replay: u8,
+    /// X_SA_REPLAY, if any.
+    x_replay: Option<u32>,
+    /// `sadb_sa_flags`.
+    flags: u32,
 }
 
 fn esp_add() -> Add {
@@ -45,6 +51,9 @@ fn esp_add() -> Add {
         natt: None,
         dst: DST,
         spirange: None,
+        replay: 64,
+        x_replay: None,
+        flags: sa_flags::KAME_CYCSEQ,
     }
 }
 
@@ -62,13 +71,16 @@ fn build(t: MsgType, a: &Add) -> Vec<u8> {
     }
     w.sa(&Sa {
         spi: a.spi,
-        replay: 64,
+        replay: a.replay,
         state: WireState::LARVAL,
         auth: AuthAlg(a.auth),
         encrypt: EncAlg(a.enc),
-        flags: sa_flags::KAME_CYCSEQ,
+        flags: a.flags,
     })
     .unwrap();
+    if let Some(replay) = a.x_replay {
+        w.x_sa_replay(&SaReplay { replay }).unwrap();
+    }
     if let Some(m) = a.mode {
         w.x_sa2(&Sa2 {
             mode: m,
@@ -229,8 +241,13 @@ fn setkey_add_round_trip() {
     assert_eq!(p.lifetime(LifetimeKind::Hard), a.hard);
     assert_eq!(p.lifetime(LifetimeKind::Soft), a.soft);
     assert_eq!(p.lifetime(LifetimeKind::Current).unwrap().addtime, 1000);
-    assert_eq!(p.address(AddressKind::Src), Some(Address::host(SRC, 0)));
-    assert_eq!(p.address(AddressKind::Dst), Some(Address::host(DST, 0)));
+    // SA addresses go out with protocol 0, as af_key writes them.
+    let no_proto = |a: Addr| Address {
+        proto: IpProto(0),
+        ..Address::host(a, 0)
+    };
+    assert_eq!(p.address(AddressKind::Src), Some(no_proto(SRC)));
+    assert_eq!(p.address(AddressKind::Dst), Some(no_proto(DST)));
     let sa2 = p.x_sa2().unwrap();
     assert_eq!(
         (sa2.mode, sa2.reqid, sa2.sequence),
@@ -276,6 +293,8 @@ fn modern_algorithms_and_natt() {
         ext_types(&out),
         [
             ExtType::SA,
+            ExtType::LIFETIME_HARD,
+            ExtType::LIFETIME_SOFT,
             ExtType::LIFETIME_CURRENT,
             ExtType::ADDRESS_SRC,
             ExtType::ADDRESS_DST,
@@ -766,12 +785,144 @@ fn write_errors_propagate() {
     let out = emit(|w| sa.write(w, &hdr, false));
     let p = parse(&out).unwrap();
     let exts: Vec<_> = p.extensions().collect();
+    // SA, HARD, SOFT, CURRENT, SRC, DST, then the proxy.
     assert!(matches!(
-        exts.get(4),
+        exts.get(6),
         Some(Extension::Address(AddressKind::Proxy, _))
     ));
-    // A replay window over 255 is written as 255.
+    // A replay window over 255 is written as 255, and in full in
+    // X_SA_REPLAY.
     sa.replay = 1024;
     let out = emit(|w| sa.write(w, &hdr, false));
-    assert_eq!(parse(&out).unwrap().sa().unwrap().replay, 255);
+    let p = parse(&out).unwrap();
+    assert_eq!(p.sa().unwrap().replay, 255);
+    assert_eq!(p.x_sa_replay(), Some(SaReplay { replay: 1024 }));
+}
+
+/// Record -> message ([`SaRecord::write`] with keys) -> parse -> record
+/// again. `write` sends absent HARD/SOFT limits as all-zero lifetimes (no
+/// limit); those are read back as absent, so a record compares equal.
+fn rewrite(sa: &SaRecord) -> (Vec<u8>, SaRecord) {
+    let hdr = MsgHeader::new(MsgType::ADD, SaType(sa.satype), sa.seq, sa.pid);
+    let out = emit(|w| sa.write(w, &hdr, true));
+    let again = SaRecord::from_add(&parse(&out).unwrap(), sa.current.addtime).unwrap();
+    let none_if_zero = |l: Option<LifetimeLimits>| l.filter(|l| *l != LifetimeLimits::default());
+    let again = SaRecord {
+        hard: none_if_zero(again.hard),
+        soft: none_if_zero(again.soft),
+        ..again
+    };
+    (out, again)
+}
+
+#[test]
+fn wide_replay_window() {
+    // 4096 through X_SA_REPLAY, whatever sadb_sa_replay says.
+    for replay in [0u8, 32, 255] {
+        let a = Add {
+            replay,
+            x_replay: Some(4096),
+            ..esp_add()
+        };
+        let sa = add(&a).unwrap();
+        assert_eq!((sa.replay, sa.esn), (4096, false));
+        let (out, again) = rewrite(&sa);
+        assert_eq!(again, sa);
+        let p = parse(&out).unwrap();
+        assert_eq!(p.sa().unwrap().replay, 255);
+        assert_eq!(p.x_sa_replay(), Some(SaReplay { replay: 4096 }));
+        // After X_SA2, before the NAT-T extensions.
+        let t = ext_types(&out);
+        let at = |e| t.iter().position(|&x| x == e).unwrap();
+        assert_eq!(at(ExtType::X_SA_REPLAY), at(ExtType::X_SA2) + 1);
+    }
+    // With NAT-T: X_SA2, X_SA_REPLAY, then the NAT-T type and ports.
+    let a = Add {
+        x_replay: Some(1000),
+        natt: Some((UdpEncap::ESPINUDP.0, 4500, 4500)),
+        ..esp_add()
+    };
+    let sa = add(&a).unwrap();
+    let (out, again) = rewrite(&sa);
+    assert_eq!(again, sa);
+    let t = ext_types(&out);
+    assert_eq!(
+        t[t.len() - 5..],
+        [
+            ExtType::X_SA2,
+            ExtType::X_SA_REPLAY,
+            ExtType::X_NAT_T_TYPE,
+            ExtType::X_NAT_T_SPORT,
+            ExtType::X_NAT_T_DPORT,
+        ]
+    );
+    // Over the limit.
+    for bad in [MAX_REPLAY_WINDOW + 1, u32::MAX] {
+        let a = Add {
+            x_replay: Some(bad),
+            ..esp_add()
+        };
+        assert_eq!(add(&a), Err(Errno::EINVAL), "{bad}");
+    }
+    // X_SA_REPLAY wins over sadb_sa_replay, even when narrower or 0.
+    for (replay, x, want) in [(200u8, 64u32, 64u32), (200, 0, 0), (0, 256, 256)] {
+        let a = Add {
+            replay,
+            x_replay: Some(x),
+            ..esp_add()
+        };
+        assert_eq!(add(&a).unwrap().replay, want);
+    }
+    // Without it, sadb_sa_replay in packets; no X_SA_REPLAY written back
+    // for a window that fits.
+    let a = Add {
+        replay: 200,
+        ..esp_add()
+    };
+    let sa = add(&a).unwrap();
+    assert_eq!(sa.replay, 200);
+    let (out, again) = rewrite(&sa);
+    assert_eq!(again, sa);
+    let p = parse(&out).unwrap();
+    assert_eq!((p.sa().unwrap().replay, p.x_sa_replay()), (200, None));
+}
+
+#[test]
+fn esn_flag() {
+    let flags = sa_flags::KAME_CYCSEQ | sa_flags::ESN;
+    // ESN needs a window: 0 from sadb_sa_replay, or from X_SA_REPLAY.
+    for (replay, x_replay) in [(0u8, None), (0, Some(0)), (64, Some(0))] {
+        let a = Add {
+            replay,
+            x_replay,
+            flags,
+            ..esp_add()
+        };
+        assert_eq!(add(&a), Err(Errno::EINVAL), "{replay} {x_replay:?}");
+    }
+    // Window 64: ESN on, flags kept, and both round-trip.
+    let a = Add {
+        replay: 64,
+        flags,
+        ..esp_add()
+    };
+    let sa = add(&a).unwrap();
+    assert_eq!((sa.replay, sa.esn, sa.flags), (64, true, flags));
+    let (out, again) = rewrite(&sa);
+    assert_eq!(again, sa);
+    let p = parse(&out).unwrap();
+    assert_eq!(p.sa().unwrap().flags, flags);
+    assert_eq!(p.x_sa_replay(), None);
+    // ESN with a 4096 window through X_SA_REPLAY.
+    let a = Add {
+        replay: 0,
+        x_replay: Some(4096),
+        flags,
+        ..esp_add()
+    };
+    let sa = add(&a).unwrap();
+    assert_eq!((sa.replay, sa.esn), (4096, true));
+    assert_eq!(rewrite(&sa).1, sa);
+    // Without the flag, no ESN.
+    assert!(!add(&esp_add()).unwrap().esn);
 }

@@ -659,3 +659,45 @@ fn index_from_message_ignores_action_and_requests() {
     assert_eq!(probe.dir, IpsecDir::OUTBOUND.0);
     assert_eq!(probe.requests().count(), 0);
 }
+
+#[test]
+fn index_key_equal_exactly_when_same_index() {
+    let base = |dir: u8, src: [u8; 4], plen: u8, port: u16, proto: u16| PolicyRecord {
+        selector: Selector {
+            src: Address {
+                proto: IpProto(proto),
+                prefixlen: plen,
+                sockaddr: SockAddr::new(Addr::V4(src), port),
+            },
+            dst: Address {
+                proto: IpProto(proto),
+                prefixlen: 24,
+                sockaddr: SockAddr::new(Addr::V4([10, 2, 0, 0]), 0),
+            },
+        },
+        dir,
+        action: 0,
+        priority: 0,
+        id: 0,
+        requests: [None; MAX_REQUESTS],
+        created: 0,
+        lastused: 0,
+    };
+    let variants = [
+        base(2, [10, 1, 0, 0], 24, 0, 255),
+        base(1, [10, 1, 0, 0], 24, 0, 255),
+        base(2, [10, 1, 0, 1], 24, 0, 255),
+        base(2, [10, 1, 0, 0], 16, 0, 255),
+        base(2, [10, 1, 0, 0], 24, 80, 255),
+        base(2, [10, 1, 0, 0], 24, 0, 6),
+    ];
+    for a in &variants {
+        for b in &variants {
+            assert_eq!(a.index_key() == b.index_key(), a.same_index(b));
+        }
+    }
+    let mut other = variants[0];
+    other.priority = 7;
+    other.action = 2;
+    assert_eq!(other.index_key(), variants[0].index_key());
+}
