@@ -23,7 +23,7 @@ use crate::ipsec_core::pfkey::consts::PF_KEY_V2;
 use crate::ipsec_core::pfkey::ext::{AddressKind, Supported, SupportedKind};
 use crate::ipsec_core::pfkey::message::MSG_HDR_LEN;
 use crate::ipsec_core::pfkey::{
-    check_required, parse, Message, MsgHeader, MsgType, ParseError, SaType, Writer,
+    check_required, parse, ExtType, Message, MsgHeader, MsgType, ParseError, SaType, Writer,
 };
 use crate::ipsec_core::sadb::{self, SaRecord, SaState};
 use crate::ipsec_core::spd::{self, PolicyRecord};
@@ -100,7 +100,14 @@ pub(crate) fn process(sender: Sock, bytes: &[u8]) -> Result {
     let _ = sockets.broadcast(bytes, Audience::PromiscOnly, None);
     let result = parse(bytes)
         .and_then(|m| {
-            if handled(m.msg_type()) {
+            if m.has(ExtType::X_SEC_CTX) {
+                // Security labels need an LSM hook we do not have: refuse
+                // rather than ignore them.
+                Err(ParseError::new(
+                    Errno::EOPNOTSUPP,
+                    "X_SEC_CTX: security contexts are not supported",
+                ))
+            } else if handled(m.msg_type()) {
                 check_required(&m).map(|()| m)
             } else {
                 // Known but not handled (MIGRATE, NAT-T mapping, EXPIRE

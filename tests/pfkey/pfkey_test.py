@@ -135,6 +135,12 @@ def test_invalid():
     check("ADD of AES-GCM without a key gets EINVAL", lambda: errno_of(ADD, no_key, s) == errno.EINVAL)
     short_key = msg(ADD, SATYPE_ESP, sa(0x1003, 0, EALG_GCM16) + address(EXT_SRC, SRC) + address(EXT_DST, DST) + key(EXT_KEY_ENC, b"x" * 8))
     check("ADD with a 64-bit AES-GCM key gets EINVAL", lambda: errno_of(ADD, short_key, s) == errno.EINVAL)
+    label = b"system_u:object_r:ipsec_spd_t:s0\0"
+    ctx = ext(24, struct.pack("=BBH", 1, 1, len(label)) + label)
+    with_ctx = msg(ADD, SATYPE_ESP, sa(0x1004, 0, EALG_GCM16) + address(EXT_SRC, SRC) + address(EXT_DST, DST)
+                   + key(EXT_KEY_ENC, GCM_KEY) + ctx)
+    check("ADD with X_SEC_CTX gets EOPNOTSUPP", lambda: errno_of(ADD, with_ctx, s) == errno.EOPNOTSUPP)
+    check("... and adds nothing", lambda: errno_of(GET, sa_req(GET, 0x1004), s) == errno.ENOENT)
     check("MIGRATE answers EOPNOTSUPP", lambda: errno_of(X_MIGRATE, msg(X_MIGRATE, SATYPE_ESP), s) == errno.EOPNOTSUPP)
     s.close()
 
