@@ -1,46 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What rust_ipsec keeps per network namespace: the knob values of both
-//! sysctl trees (so far).
-
-use core::sync::atomic::{AtomicI32, Ordering};
+//! What rust_ipsec keeps per network namespace: both sysctl trees (which
+//! hold the knob values) and the PF_KEY state.
 
 use kernel::prelude::*;
 
 use crate::glue::pernet::{Net, NetId, PernetState};
 use crate::glue::ratelimit::pr_info_ratelimited;
-use crate::glue::sysctl::{Table, TableBuilder, Validator};
-use crate::ipsec_core::knobs::{knobs_of, Family, Knob, KnobValues, KNOB_COUNT};
+use crate::glue::sysctl::{Table, Validator};
+use crate::ipsec_core::knobs::{knobs_of, Family, Knob, KnobValues};
 use crate::pfkey::NetPfkey;
-
-/// The knob values of one tree, read by the datapath, written by sysctl.
-struct KnobCells([AtomicI32; KNOB_COUNT]);
-
-impl KnobCells {
-    fn defaults() -> Self {
-        Self(Knob::ALL.map(|k| AtomicI32::new(k.default_value())))
-    }
-
-    fn snapshot(&self) -> KnobValues {
-        KnobValues::from_raw(core::array::from_fn(|i| self.0[i].load(Ordering::Relaxed)))
-    }
-}
-
-/// Knob values of both families. Heap-allocated and pinned: the sysctl
-/// tables point into it.
-struct Knobs {
-    inet: KnobCells,
-    inet6: KnobCells,
-}
-
-impl Knobs {
-    fn cells(&self, family: Family) -> &KnobCells {
-        match family {
-            Family::Inet => &self.inet,
-            Family::Inet6 => &self.inet6,
-        }
-    }
-}
 
 /// Validates writes of one family's tree; the table index maps back to
 /// the knob because the tree lists `knobs_of(family)` in order.
@@ -67,24 +36,33 @@ impl<const INET6: bool> Validator for TreeValidator<INET6> {
     }
 }
 
-/// The state of one namespace.
+/// The state of one namespace. Each sysctl table owns its knob values.
 ///
-/// Field order matters: the sysctl tables are dropped (unregistered)
-/// before the knob cells they point into.
+/// Field order is drop order: the PF_KEY state (sockets are gone by then)
+/// after the sysctl tables.
 pub(crate) struct NetnsState {
-    _sysctl_inet: Table,
-    _sysctl_inet6: Table,
+    sysctl_inet: Table,
+    sysctl_inet6: Table,
     pfkey: Pin<KBox<NetPfkey>>,
-    knobs: Pin<KBox<Knobs>>,
 }
 
 static NET_ID: NetId = NetId::new();
 
 impl NetnsState {
-    /// Current knob values of `family` in this namespace.
+    /// Current knob values of `family` in this namespace (knobs the tree
+    /// lacks read as their defaults).
     #[expect(dead_code, reason = "read by the datapath, which comes next")]
     pub(crate) fn knobs(&self, family: Family) -> KnobValues {
-        self.knobs.cells(family).snapshot()
+        let table = match family {
+            Family::Inet => &self.sysctl_inet,
+            Family::Inet6 => &self.sysctl_inet6,
+        };
+        KnobValues::from_raw(Knob::ALL.map(|knob| {
+            knobs_of(family)
+                .position(|k| k == knob)
+                .and_then(|i| table.get(i))
+                .unwrap_or(knob.default_value())
+        }))
     }
 
     /// The namespace's PF_KEY sockets, SADB and SPD.
@@ -93,21 +71,10 @@ impl NetnsState {
     }
 }
 
-/// Registers `family`'s tree in `net`, pointing into `knobs`.
-fn register_tree<V: Validator>(
-    net: Net,
-    family: Family,
-    knobs: &Pin<KBox<Knobs>>,
-) -> Result<Table> {
-    let cells = knobs.cells(family);
-    let mut builder = TableBuilder::<V>::new();
-    for knob in knobs_of(family) {
-        builder.push(knob.c_name(), &cells.0[knob.index()])?;
-    }
-    // SAFETY: the cells live in `knobs`, pinned on the heap; `NetnsState`
-    // drops every table before `knobs` (field order), and on the error
-    // paths of `init` tables are locals dropped before `knobs`.
-    unsafe { Table::register(net, family.sysctl_c_path(), builder) }
+/// Registers `family`'s tree in `net`, every knob at its default.
+fn register_tree<V: Validator>(net: Net, family: Family) -> Result<Table> {
+    let items = knobs_of(family).map(|k| (k.c_name(), k.default_value()));
+    Table::register::<V>(net, family.sysctl_c_path(), items)
 }
 
 impl PernetState for NetnsState {
@@ -116,21 +83,13 @@ impl PernetState for NetnsState {
     }
 
     fn init(net: Net) -> Result<Self> {
-        let knobs = KBox::pin(
-            Knobs {
-                inet: KnobCells::defaults(),
-                inet6: KnobCells::defaults(),
-            },
-            GFP_KERNEL,
-        )?;
-        let inet = register_tree::<TreeValidator<false>>(net, Family::Inet, &knobs)?;
-        let inet6 = register_tree::<TreeValidator<true>>(net, Family::Inet6, &knobs)?;
+        let sysctl_inet = register_tree::<TreeValidator<false>>(net, Family::Inet)?;
+        let sysctl_inet6 = register_tree::<TreeValidator<true>>(net, Family::Inet6)?;
         let pfkey = KBox::pin_init(NetPfkey::new(), GFP_KERNEL)?;
         Ok(Self {
-            _sysctl_inet: inet,
-            _sysctl_inet6: inet6,
+            sysctl_inet,
+            sysctl_inet6,
             pfkey,
-            knobs,
         })
     }
 }

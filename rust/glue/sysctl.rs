@@ -4,11 +4,11 @@
 //!
 //! C header: [include/linux/sysctl.h](srctree/include/linux/sysctl.h)
 //!
-//! Each entry reads and writes an [`AtomicI32`] through `proc_dointvec` on
-//! a private copy, then asks a [`Validator`] whether the parsed value may
-//! be stored. A refused write fails with `EINVAL` and changes nothing.
+//! A [`Table`] owns its integer values. Each entry reads and writes one
+//! through `proc_dointvec` on a private copy, then asks a [`Validator`]
+//! whether the parsed value may be stored. A refused write fails with
+//! `EINVAL` and changes nothing.
 
-use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicI32, Ordering};
 
@@ -26,77 +26,59 @@ pub(crate) trait Validator: 'static {
     fn validate(index: usize, value: i64) -> Option<i32>;
 }
 
-/// Builds sysctl entries for one table.
-pub(crate) struct TableBuilder<V: Validator> {
-    entries: KVec<bindings::ctl_table>,
-    _validator: PhantomData<V>,
-}
-
-impl<V: Validator> TableBuilder<V> {
-    /// An empty table.
-    pub(crate) fn new() -> Self {
-        Self {
-            entries: KVec::new(),
-            _validator: PhantomData,
-        }
-    }
-
-    /// Adds the entry `name` (mode 0644) storing into `cell`.
-    ///
-    /// `cell` must stay at its address until the registered table is
-    /// dropped; [`Table::register`] makes the caller promise that.
-    pub(crate) fn push(&mut self, name: &'static CStr, cell: &AtomicI32) -> Result {
-        let index = self.entries.len();
-        self.entries.push(
-            bindings::ctl_table {
-                procname: name.as_char_ptr(),
-                data: cell.as_ptr().cast::<c_void>(),
-                maxlen: core::mem::size_of::<c_int>() as c_int,
-                mode: 0o644,
-                proc_handler: Some(validated_int_handler::<V>),
-                // The handler finds the validator's index here.
-                extra1: index as *mut c_void,
-                ..Default::default()
-            },
-            GFP_KERNEL,
-        )?;
-        Ok(())
-    }
-}
-
-/// A sysctl table registered in one namespace; dropping it unregisters it.
+/// A sysctl table registered in one namespace, owning the values its
+/// entries read and write; dropping it unregisters it.
 ///
 /// # Invariants
 ///
-/// `header` is the live registration of `entries`.
+/// `header` is the live registration of `entries`, whose `data` pointers
+/// point into `values` (a heap buffer that never reallocates).
 pub(crate) struct Table {
     header: NonNull<bindings::ctl_table_header>,
     entries: KVec<bindings::ctl_table>,
+    values: KVec<AtomicI32>,
 }
 
-// SAFETY: the header is only used by `Drop`; the kernel synchronises its
-// own accesses to the table.
+// SAFETY: the header is only used by `Drop`; the values are atomics; the
+// kernel synchronises its own accesses to the table.
 unsafe impl Send for Table {}
-// SAFETY: `Table` has no methods taking `&self`.
+// SAFETY: as above; `&self` methods only read atomics.
 unsafe impl Sync for Table {}
 
 impl Table {
-    /// Registers `builder`'s entries under `path` in `net`.
-    ///
-    /// # Safety
-    ///
-    /// Every cell passed to [`TableBuilder::push`] must stay valid and at
-    /// its address until the returned [`Table`] is dropped.
-    pub(crate) unsafe fn register<V: Validator>(
+    /// Registers one integer entry (mode 0644) per `(name, initial value)`
+    /// under `path` in `net`. `V` validates writes; its `index` is the
+    /// entry's position in `items`.
+    pub(crate) fn register<V: Validator>(
         net: Net,
         path: &'static CStr,
-        builder: TableBuilder<V>,
+        items: impl Iterator<Item = (&'static CStr, i32)> + Clone,
     ) -> Result<Self> {
-        let entries = builder.entries;
+        let mut values = KVec::new();
+        for (_, initial) in items.clone() {
+            values.push(AtomicI32::new(initial), GFP_KERNEL)?;
+        }
+        // `values` is complete: its buffer no longer moves.
+        let mut entries = KVec::with_capacity(values.len(), GFP_KERNEL)?;
+        for (index, ((name, _), cell)) in items.zip(values.iter()).enumerate() {
+            entries.push(
+                bindings::ctl_table {
+                    procname: name.as_char_ptr(),
+                    data: cell.as_ptr().cast::<c_void>(),
+                    maxlen: core::mem::size_of::<c_int>() as c_int,
+                    mode: 0o644,
+                    proc_handler: Some(validated_int_handler::<V>),
+                    // The handler finds the validator's index here.
+                    extra1: index as *mut c_void,
+                    ..Default::default()
+                },
+                GFP_KERNEL,
+            )?;
+        }
         // SAFETY: `net` is live; `path` is NUL-terminated; `entries` is a
-        // heap array of `entries.len()` initialised entries that stays at
-        // its address while `Self` owns it, and each entry's data is valid
-        // by the caller's promise.
+        // heap array of `entries.len()` initialised entries whose data
+        // point into `values`; both stay at their addresses while `Self`
+        // owns them, and `Drop` unregisters before they are freed.
         let header = unsafe {
             bindings::register_net_sysctl_sz(
                 net.as_ptr(),
@@ -106,17 +88,26 @@ impl Table {
             )
         };
         let header = NonNull::new(header).ok_or(ENOMEM)?;
-        // INVARIANT: `header` registers `entries`.
-        Ok(Self { header, entries })
+        // INVARIANT: `header` registers `entries`, which point into `values`.
+        Ok(Self {
+            header,
+            entries,
+            values,
+        })
+    }
+
+    /// The current value of entry `index`.
+    pub(crate) fn get(&self, index: usize) -> Option<i32> {
+        self.values.get(index).map(|v| v.load(Ordering::Relaxed))
     }
 }
 
 impl Drop for Table {
     fn drop(&mut self) {
         // SAFETY: by the type invariant `header` is live; after this the
-        // kernel no longer touches `entries`, which are freed next.
+        // kernel no longer touches `entries` or `values`, freed next.
         unsafe { bindings::unregister_net_sysctl_table(self.header.as_ptr()) };
-        let _ = &self.entries;
+        let _ = (&self.entries, &self.values);
     }
 }
 
@@ -137,8 +128,8 @@ unsafe extern "C" fn validated_int_handler<V: Validator>(
 ) -> c_int {
     // SAFETY: the kernel passes one of our registered entries.
     let entry = unsafe { &*table };
-    // SAFETY: `data` is the `AtomicI32` given to `push`, valid while the
-    // table is registered (the `register` contract).
+    // SAFETY: `data` points into the table's `values`, alive while the
+    // table is registered (type invariant of `Table`).
     let cell = unsafe { AtomicI32::from_ptr(entry.data.cast::<i32>()) };
     let index = entry.extra1 as usize;
     let mut value: c_int = cell.load(Ordering::Relaxed);

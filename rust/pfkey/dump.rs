@@ -13,9 +13,9 @@
 
 use kernel::prelude::*;
 
-use crate::glue::socket::{Audience, Sock, SocketList};
+use crate::glue::socket::{Audience, Sock};
 use crate::ipsec_core::errno::Errno;
-use crate::ipsec_core::pfkey::{MsgHeader, MsgType, SaType, Writer};
+use crate::ipsec_core::pfkey::{MsgHeader, MsgType, SaType};
 use crate::ipsec_core::sadb::SaKey;
 
 use super::NetPfkey;
@@ -54,13 +54,7 @@ pub(crate) struct Dump {
 
 /// Starts a dump for `sock`; `EBUSY` if one is running, `ENOENT` if there
 /// is nothing to dump.
-pub(crate) fn start(
-    sock: Sock,
-    sockets: &SocketList,
-    net: &NetPfkey,
-    kind: Kind,
-    req: MsgHeader,
-) -> Result<(), Errno> {
+pub(crate) fn start(sock: Sock, net: &NetPfkey, kind: Kind, req: MsgHeader) -> Result<(), Errno> {
     if let Kind::Sas(t) = kind {
         if t.proto().is_none() {
             return Err(Errno::EINVAL);
@@ -84,7 +78,7 @@ pub(crate) fn start(
         dump.pending = Some(first);
         *slot = Some(dump);
     }
-    step(sock, sockets, net);
+    step(sock, net);
     Ok(())
 }
 
@@ -92,7 +86,6 @@ impl Dump {
     /// Builds the entry after the cursor into a new buffer, advancing the
     /// cursor; `None` at the end.
     fn next_entry(&mut self, net: &NetPfkey) -> Result<Option<KVec<u8>>, Errno> {
-        let mut buf = super::reply_buf()?;
         let seq = self.count.wrapping_add(1);
         let mut db = net.db.lock();
         let pid = self.req.pid;
@@ -104,10 +97,9 @@ impl Dump {
                 };
                 db.next_sa(after, satype, |rec| {
                     let hdr = MsgHeader::new(MsgType::DUMP, SaType(rec.satype), seq, pid);
-                    let mut w = Writer::new(&mut buf);
-                    rec.write(&mut w, &hdr, true).and_then(|()| w.finish())
+                    super::encode(|w| rec.write(w, &hdr, true))
                 })
-                .map(|(key, len)| (Cursor::Sa(key), len))
+                .map(|(key, msg)| (Cursor::Sa(key), msg))
             }
             (Kind::Policies, c) => {
                 let after = match c {
@@ -116,21 +108,19 @@ impl Dump {
                 };
                 db.prev_policy(after, |rec| {
                     let hdr = MsgHeader::new(MsgType::X_SPDDUMP, SaType::UNSPEC, seq, pid);
-                    let mut w = Writer::new(&mut buf);
-                    rec.write(&mut w, &hdr).and_then(|()| w.finish())
+                    super::encode(|w| rec.write(w, &hdr))
                 })
-                .map(|(id, len)| (Cursor::Policy(id), len))
+                .map(|(id, msg)| (Cursor::Policy(id), msg))
             }
         };
         drop(db);
-        let Some((cursor, len)) = found else {
+        let Some((cursor, msg)) = found else {
             return Ok(None);
         };
-        let len = len?;
-        buf.truncate(len);
+        let msg = msg?;
         self.cursor = cursor;
         self.count = seq;
-        Ok(Some(buf))
+        Ok(Some(msg))
     }
 }
 
@@ -142,7 +132,7 @@ fn set_seq(msg: &mut [u8], seq: u32) {
 }
 
 /// Sends what the socket has room for; ends the dump after its last entry.
-pub(crate) fn step(sock: Sock, sockets: &SocketList, net: &NetPfkey) {
+pub(crate) fn step(sock: Sock, net: &NetPfkey) {
     let mut slot = sock.state().dump.lock();
     let Some(dump) = &mut *slot else {
         return;
@@ -175,7 +165,11 @@ pub(crate) fn step(sock: Sock, sockets: &SocketList, net: &NetPfkey) {
         if dump.at_end {
             set_seq(&mut msg, 0);
         }
-        if sockets.broadcast(&msg, Audience::One, Some(sock)).is_err() {
+        if net
+            .sockets
+            .broadcast(&msg, Audience::One, Some(sock))
+            .is_err()
+        {
             // The queue filled up under us (or no memory): keep both
             // messages for the next round.
             dump.pending = Some(msg);

@@ -11,7 +11,6 @@ use kernel::prelude::*;
 
 use crate::glue::clock;
 use crate::glue::socket::Audience;
-use crate::ipsec_core::pfkey::Writer;
 use crate::ipsec_core::sadb::{Expiry, SaRecord};
 
 use super::db::Db;
@@ -25,12 +24,7 @@ pub(crate) const CALLBACK: unsafe extern "C" fn(*mut kernel::bindings::work_stru
 
 /// Encodes the EXPIRE message for `rec`.
 fn expire_message(rec: &SaRecord, which: Expiry) -> Option<KVec<u8>> {
-    let mut buf = super::reply_buf().ok()?;
-    let mut w = Writer::new(&mut buf);
-    rec.write_expire(&mut w, which).ok()?;
-    let len = w.finish().ok()?;
-    buf.truncate(len);
-    Some(buf)
+    super::encode(|w| rec.write_expire(w, which)).ok()
 }
 
 impl NetPfkey {

@@ -19,11 +19,10 @@ use crate::glue::socket::{Audience, Sock, SocketList};
 use crate::glue::timed_work::TimedWork;
 use crate::ipsec_core::algs::{self, AlgKind};
 use crate::ipsec_core::errno::Errno;
-use crate::ipsec_core::pfkey::consts::PF_KEY_V2;
 use crate::ipsec_core::pfkey::ext::{AddressKind, Supported, SupportedKind};
-use crate::ipsec_core::pfkey::message::MSG_HDR_LEN;
 use crate::ipsec_core::pfkey::{
-    check_required, parse, ExtType, Message, MsgHeader, MsgType, ParseError, SaType, Writer,
+    check_required, parse, parse_header, ExtType, Message, MsgHeader, MsgType, ParseError, SaType,
+    Writer,
 };
 use crate::ipsec_core::sadb::{self, SaRecord, SaState};
 use crate::ipsec_core::spd::{self, PolicyRecord};
@@ -65,35 +64,25 @@ impl PinnedDrop for NetPfkey {
     }
 }
 
-/// A reply buffer.
-fn reply_buf() -> Result<KVec<u8>, Errno> {
-    let mut v = KVec::with_capacity(MAX_REPLY, GFP_KERNEL).map_err(|_| Errno::ENOMEM)?;
-    v.resize(MAX_REPLY, 0, GFP_KERNEL)
+/// Encodes one message with `build` (which writes the header and the
+/// extensions) into a buffer of its exact length.
+pub(crate) fn encode(
+    build: impl FnOnce(&mut Writer<'_>) -> Result<(), Errno>,
+) -> Result<KVec<u8>, Errno> {
+    let mut buf = KVec::with_capacity(MAX_REPLY, GFP_KERNEL).map_err(|_| Errno::ENOMEM)?;
+    buf.resize(MAX_REPLY, 0, GFP_KERNEL)
         .map_err(|_| Errno::ENOMEM)?;
-    Ok(v)
-}
-
-/// Checks the fixed header the way af_key does before anything else:
-/// failures here fail `sendmsg` itself, with no reply.
-fn check_header(bytes: &[u8]) -> Result {
-    if bytes.len() < MSG_HDR_LEN {
-        return Err(EMSGSIZE);
-    }
-    // sadb_msg: version, type, errno, satype, len (u16), reserved (u16), ...
-    let units = u16::from_ne_bytes([bytes[4], bytes[5]]);
-    let reserved = u16::from_ne_bytes([bytes[6], bytes[7]]);
-    if bytes[0] != PF_KEY_V2 || reserved != 0 || bytes[1] == 0 || bytes[1] > MsgType::MAX.0 {
-        return Err(EINVAL);
-    }
-    if usize::from(units) * 8 != bytes.len() || units < 2 {
-        return Err(EMSGSIZE);
-    }
-    Ok(())
+    let mut w = Writer::new(&mut buf);
+    build(&mut w)?;
+    let len = w.finish()?;
+    buf.truncate(len);
+    Ok(buf)
 }
 
 /// Handles one message written by `sender`.
 pub(crate) fn process(sender: Sock, bytes: &[u8]) -> Result {
-    check_header(bytes)?;
+    // A bad fixed header fails sendmsg itself, with no reply (af_key).
+    let req = parse_header(bytes).map_err(|e| Error::from_errno(-e.errno.0))?;
     let net = sender.netns().pfkey();
     let sockets = &net.sockets;
     // Promiscuous sockets see every request as it was sent.
@@ -128,8 +117,7 @@ pub(crate) fn process(sender: Sock, bytes: &[u8]) -> Result {
         })
         .and_then(|msg| dispatch(sender, net, &msg));
     if let Err(errno) = result {
-        let hdr = header_of(bytes);
-        let reply = crate::ipsec_core::pfkey::error_reply(&hdr, errno);
+        let reply = crate::ipsec_core::pfkey::error_reply(&req, errno);
         let _ = sockets.broadcast(&reply, Audience::One, Some(sender));
     }
     Ok(())
@@ -148,13 +136,6 @@ fn handled(t: MsgType) -> bool {
     )
 }
 
-/// The request header fields (the header passed `check_header`).
-fn header_of(bytes: &[u8]) -> MsgHeader {
-    let u32_at =
-        |i: usize| u32::from_ne_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
-    MsgHeader::new(MsgType(bytes[1]), SaType(bytes[3]), u32_at(8), u32_at(12))
-}
-
 fn dispatch(sender: Sock, net: &NetPfkey, msg: &Message<'_>) -> Result<(), Errno> {
     let sockets = &net.sockets;
     let ctx = Ctx {
@@ -171,7 +152,7 @@ fn dispatch(sender: Sock, net: &NetPfkey, msg: &Message<'_>) -> Result<(), Errno
         MsgType::DELETE => ctx.delete(msg),
         MsgType::GET => ctx.get(msg),
         MsgType::FLUSH => ctx.flush(),
-        MsgType::DUMP => dump::start(sender, sockets, net, dump::Kind::Sas(msg.satype()), ctx.req),
+        MsgType::DUMP => dump::start(sender, net, dump::Kind::Sas(msg.satype()), ctx.req),
         MsgType::X_PROMISC => ctx.promisc(msg),
         MsgType::ACQUIRE => Ok(()),
         MsgType::X_SPDADD | MsgType::X_SPDSETIDX => ctx.spdadd(msg, false),
@@ -179,7 +160,7 @@ fn dispatch(sender: Sock, net: &NetPfkey, msg: &Message<'_>) -> Result<(), Errno
         MsgType::X_SPDDELETE => ctx.spddelete(msg),
         MsgType::X_SPDGET => ctx.spdget(msg, false),
         MsgType::X_SPDDELETE2 => ctx.spdget(msg, true),
-        MsgType::X_SPDDUMP => dump::start(sender, sockets, net, dump::Kind::Policies, ctx.req),
+        MsgType::X_SPDDUMP => dump::start(sender, net, dump::Kind::Policies, ctx.req),
         MsgType::X_SPDFLUSH => ctx.spdflush(),
         _ => Err(Errno::EOPNOTSUPP),
     }
@@ -200,17 +181,10 @@ impl Ctx<'_> {
         audience: Audience,
         build: impl FnOnce(&mut Writer<'_>) -> Result<(), Errno>,
     ) -> Result<(), Errno> {
-        let mut buf = reply_buf()?;
-        let mut w = Writer::new(&mut buf);
-        build(&mut w)?;
-        let len = w.finish()?;
+        let buf = encode(build)?;
         self.sockets
-            .broadcast(&buf[..len], audience, Some(self.sender))
+            .broadcast(&buf, audience, Some(self.sender))
             .map_err(errno_of)
-    }
-
-    fn reply_header(&self) -> MsgHeader {
-        self.req
     }
 
     fn register(&self) -> Result<(), Errno> {
@@ -229,7 +203,7 @@ impl Ctx<'_> {
                 return Err(Errno::EEXIST);
             }
         }
-        let hdr = self.reply_header();
+        let hdr = self.req;
         self.send(Audience::Registered, |w| {
             w.header(&hdr)?;
             for (kind, ak) in [
@@ -261,18 +235,19 @@ impl Ctx<'_> {
             } else {
                 clock::random_u32() % (span + 1)
             };
-        let mut spi = start;
-        let mut rec = None;
+        let mut rec = SaRecord::larval(msg, start, now)?;
+        let mut found = false;
         for _ in 0..=span.min(1 << 16) {
-            let candidate = SaRecord::larval(msg, spi, now)?;
-            if db.sas.get(&candidate.key()).is_none() {
-                rec = Some(candidate);
+            if db.sas.get(&rec.key()).is_none() {
+                found = true;
                 break;
             }
-            spi = if spi == max { min } else { spi + 1 };
+            rec.spi = if rec.spi == max { min } else { rec.spi + 1 };
         }
-        let rec = rec.ok_or(Errno::EAGAIN)?;
-        let hdr = self.reply_header();
+        if !found {
+            return Err(Errno::EAGAIN);
+        }
+        let hdr = self.req;
         db.insert_sa(rec.clone())?;
         self.net.arm_expiry(&mut db, rec.next_deadline());
         drop(db);
@@ -296,7 +271,7 @@ impl Ctx<'_> {
         }
         self.net.arm_expiry(&mut db, rec.next_deadline());
         drop(db);
-        let hdr = self.reply_header();
+        let hdr = self.req;
         // RFC 2367 2.3.x: the reply to ADD/UPDATE carries no keys.
         self.send(Audience::All, |w| rec.write(w, &hdr, false))
     }
@@ -317,7 +292,7 @@ impl Ctx<'_> {
         let mut rec = self.net.db.lock().sas.remove(&key).ok_or(Errno::ENOENT)?;
         // The broadcast shows the SA as it now is: dead (as af_key).
         rec.state = SaState::Dead;
-        let hdr = self.reply_header();
+        let hdr = self.req;
         self.send(Audience::All, |w| rec.write(w, &hdr, false))
     }
 
@@ -331,7 +306,7 @@ impl Ctx<'_> {
             .get(&key)
             .cloned()
             .ok_or(Errno::ENOENT)?;
-        let hdr = self.reply_header();
+        let hdr = self.req;
         self.send(Audience::One, |w| rec.write(w, &hdr, true))
     }
 
@@ -341,7 +316,7 @@ impl Ctx<'_> {
             return Err(Errno::EINVAL);
         }
         self.net.db.lock().flush_sas(satype);
-        let hdr = self.reply_header();
+        let hdr = self.req;
         self.send(Audience::All, |w| w.header(&hdr))
     }
 
@@ -379,7 +354,7 @@ impl Ctx<'_> {
             }
         }
         drop(db);
-        let hdr = self.reply_header();
+        let hdr = self.req;
         self.send(Audience::All, |w| rec.write(w, &hdr))
     }
 
@@ -389,7 +364,7 @@ impl Ctx<'_> {
         let id = db.find_policy_index(&probe).ok_or(Errno::ENOENT)?;
         let rec = db.remove_policy(id).ok_or(Errno::ENOENT)?;
         drop(db);
-        let hdr = self.reply_header();
+        let hdr = self.req;
         self.send(Audience::All, |w| rec.write(w, &hdr))
     }
 
@@ -403,7 +378,7 @@ impl Ctx<'_> {
         }
         .ok_or(Errno::ENOENT)?;
         drop(db);
-        let hdr = self.reply_header();
+        let hdr = self.req;
         let audience = if delete { Audience::All } else { Audience::One };
         self.send(audience, |w| rec.write(w, &hdr))
     }
@@ -412,13 +387,12 @@ impl Ctx<'_> {
         let mut db = self.net.db.lock();
         db.flush_policies();
         drop(db);
-        let hdr = self.reply_header();
+        let hdr = self.req;
         self.send(Audience::All, |w| w.header(&hdr))
     }
 }
 
 /// Continues `sock`'s dump, if any, after the reader took a message.
 pub(crate) fn continue_dump(sock: Sock) {
-    let net = sock.netns().pfkey();
-    dump::step(sock, &net.sockets, net);
+    dump::step(sock, sock.netns().pfkey());
 }

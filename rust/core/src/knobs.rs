@@ -180,7 +180,7 @@ impl Knob {
 }
 
 /// The knobs of `family`, in index order.
-pub fn knobs_of(family: Family) -> impl Iterator<Item = Knob> {
+pub fn knobs_of(family: Family) -> impl Iterator<Item = Knob> + Clone {
     Knob::ALL.into_iter().filter(move |k| k.in_family(family))
 }
 

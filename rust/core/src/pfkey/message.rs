@@ -136,28 +136,8 @@ pub struct Message<'a> {
 /// (version, reserved, message or SA type, and every extension problem).
 /// Unlike af_key, unknown extension types are refused rather than skipped.
 pub fn parse(bytes: &[u8]) -> Result<Message<'_>, ParseError> {
-    let mut r = Reader::new(bytes);
-    let hdr = r.take(MSG_HDR_LEN).ok_or(ParseError::new(
-        Errno::EMSGSIZE,
-        "message shorter than sadb_msg",
-    ))?;
-    let (version, header, len, reserved) =
-        read_header(hdr).ok_or(ParseError::inval("header truncated"))?;
-    if version != PF_KEY_V2 {
-        return Err(ParseError::inval("sadb_msg_version not PF_KEY_V2"));
-    }
-    if reserved != 0 {
-        return Err(ParseError::inval("sadb_msg_reserved not zero"));
-    }
-    if !header.msg_type.is_known() {
-        return Err(ParseError::inval("unknown message type"));
-    }
-    if usize::from(len).checked_mul(UNIT) != Some(bytes.len()) {
-        return Err(ParseError::new(
-            Errno::EMSGSIZE,
-            "sadb_msg_len does not match the message size",
-        ));
-    }
+    let header = parse_header(bytes)?;
+    let mut r = Reader::new(bytes.get(MSG_HDR_LEN..).ok_or(SHORT_MSG)?);
     if header.satype > SaType::MAX {
         return Err(ParseError::inval("unknown SA type"));
     }
@@ -180,6 +160,35 @@ pub fn parse(bytes: &[u8]) -> Result<Message<'_>, ParseError> {
         header,
         offsets,
     })
+}
+
+/// Checks only the fixed `sadb_msg` header (af_key's
+/// `pfkey_get_base_msg`): at least 16 bytes, version 2, reserved 0, a known
+/// message type, `sadb_msg_len` equal to the size. A message failing this
+/// gets no reply (its header cannot be trusted); [`parse`] does the rest.
+pub fn parse_header(bytes: &[u8]) -> Result<MsgHeader, ParseError> {
+    let hdr = bytes.get(..MSG_HDR_LEN).ok_or(ParseError::new(
+        Errno::EMSGSIZE,
+        "message shorter than sadb_msg",
+    ))?;
+    let (version, header, len, reserved) =
+        read_header(hdr).ok_or(ParseError::inval("header truncated"))?;
+    if version != PF_KEY_V2 {
+        return Err(ParseError::inval("sadb_msg_version not PF_KEY_V2"));
+    }
+    if reserved != 0 {
+        return Err(ParseError::inval("sadb_msg_reserved not zero"));
+    }
+    if !header.msg_type.is_known() {
+        return Err(ParseError::inval("unknown message type"));
+    }
+    if usize::from(len).checked_mul(UNIT) != Some(bytes.len()) {
+        return Err(ParseError::new(
+            Errno::EMSGSIZE,
+            "sadb_msg_len does not match the message size",
+        ));
+    }
+    Ok(header)
 }
 
 const SHORT_MSG: ParseError = ParseError::new(Errno::EMSGSIZE, "message too long");

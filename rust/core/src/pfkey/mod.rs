@@ -31,6 +31,6 @@ pub mod writer;
 mod tests;
 
 pub use consts::{ExtType, MsgType, SaType};
-pub use message::{parse, Message, MsgHeader, ParseError};
+pub use message::{parse, parse_header, Message, MsgHeader, ParseError};
 pub use required::{check_required, required_exts};
 pub use writer::{error_reply, Writer};
