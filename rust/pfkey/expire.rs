@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! SA lifetimes by time: a per-namespace delayed work runs when the next
-//! time limit falls due, sends SADB_EXPIRE (soft: the SA becomes dying;
-//! hard: the SA is removed) to registered sockets, and re-arms itself for
-//! the next deadline. Byte and allocation limits are checked where those
-//! counters change (the datapath) with the same core function,
-//! `SaRecord::check_lifetime`.
+//! Lifetimes by time: a per-namespace delayed work runs when the next
+//! time limit falls due and re-arms itself for the next deadline.
+//!
+//! - SAs: SADB_EXPIRE to registered sockets (soft: the SA becomes dying;
+//!   hard: the SA is removed). Byte and allocation limits are checked where
+//!   those counters change (the datapath) with the same core function,
+//!   `SaRecord::check_lifetime`.
+//! - Policies: SADB_X_SPDEXPIRE to registered sockets (soft: once, the
+//!   policy stays; hard: the policy is removed), as KAME's `key_spdexpire`.
 
 use kernel::prelude::*;
 
 use crate::glue::clock;
 use crate::glue::socket::Audience;
 use crate::ipsec_core::sadb::{Expiry, SaRecord};
+use crate::ipsec_core::spd::PolicyRecord;
 
 use super::db::Db;
 use super::NetPfkey;
@@ -27,38 +31,96 @@ fn expire_message(rec: &SaRecord, which: Expiry) -> Option<KVec<u8>> {
     super::encode(|w| rec.write_expire(w, which)).ok()
 }
 
+/// Encodes the X_SPDEXPIRE message for `rec`.
+fn spdexpire_message(rec: &PolicyRecord, which: Expiry) -> Option<KVec<u8>> {
+    super::encode(|w| rec.write_expire(w, which)).ok()
+}
+
+/// The earlier of two optional deadlines.
+fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// Queues `m` for sending; out of memory, the entry still expires,
+/// unannounced.
+fn collect(messages: &mut KVec<KVec<u8>>, m: Option<KVec<u8>>) {
+    if let Some(m) = m {
+        let _ = messages.push(m, GFP_KERNEL);
+    }
+}
+
+/// Expires the SAs due at `now`; returns the next SA deadline.
+fn expire_sas(db: &mut Db, now: u64, messages: &mut KVec<KVec<u8>>) -> Option<u64> {
+    let mut next = None;
+    let mut cursor = db.sas.cursor_front_mut();
+    while let Some(mut c) = cursor {
+        let (_, rec) = c.current_mut();
+        let fired = rec.check_lifetime(now);
+        if let Some(which) = fired {
+            collect(messages, expire_message(rec, which));
+            rec.mark_expired(which);
+        }
+        if fired == Some(Expiry::Hard) {
+            cursor = c.remove_current().0;
+            continue;
+        }
+        next = earliest(next, rec.next_deadline());
+        cursor = c.move_next();
+    }
+    next
+}
+
+/// Expires the policies due at `now`; returns the next policy deadline.
+fn expire_policies(db: &mut Db, now: u64, messages: &mut KVec<KVec<u8>>) -> Option<u64> {
+    let mut next = None;
+    let mut hard = KVec::<u32>::new();
+    let mut cursor = db.policies.cursor_front_mut();
+    while let Some(mut c) = cursor {
+        let (id, rec) = c.current_mut();
+        let fired = rec.check_lifetime(now);
+        if let Some(which) = fired {
+            collect(messages, spdexpire_message(rec, which));
+        }
+        match fired {
+            // Removed below: the selector index must go too. Out of
+            // memory, it expires on the next run.
+            Some(Expiry::Hard) => {
+                if hard.push(*id, GFP_KERNEL).is_err() {
+                    next = earliest(next, Some(now.saturating_add(1)));
+                }
+            }
+            Some(Expiry::Soft) => {
+                rec.soft_expired = true;
+                next = earliest(next, rec.next_deadline());
+            }
+            None => next = earliest(next, rec.next_deadline()),
+        }
+        cursor = c.move_next();
+    }
+    for id in hard {
+        db.remove_policy(id);
+    }
+    next
+}
+
 impl NetPfkey {
     /// Expires what is due, then re-arms for the next deadline.
     pub(crate) fn run_expiry(&self) {
         let now = clock::now_seconds();
         let mut messages = KVec::<KVec<u8>>::new();
-        let mut next: Option<u64> = None;
-        {
+        let next = {
             let mut db = self.db.lock();
-            let mut cursor = db.sas.cursor_front_mut();
-            while let Some(mut c) = cursor {
-                let (_, rec) = c.current_mut();
-                let fired = rec.check_lifetime(now);
-                if let Some(which) = fired {
-                    if let Some(m) = expire_message(rec, which) {
-                        // Out of memory: the SA still expires, unannounced.
-                        let _ = messages.push(m, GFP_KERNEL);
-                    }
-                    rec.mark_expired(which);
-                }
-                if fired == Some(Expiry::Hard) {
-                    cursor = c.remove_current().0;
-                    continue;
-                }
-                if let Some(d) = rec.next_deadline() {
-                    next = Some(next.map_or(d, |n| n.min(d)));
-                }
-                cursor = c.move_next();
-            }
+            let sas = expire_sas(&mut db, now, &mut messages);
+            let policies = expire_policies(&mut db, now, &mut messages);
+            let next = earliest(sas, policies);
             db.next_expiry = next;
-        }
+            next
+        };
         for m in &messages {
-            // ESRCH: nobody registered; the SA expires all the same.
+            // ESRCH: nobody registered; the entry expires all the same.
             let _ = self.sockets.broadcast(m, Audience::Registered, None);
         }
         if let Some(d) = next {

@@ -353,6 +353,7 @@ impl Ctx<'_> {
                 db.insert_policy(rec)?;
             }
         }
+        self.net.arm_expiry(&mut db, rec.next_deadline());
         drop(db);
         let hdr = self.req;
         self.send(Audience::All, |w| rec.write(w, &hdr))

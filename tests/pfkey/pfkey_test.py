@@ -271,6 +271,59 @@ def test_expire():
     s.close()
 
 
+def spdexpires(s, seconds):
+    """X_SPDEXPIRE messages seen within `seconds`: list of (policy id, 'soft'|'hard', seq, pid, satype)."""
+    import time
+    out, end = [], time.time() + seconds
+    while time.time() < end:
+        try:
+            hdr, exts = s.recv(timeout=max(0.1, end - time.time()))
+        except (TimeoutError, socket.timeout):
+            break
+        if hdr["type"] == X_SPDEXPIRE:
+            kind = "hard" if EXT_LT_HARD in exts else "soft" if EXT_LT_SOFT in exts else "?"
+            pid = struct.unpack_from("=I", exts[EXT_X_POLICY], 4)[0] if EXT_X_POLICY in exts else None
+            out.append((pid, kind, hdr["seq"], hdr["pid"], hdr["satype"]))
+    return out
+
+
+def test_spdexpire():
+    reg, s = Sock(), Sock()
+    reg.request(msg(REGISTER, SATYPE_ESP))
+    ids = {}
+    for octet, soft, hard in ((1, 1, 3), (2, None, 2), (3, 2, None)):
+        sel = address(EXT_SRC, f"10.7.{octet}.0", 24) + address(EXT_DST, "10.8.0.0", 24)
+        lts = (lifetime(EXT_LT_HARD, addtime=hard) if hard else b"") + (lifetime(EXT_LT_SOFT, addtime=soft) if soft else b"")
+        hdr, exts = s.request(msg(X_SPDADD, SATYPE_UNSPEC, sel + lts + x_policy(POLICY_DISCARD, DIR_OUT)))
+        pid = struct.unpack_from("=I", exts[EXT_X_POLICY], 4)[0] if EXT_X_POLICY in exts else None
+        ids[pid] = octet
+        hard_back = struct.unpack_from("=QQ", exts[EXT_LT_HARD], 12)[0] if EXT_LT_HARD in exts else None
+        result(hdr["errno"] == 0 and hard_back == (hard or 0),
+               f"X_SPDADD with soft={soft} hard={hard} lifetimes; the reply carries them", (hdr, hard_back))
+    reg.pending()
+    seen = spdexpires(reg, 7)
+    kinds = sorted((ids.get(pid), kind) for pid, kind, _, _, _ in seen)
+    want = [(1, "hard"), (1, "soft"), (2, "hard"), (3, "soft")]
+    result(kinds == want, "policy lifetimes send SADB_X_SPDEXPIRE soft and hard to the registered socket", seen)
+    result(all((seq, pid, satype) == (0, 0, 0) for _, _, seq, pid, satype in seen),
+           "X_SPDEXPIRE has seq 0, pid 0, satype UNSPEC", seen)
+    s.send(msg(X_SPDDUMP, SATYPE_UNSPEC))
+    left = []
+    while True:
+        hdr, exts = s.recv()
+        if hdr["type"] != X_SPDDUMP or hdr["errno"]:
+            break
+        left.append(ids.get(struct.unpack_from("=I", exts[EXT_X_POLICY], 4)[0]))
+        if hdr["seq"] == 0:
+            break
+    result(left == [3], "a hard expiry removes the policy; a soft one leaves it", left)
+    check("userspace X_SPDEXPIRE gets EOPNOTSUPP (kernel-originated only)",
+          lambda: errno_of(X_SPDEXPIRE, msg(X_SPDEXPIRE, SATYPE_UNSPEC), s) == errno.EOPNOTSUPP)
+    s.request(msg(X_SPDFLUSH, SATYPE_UNSPEC))
+    reg.close()
+    s.close()
+
+
 def test_replay_esn():
     s = Sock()
 
@@ -305,6 +358,7 @@ def main():
     test_spd()
     test_netns_isolation()
     test_expire()
+    test_spdexpire()
     test_replay_esn()
     test_dump(int(os.environ.get("DUMP_COUNT", "2000")), 4096)
     print(f"1..{N}")

@@ -194,7 +194,8 @@ pub struct LifetimeLimits {
 }
 
 impl LifetimeLimits {
-    fn from_ext(l: &Lifetime) -> Self {
+    /// From a `sadb_lifetime` HARD or SOFT.
+    pub const fn from_ext(l: &Lifetime) -> Self {
         LifetimeLimits {
             allocations: l.allocations,
             bytes: l.bytes,

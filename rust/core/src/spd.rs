@@ -14,12 +14,14 @@
 //! through the deflev knobs) and `use`/`unique`/`require` are written back
 //! as given; endpoints of transport requests are kept too.
 
+use super::pfkey::consts::MsgType;
 use super::pfkey::consts::{
     IpProto, IpsecDir, IpsecLevel, IpsecMode, PolicyType, IPSEC_MANUAL_REQID_MAX,
 };
 use super::pfkey::ext::{Address, AddressKind, IpsecRequest, Lifetime, LifetimeKind, Policy};
 use super::pfkey::sockaddr::{Addr, SockAddr};
-use super::pfkey::{Errno, Message, MsgHeader, Writer};
+use super::pfkey::{Errno, Message, MsgHeader, SaType, Writer};
+use super::sadb::{Expiry, LifetimeLimits};
 
 /// Most requests (SAs bundled) one policy may carry.
 pub const MAX_REQUESTS: usize = 4;
@@ -200,6 +202,27 @@ pub struct PolicyRecord {
     pub created: u64,
     /// Last use, seconds (0: never).
     pub lastused: u64,
+    /// LIFETIME_HARD as given (`None`: no limits). Policies expire by
+    /// time only: `addtime` counts from creation, `usetime` from the last
+    /// use (or creation, if never used), as KAME's `lifetime` and
+    /// `validtime`; packet and byte limits are kept and written back.
+    pub hard: Option<LifetimeLimits>,
+    /// LIFETIME_SOFT as given.
+    pub soft: Option<LifetimeLimits>,
+    /// The soft lifetime fired already (it fires once).
+    pub soft_expired: bool,
+}
+
+/// The absolute times (seconds) at which `l`'s time limits fall due for a
+/// policy created at `created` and last used at `lastused` (0: never).
+fn policy_deadline(l: &LifetimeLimits, created: u64, lastused: u64) -> Option<u64> {
+    let add = (l.addtime != 0).then(|| created.saturating_add(l.addtime));
+    let idle_from = if lastused != 0 { lastused } else { created };
+    let idle = (l.usetime != 0).then(|| idle_from.saturating_add(l.usetime));
+    match (add, idle) {
+        (Some(a), Some(u)) => Some(a.min(u)),
+        (a, u) => a.or(u),
+    }
 }
 
 impl PolicyRecord {
@@ -239,6 +262,8 @@ impl PolicyRecord {
         rec.priority = p.priority;
         rec.requests = requests;
         rec.created = now;
+        rec.hard = limits(msg, LifetimeKind::Hard);
+        rec.soft = limits(msg, LifetimeKind::Soft);
         Ok(rec)
     }
 
@@ -267,6 +292,9 @@ impl PolicyRecord {
             requests: [None; MAX_REQUESTS],
             created: 0,
             lastused: 0,
+            hard: None,
+            soft: None,
+            soft_expired: false,
         })
     }
 
@@ -303,23 +331,82 @@ impl PolicyRecord {
 
     /// Writes `hdr` and the policy in af_key's order
     /// (`pfkey_xfrm_policy2msg`): ADDRESS_SRC, ADDRESS_DST, LIFETIME_HARD
-    /// and LIFETIME_SOFT (zero: policies have no limits), LIFETIME_CURRENT
+    /// and LIFETIME_SOFT (zero when not given), LIFETIME_CURRENT
     /// (addtime = created, usetime = lastused), X_POLICY with the
     /// requests. The caller then calls [`Writer::finish`].
     pub fn write(&self, w: &mut Writer<'_>, hdr: &MsgHeader) -> Result<(), Errno> {
         w.header(hdr)?;
+        self.write_addresses(w)?;
+        w.lifetime(LifetimeKind::Hard, &limits_ext(self.hard))?;
+        w.lifetime(LifetimeKind::Soft, &limits_ext(self.soft))?;
+        w.lifetime(LifetimeKind::Current, &self.current())?;
+        self.write_policy(w)
+    }
+
+    /// Writes the SADB_X_SPDEXPIRE message for `which` (KAME's
+    /// `key_spdexpire`; af_key never sends one): satype UNSPEC, seq and pid
+    /// 0, ADDRESS_SRC, ADDRESS_DST, LIFETIME_CURRENT, the lifetime that
+    /// fired (HARD or SOFT), X_POLICY with the requests. The caller then
+    /// calls [`Writer::finish`].
+    pub fn write_expire(&self, w: &mut Writer<'_>, which: Expiry) -> Result<(), Errno> {
+        w.header(&MsgHeader::new(MsgType::X_SPDEXPIRE, SaType::UNSPEC, 0, 0))?;
+        self.write_addresses(w)?;
+        w.lifetime(LifetimeKind::Current, &self.current())?;
+        match which {
+            Expiry::Hard => w.lifetime(LifetimeKind::Hard, &limits_ext(self.hard))?,
+            Expiry::Soft => w.lifetime(LifetimeKind::Soft, &limits_ext(self.soft))?,
+        }
+        self.write_policy(w)
+    }
+
+    /// LIFETIME_CURRENT: addtime = created, usetime = last use.
+    fn current(&self) -> Lifetime {
+        Lifetime {
+            addtime: self.created,
+            usetime: self.lastused,
+            ..Lifetime::default()
+        }
+    }
+
+    fn write_addresses(&self, w: &mut Writer<'_>) -> Result<(), Errno> {
         w.address(AddressKind::Src, &self.selector.src)?;
-        w.address(AddressKind::Dst, &self.selector.dst)?;
-        w.lifetime(LifetimeKind::Hard, &Lifetime::default())?;
-        w.lifetime(LifetimeKind::Soft, &Lifetime::default())?;
-        w.lifetime(
-            LifetimeKind::Current,
-            &Lifetime {
-                addtime: self.created,
-                usetime: self.lastused,
-                ..Lifetime::default()
-            },
-        )?;
+        w.address(AddressKind::Dst, &self.selector.dst)
+    }
+
+    /// Which lifetime, if any, has expired at `now`: hard beats soft, and
+    /// soft fires once.
+    pub fn check_lifetime(&self, now: u64) -> Option<Expiry> {
+        let due = |l: Option<LifetimeLimits>| {
+            l.and_then(|l| policy_deadline(&l, self.created, self.lastused))
+                .is_some_and(|d| now >= d)
+        };
+        if due(self.hard) {
+            Some(Expiry::Hard)
+        } else if !self.soft_expired && due(self.soft) {
+            Some(Expiry::Soft)
+        } else {
+            None
+        }
+    }
+
+    /// The earliest absolute time (seconds) at which
+    /// [`PolicyRecord::check_lifetime`] would report an expiry.
+    pub fn next_deadline(&self) -> Option<u64> {
+        let of = |l: Option<LifetimeLimits>| {
+            l.and_then(|l| policy_deadline(&l, self.created, self.lastused))
+        };
+        let soft = if self.soft_expired {
+            None
+        } else {
+            of(self.soft)
+        };
+        match (of(self.hard), soft) {
+            (Some(h), Some(s)) => Some(h.min(s)),
+            (h, s) => h.or(s),
+        }
+    }
+
+    fn write_policy(&self, w: &mut Writer<'_>) -> Result<(), Errno> {
         w.x_policy(&Policy {
             policy_type: PolicyType(self.action),
             dir: IpsecDir(self.dir),
@@ -332,6 +419,19 @@ impl PolicyRecord {
         }
         Ok(())
     }
+}
+
+/// The limits of a HARD or SOFT lifetime extension; absent or all zero
+/// (what [`PolicyRecord::write`] writes for none) is `None`.
+fn limits(msg: &Message<'_>, kind: LifetimeKind) -> Option<LifetimeLimits> {
+    msg.lifetime(kind)
+        .map(|l| LifetimeLimits::from_ext(&l))
+        .filter(|l| *l != LifetimeLimits::default())
+}
+
+/// A lifetime extension for optional limits (all zero: none).
+fn limits_ext(l: Option<LifetimeLimits>) -> Lifetime {
+    l.map(|l| l.to_ext()).unwrap_or_default()
 }
 
 /// Linux's policy id (`xfrm_gen_index`): `(index << 3) | xfrm_dir`, where

@@ -682,6 +682,9 @@ fn index_key_equal_exactly_when_same_index() {
         requests: [None; MAX_REQUESTS],
         created: 0,
         lastused: 0,
+        hard: None,
+        soft: None,
+        soft_expired: false,
     };
     let variants = [
         base(2, [10, 1, 0, 0], 24, 0, 255),
@@ -700,4 +703,120 @@ fn index_key_equal_exactly_when_same_index() {
     other.priority = 7;
     other.action = 2;
     assert_eq!(other.index_key(), variants[0].index_key());
+}
+
+/// An X_SPDADD with HARD and SOFT lifetimes (seconds after creation and
+/// idle seconds), as `setkey -lh/-ls` would not send but KAME daemons do.
+fn with_lifetimes(hard: (u64, u64), soft: (u64, u64)) -> PolicyRecord {
+    let mut b = build(
+        MsgType::X_SPDADD,
+        v4net(),
+        IpsecDir::OUTBOUND,
+        PolicyType::DISCARD,
+        0,
+        &[],
+    );
+    let extra = {
+        let mut buf = vec![0u8; 256];
+        let mut w = Writer::new(&mut buf);
+        w.header(&MsgHeader::new(MsgType::X_SPDADD, SaType::UNSPEC, 3, 99))
+            .unwrap();
+        for (kind, (add, idle)) in [(LifetimeKind::Hard, hard), (LifetimeKind::Soft, soft)] {
+            let l = Lifetime {
+                addtime: add,
+                usetime: idle,
+                ..Lifetime::default()
+            };
+            if l != Lifetime::default() {
+                w.lifetime(kind, &l).unwrap();
+            }
+        }
+        let n = w.finish().unwrap();
+        buf.truncate(n);
+        buf
+    };
+    // Append the lifetime extensions and fix the total length.
+    b.extend_from_slice(&extra[16..]);
+    let units = u16::try_from(b.len() / 8).unwrap();
+    b[4..6].copy_from_slice(&units.to_ne_bytes());
+    PolicyRecord::from_message(&parse(&b).unwrap(), 1000).unwrap()
+}
+
+#[test]
+fn lifetimes_stored_and_written_back() {
+    let p = with_lifetimes((60, 0), (30, 10));
+    assert_eq!(p.hard.map(|l| (l.addtime, l.usetime)), Some((60, 0)));
+    assert_eq!(p.soft.map(|l| (l.addtime, l.usetime)), Some((30, 10)));
+    let b = dump(&p);
+    let m = parse(&b).unwrap();
+    assert_eq!(m.lifetime(LifetimeKind::Hard).unwrap().addtime, 60);
+    assert_eq!(m.lifetime(LifetimeKind::Soft).unwrap().usetime, 10);
+    round_trip(&p);
+    // No lifetimes: none stored, zero written.
+    let none = with_lifetimes((0, 0), (0, 0));
+    assert_eq!((none.hard, none.soft), (None, None));
+    assert_eq!(none.next_deadline(), None);
+    assert_eq!(none.check_lifetime(u64::MAX), None);
+}
+
+#[test]
+fn lifetime_deadlines() {
+    // Created at 1000: soft idle 10 s (due 1010), soft add 30 s, hard 60 s.
+    let mut p = with_lifetimes((60, 0), (30, 10));
+    assert_eq!(p.next_deadline(), Some(1010));
+    assert_eq!(p.check_lifetime(1009), None);
+    assert_eq!(p.check_lifetime(1010), Some(Expiry::Soft));
+    // A use pushes the idle deadline; soft fires once.
+    p.lastused = 1025;
+    assert_eq!(p.next_deadline(), Some(1030));
+    p.soft_expired = true;
+    assert_eq!(p.next_deadline(), Some(1060));
+    assert_eq!(p.check_lifetime(1059), None);
+    assert_eq!(p.check_lifetime(1060), Some(Expiry::Hard));
+    // Hard beats soft when both are due.
+    let q = with_lifetimes((5, 0), (5, 0));
+    assert_eq!(q.check_lifetime(1005), Some(Expiry::Hard));
+    // Idle hard limit, never used: counts from creation (KAME validtime).
+    let r = with_lifetimes((0, 20), (0, 0));
+    assert_eq!(r.next_deadline(), Some(1020));
+    assert_eq!(r.check_lifetime(1020), Some(Expiry::Hard));
+}
+
+#[test]
+fn spdexpire_message() {
+    let mut p = with_lifetimes((60, 0), (30, 0));
+    p.id = policy_id(4, p.dir);
+    for (which, kind, other) in [
+        (Expiry::Soft, LifetimeKind::Soft, LifetimeKind::Hard),
+        (Expiry::Hard, LifetimeKind::Hard, LifetimeKind::Soft),
+    ] {
+        let mut buf = vec![0u8; 512];
+        let mut w = Writer::new(&mut buf);
+        p.write_expire(&mut w, which).unwrap();
+        let n = w.finish().unwrap();
+        let m = parse(&buf[..n]).unwrap();
+        let h = m.header();
+        assert_eq!(
+            (h.msg_type, h.satype, h.seq, h.pid),
+            (MsgType::X_SPDEXPIRE, SaType::UNSPEC, 0, 0)
+        );
+        assert!(m.lifetime(kind).is_some());
+        assert!(m.lifetime(other).is_none());
+        assert_eq!(m.lifetime(LifetimeKind::Current).unwrap().addtime, 1000);
+        assert_eq!(m.x_policy().unwrap().policy.id, p.id);
+        assert_eq!(m.address(AddressKind::Dst).unwrap(), p.selector.dst);
+    }
+}
+
+/// Documentation/pfkey.rst states the memory per policy from this size:
+/// the tree node (24 bytes of links + 8 of key + the record) must stay in
+/// kmalloc-512.
+#[test]
+fn record_size_fits_the_documented_cache() {
+    let node = 24 + 8 + core::mem::size_of::<PolicyRecord>();
+    println!(
+        "PolicyRecord {} bytes, node {node}",
+        core::mem::size_of::<PolicyRecord>()
+    );
+    assert!(node <= 512, "{node}");
 }
