@@ -18,13 +18,19 @@ KMAKE = . $(ROOT)/scripts/lib.sh; $(MAKE) -C $(KDIR) M=$(ROOT) $(KMAKE_ARGS)
 
 RUST_SOURCES = $(shell find $(ROOT)/rust $(ROOT)/tools -name '*.rs' -not -name 'bindings_generated.rs' -not -path '*/target/*')
 
-.PHONY: kernel-ready all help setup module clippy fmt fmt-check host-test kselftest check vm demo install clean
+.PHONY: tools kernel-ready all help setup module clippy fmt fmt-check host-test kselftest check vm demo install clean
 
-all: module
+all: module tools
+
+# The userspace tools: setkey (and the test helpers).
+tools:
+	@cargo build --quiet --release -p setkey
+	@ls -l $(ROOT)/target/release/setkey
 
 help:
 	@echo "make setup      install everything and build the test kernel (idempotent)"
-	@echo "make            build rust_ipsec.ko against KDIR=$(KDIR)"
+	@echo "make            build rust_ipsec.ko against KDIR=$(KDIR) and the setkey tool"
+	@echo "make install    install the module (modules_install) and setkey to PREFIX=$(PREFIX)"
 	@echo "make check      setup + host tests + CLIPPY=1 build + rustfmt check + VM kselftests"
 	@echo "make demo       setup + boot the VM, load the module, show it working"
 	@echo "make vm         a root shell in the test VM (checkout at the same path)"
@@ -59,7 +65,7 @@ host-test:
 	@cargo test --workspace --quiet
 
 kselftest: module
-	@cargo build --quiet --release -p splatscan -p pfkey-stress
+	@cargo build --quiet --release -p splatscan -p pfkey-stress -p setkey
 	@$(ROOT)/scripts/vm-run $(ROOT)/tests/run_tests.sh
 
 check:
@@ -78,7 +84,12 @@ demo:
 	@cargo build --quiet --release -p splatscan
 	@$(ROOT)/scripts/vm-run $(ROOT)/scripts/demo.sh
 
-install: module
+install: module tools
+
+# The userspace tools: setkey (and the test helpers).
+tools:
+	@cargo build --quiet --release -p setkey
+	@ls -l $(ROOT)/target/release/setkey
 	@$(KMAKE) modules_install
 
 clean:

@@ -38,6 +38,11 @@ INTENDED = {
     "register_esp": "SUPPORTED lists the AEAD algorithms and ChaCha20-Poly1305 too",
     "migrate": "MIGRATE answers EOPNOTSUPP; af_key (without MIGRATE support) ENOPROTOOPT",
     "get_replay_64": "a replay window of 64 packets is kept; af_key clamps it to 32",
+    "update_larval": "the UPDATE broadcast carries no keys (RFC 2367); af_key sends them",
+    "update_missing": "a missing SA answers ENOENT; af_key answers ESRCH",
+    "register_ah": "REGISTER for AH lists authentication algorithms only (AES-CMAC among them); "
+                   "af_key adds its encryption list",
+    "add_ah": "the ADD broadcast carries no keys (RFC 2367); af_key sends them",
 }
 
 
@@ -165,7 +170,36 @@ def scenarios(s):
     r.append(("spdflush", request(s, msg(X_SPDFLUSH, SATYPE_UNSPEC))))
     r.append(("spddump_empty", request(s, msg(X_SPDDUMP, SATYPE_UNSPEC))))
     r.append(("migrate", request(s, msg(X_MIGRATE, SATYPE_ESP))))
+    # GETSPI in a one-SPI range, then UPDATE of the larval SA.
+    r.append(("getspi_range", request(s, getspi(0x5000))))
+    r.append(("update_larval", request(s, esp_sa(UPDATE, 0x5000))))
+    r.append(("get_updated", request(s, sa_id(GET, 0x5000))))
+    r.append(("update_missing", request(s, esp_sa(UPDATE, 0x5001))))
+    # AH: REGISTER, ADD, FLUSH of one SA type.
+    r.append(("register_ah", request(s, msg(REGISTER, SATYPE_AH))))
+    r.append(("add_ah", request(s, msg(ADD, SATYPE_AH, sa(0x6000, AALG_SHA1HMAC, 0, replay=32) + sa2(IPSEC_MODE_TRANSPORT)
+                                         + address(EXT_SRC, SRC) + address(EXT_DST, DST)
+                                         + key(EXT_KEY_AUTH, SHA1_KEY), seq=9))))
+    r.append(("flush_ah", request(s, msg(FLUSH, SATYPE_AH))))
+    r.append(("dump_after_flush_ah", dump_sig(s, DUMP)))
+    r.append(("flush_all", request(s, msg(FLUSH, SATYPE_UNSPEC))))
+    # X_SPDUPDATE of an existing and of a new selector.
+    s.request(policy(X_SPDADD, LEVEL_REQUIRE))
+    r.append(("spdupdate_existing", request(s, policy(X_SPDUPDATE, LEVEL_USE))))
+    r.append(("spdupdate_new", request(s, policy(X_SPDUPDATE, LEVEL_REQUIRE, direction=DIR_IN))))
+    r.append(("spddump_after_update", dump_sig(s, X_SPDDUMP)))
+    s.request(msg(X_SPDFLUSH, SATYPE_UNSPEC))
+    # X_PROMISC on and off: the reply echoes the request.
+    r.append(("promisc_on", request(s, msg(X_PROMISC, 1, seq=11))))
+    r.append(("promisc_off", request(s, msg(X_PROMISC, 0, seq=12))))
     return r
+
+
+def getspi(spi):
+    """GETSPI for exactly `spi` (SPIRANGE min = max)."""
+    spirange = ext(EXT_SPIRANGE, struct.pack("=III", spi, spi, 0))
+    return msg(GETSPI, SATYPE_ESP, sa2(IPSEC_MODE_TRANSPORT) + address(EXT_SRC, SRC) + address(EXT_DST, DST)
+               + spirange, seq=spi)
 
 
 def record(path):
