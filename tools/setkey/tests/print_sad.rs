@@ -359,7 +359,10 @@ fn dates_follow_the_zone_and_odd_values() {
         out.contains("\tdiff: 18446744073709550716(s)\thard: 0(s)\tsoft: 0(s)\n"),
         "{out}"
     );
-    assert!(out.contains("\tcurrent: 18446744073709551616(bytes)\t"), "{out}");
+    assert!(
+        out.contains("\tcurrent: 18446744073709551616(bytes)\t"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -429,7 +432,10 @@ fn short_form_for_l() {
     // protocol name when not 0 (STR_OR_ID: "#255" for setkey's 255).
     let mut s = String::new();
     print::sa_short(&SaReply::esp().bytes(), &opts(), &mut s);
-    assert_eq!(s, "0140 esp M 00001000 100/0   #255 10.0.0.1 -> #255 10.0.0.2\n");
+    assert_eq!(
+        s,
+        "0140 esp M 00001000 100/0   #255 10.0.0.1 -> #255 10.0.0.2\n"
+    );
     assert_eq!(
         print::SA_SHORT_HEADER,
         "time p   s spi      ltime   src -> dst\n"
@@ -439,7 +445,10 @@ fn short_form_for_l() {
     r.current.addtime = ADDED - 2000;
     s.clear();
     print::sa_short(&r.bytes(), &opts(), &mut s);
-    assert_eq!(s, "0140 esp M 00001000 big/big #255 10.0.0.1 -> #255 10.0.0.2\n");
+    assert_eq!(
+        s,
+        "0140 esp M 00001000 big/big #255 10.0.0.1 -> #255 10.0.0.2\n"
+    );
 }
 
 #[test]
@@ -456,7 +465,10 @@ fn replies_dispatch_like_postproc() {
         print::reply(&err, &opts(), false, &mut s),
         Err(ReplyError::Errno("No SAD entries".into()))
     );
-    assert_eq!(print::error_line(MsgType::X_SPDDUMP, 2), "No SPD entries.\n");
+    assert_eq!(
+        print::error_line(MsgType::X_SPDDUMP, 2),
+        "No SPD entries.\n"
+    );
     assert_eq!(print::error_line(MsgType::GET, 3), "No such process.\n");
     // A length that does not match what was read.
     let msg = SaReply::esp().bytes();
@@ -470,7 +482,10 @@ fn replies_dispatch_like_postproc() {
     assert_eq!(s, printed(&msg, &opts()));
     s.clear();
     assert_eq!(print::reply(&msg, &opts(), true, &mut s), Ok(()));
-    assert_eq!(s, "0140 esp M 00001000 100/0   #255 10.0.0.1 -> #255 10.0.0.2\n");
+    assert_eq!(
+        s,
+        "0140 esp M 00001000 100/0   #255 10.0.0.1 -> #255 10.0.0.2\n"
+    );
     // Replies to other requests print nothing.
     s.clear();
     let mut r = SaReply::esp();

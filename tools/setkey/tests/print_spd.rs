@@ -115,7 +115,12 @@ fn several_requests_and_kernel_reqids() {
     p.policy.id = 9;
     p.requests = vec![
         req(IpProto::ESP, IpsecMode::TRANSPORT, IpsecLevel::REQUIRE, 0),
-        req(IpProto::AH, IpsecMode::TRANSPORT, IpsecLevel::UNIQUE, 0x4000),
+        req(
+            IpProto::AH,
+            IpsecMode::TRANSPORT,
+            IpsecLevel::UNIQUE,
+            0x4000,
+        ),
         tunnel(
             v4([192, 0, 2, 1]),
             v4([192, 0, 2, 2]),
@@ -164,7 +169,9 @@ fn ipv6_prefixes_and_icmpv6() {
         IpsecLevel::REQUIRE,
         0,
     )];
-    assert!(printed(&p.bytes(), &opts()).contains("\n\tesp/tunnel/2001:db8::1-2001:db8::2/require\n"));
+    assert!(
+        printed(&p.bytes(), &opts()).contains("\n\tesp/tunnel/2001:db8::1-2001:db8::2/require\n")
+    );
 }
 
 #[test]
@@ -257,12 +264,7 @@ fn policies_ipsec_dump_policy_refuses() {
     // ipsec_dump_policy returns NULL: "\n\tPolicy:[%s]\n" with
     // ipsec_strerror(), then the rest as usual.
     let mut p = PolicyReply::out_ipsec();
-    p.requests = vec![req(
-        IpProto::ESP,
-        IpsecMode::BEET,
-        IpsecLevel::REQUIRE,
-        0,
-    )];
+    p.requests = vec![req(IpProto::ESP, IpsecMode::BEET, IpsecLevel::REQUIRE, 0)];
     let expected = format!(
         "10.0.0.0/24[any] 10.0.1.0/24[any] 255\n\tPolicy:[Invalid ipsec mode]\n{}",
         tail(1, 0)

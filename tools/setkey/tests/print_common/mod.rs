@@ -6,8 +6,7 @@
 #![allow(dead_code)]
 
 use ipsec_core::pfkey::consts::{
-    AuthAlg, EncAlg, IpProto, IpsecDir, IpsecLevel, IpsecMode, MsgType, PolicyType, SaState,
-    SaType,
+    AuthAlg, EncAlg, IpProto, IpsecDir, IpsecLevel, IpsecMode, MsgType, PolicyType, SaState, SaType,
 };
 use ipsec_core::pfkey::ext::{
     Address, AddressKind, IpsecRequest, Key, KeyKind, Lifetime, LifetimeKind, Policy, Sa, Sa2,
