@@ -237,6 +237,18 @@ mod tests {
     }
 
     #[test]
+    fn local_time_has_the_ctime_shape() {
+        // Whatever the host's zone: 20 characters, a month word, a
+        // 4-digit year, and an offset in whole minutes.
+        let d = date(1_795_860_000, TimeZone::Local);
+        assert_eq!(d.len(), 20, "{d:?}");
+        assert!(MONTHS.contains(&&d[..3]), "{d:?}");
+        assert!(d.ends_with(" 2026"), "{d:?}");
+        assert_eq!(date(0, TimeZone::Local), " ".repeat(20));
+        assert_eq!(zone_offset(1_795_860_000, TimeZone::Local) % 60, 0);
+    }
+
+    #[test]
     fn stamps() {
         let mut s = String::new();
         stamp_line(Stamp::Clock, 1_795_860_000, 123, 3600, &mut s);
