@@ -376,6 +376,10 @@ impl<'a> PolicyParser<'a> {
     /// After `proto/mode/`: `[src-dst][/[level]]`.
     fn request_tail(&mut self, rq: &mut RequestSpec) -> Result<(), Diagnostic> {
         let t = self.peek();
+        if t.kind == Kind::Word && words::request_protocol(t.text).is_some() {
+            // `proto/mode/` then the next request.
+            return Ok(());
+        }
         if t.kind == Kind::Word {
             if words::level(t.text).is_some() || t.text.starts_with("unique:") {
                 return Err(self.unexpected(

@@ -57,7 +57,7 @@ impl<'a> Parser<'a> {
         for_flush: bool,
     ) -> Result<(&'static SaProtocol, Token<'a>), Diagnostic> {
         let expected = if for_flush {
-            "a protocol (esp, ah, ipcomp)"
+            "a protocol (esp, ah, ipcomp) or ';'"
         } else {
             PROTOCOLS
         };
