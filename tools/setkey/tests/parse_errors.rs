@@ -16,7 +16,10 @@ fn error(bad: &str) -> String {
         Ok(v) => panic!("{bad:?} parsed: {v:?}"),
         Err(e) => {
             assert_eq!(e.file, "conf");
-            assert_eq!(e.to_string(), format!("conf:{}:{}: {}", e.line, e.col, e.message));
+            assert_eq!(
+                e.to_string(),
+                format!("conf:{}:{}: {}", e.line, e.col, e.message)
+            );
             e.to_string()
         }
     }

@@ -53,7 +53,10 @@ fn add_esp_with_both_algorithms() {
     assert_eq!(s.mode, IpsecMode::ANY);
     assert_eq!(s.flags, sa_flags::KAME_CYCSEQ);
     let e = s.enc.unwrap();
-    assert_eq!((e.name, e.id, e.key_bits(), e.line, e.col), ("aes-cbc", 12, 128, 1, 37));
+    assert_eq!(
+        (e.name, e.id, e.key_bits(), e.line, e.col),
+        ("aes-cbc", 12, 128, 1, 37)
+    );
     let a = s.auth.unwrap();
     assert_eq!((a.name, a.id), ("hmac-sha256", 5));
     assert_eq!(a.key.unwrap(), b"12345678901234567890123456789012");
@@ -62,12 +65,21 @@ fn add_esp_with_both_algorithms() {
 #[test]
 fn every_sa_command_word() {
     let base = "10.0.0.1 10.0.0.2 ah 300 -A hmac-sha1 0x0102030405060708090a0b0c0d0e0f1011121314;";
-    assert!(matches!(one(&format!("add {base}")).kind, CommandKind::Add(_)));
-    assert!(matches!(one(&format!("update {base}")).kind, CommandKind::Update(_)));
+    assert!(matches!(
+        one(&format!("add {base}")).kind,
+        CommandKind::Add(_)
+    ));
+    assert!(matches!(
+        one(&format!("update {base}")).kind,
+        CommandKind::Update(_)
+    ));
     let c = one("get 10.0.0.1 10.0.0.2 ah 300;");
     assert!(c.prints_reply());
     assert!(matches!(c.kind, CommandKind::Get(_)));
-    assert!(matches!(one("delete 10.0.0.1 10.0.0.2 esp 0x300;").kind, CommandKind::Delete(_)));
+    assert!(matches!(
+        one("delete 10.0.0.1 10.0.0.2 esp 0x300;").kind,
+        CommandKind::Delete(_)
+    ));
     let c = one("getspi 10.0.0.1 10.0.0.2 esp 0 -m tunnel -u 7;");
     assert!(c.prints_reply());
     let CommandKind::GetSpi(s) = c.kind else {
@@ -78,8 +90,10 @@ fn every_sa_command_word() {
 
 #[test]
 fn extensions() {
-    let s = sa("add 10.0.0.1 10.0.0.2 esp 1 -m tunnel -r 4096 -u 5 -f zero-pad -f nocyclic-seq \
-                -lh 3600 -ls 3000 -bh 1000000 -bs 900000 -esn -E null;");
+    let s = sa(
+        "add 10.0.0.1 10.0.0.2 esp 1 -m tunnel -r 4096 -u 5 -f zero-pad -f nocyclic-seq \
+                -lh 3600 -ls 3000 -bh 1000000 -bs 900000 -esn -E null;",
+    );
     assert_eq!(s.mode, IpsecMode::TUNNEL);
     assert_eq!(s.replay, 4096);
     assert_eq!(s.reqid, 5);
@@ -97,10 +111,15 @@ fn extensions() {
 
 #[test]
 fn protocols() {
-    assert_eq!(sa("add 10.0.0.1 10.0.0.2 esp-old 1 -E des-cbc 0x0102030405060708;").flags,
-        sa_flags::KAME_CYCSEQ | sa_flags::KAME_OLD);
+    assert_eq!(
+        sa("add 10.0.0.1 10.0.0.2 esp-old 1 -E des-cbc 0x0102030405060708;").flags,
+        sa_flags::KAME_CYCSEQ | sa_flags::KAME_OLD
+    );
     let s = sa("add 10.0.0.1 10.0.0.2 ah-old 1 -A keyed-md5 0x000102030405060708090a0b0c0d0e0f;");
-    assert_eq!((s.satype, s.flags & sa_flags::KAME_OLD), (SaType::AH, sa_flags::KAME_OLD));
+    assert_eq!(
+        (s.satype, s.flags & sa_flags::KAME_OLD),
+        (SaType::AH, sa_flags::KAME_OLD)
+    );
     let s = sa("add 10.0.0.1 10.0.0.2 ipcomp 0x4001 -C deflate -R;");
     assert_eq!(s.satype, SaType::X_IPCOMP);
     assert_eq!(s.comp.unwrap().id, 2);
@@ -136,7 +155,10 @@ fn encryption_names_and_key_sizes() {
         ("twofish-cbc", 253, 256),
         ("camellia-cbc", 22, 128),
     ] {
-        let s = sa(&format!("add 10.0.0.1 10.0.0.2 esp 1 -E {name} {};", key(bits)));
+        let s = sa(&format!(
+            "add 10.0.0.1 10.0.0.2 esp 1 -E {name} {};",
+            key(bits)
+        ));
         let e = s.enc.unwrap();
         assert_eq!((e.name, e.id, e.key_bits()), (name, id, bits as u32));
     }
@@ -160,12 +182,18 @@ fn authentication_names_and_key_sizes() {
         ("keyed-sha1", 250, 160),
         ("hmac-ripemd160", 8, 160),
     ] {
-        let s = sa(&format!("add 10.0.0.1 10.0.0.2 ah 1 -A {name} {};", key(bits)));
+        let s = sa(&format!(
+            "add 10.0.0.1 10.0.0.2 ah 1 -A {name} {};",
+            key(bits)
+        ));
         let a = s.auth.unwrap();
         assert_eq!((a.name, a.id, a.key_bits()), (name, id, bits as u32));
     }
     let s = sa("add 10.0.0.1 10.0.0.2 ah 1 -A null;");
-    assert_eq!((s.auth.clone().unwrap().id, s.auth.unwrap().key), (251, None));
+    assert_eq!(
+        (s.auth.clone().unwrap().id, s.auth.unwrap().key),
+        (251, None)
+    );
     let s = sa("add 10.0.0.1 10.0.0.2 esp 1 -E 3des-cbc \"123456789012345678901234\" -A null;");
     assert_eq!(s.auth.unwrap().id, 251);
 }
@@ -177,7 +205,13 @@ fn legacy_des_flavours() {
     assert_eq!(s.flags & sa_flags::KAME_DERIV, sa_flags::KAME_DERIV);
     let s = sa(&format!("add 10.0.0.1 10.0.0.2 esp-old 1 -E des-32iv {k};"));
     assert_eq!(s.flags & sa_flags::KAME_IV4B, sa_flags::KAME_IV4B);
-    assert_eq!(sa("add 10.0.0.1 10.0.0.2 esp-old 1 -E simple;").enc.unwrap().id, 11);
+    assert_eq!(
+        sa("add 10.0.0.1 10.0.0.2 esp-old 1 -E simple;")
+            .enc
+            .unwrap()
+            .id,
+        11
+    );
 }
 
 #[test]
@@ -224,23 +258,34 @@ fn spdadd_transport() {
     assert_eq!((s.src.addr, s.src.prefixlen, s.src.port), (V4A, 32, 0));
     assert_eq!(s.upper, IpProto::IPSEC_ANY);
     let p = s.policy;
-    assert_eq!((p.dir, p.action, p.priority), (IpsecDir::OUTBOUND, PolicyType::IPSEC, 0x8000_0000));
+    assert_eq!(
+        (p.dir, p.action, p.priority),
+        (IpsecDir::OUTBOUND, PolicyType::IPSEC, 0x8000_0000)
+    );
     assert_eq!(p.requests.len(), 1);
     let r = p.requests[0];
-    assert_eq!((r.proto, r.mode, r.level, r.reqid), (IpProto::ESP, IpsecMode::TRANSPORT, IpsecLevel::REQUIRE, 0));
+    assert_eq!(
+        (r.proto, r.mode, r.level, r.reqid),
+        (IpProto::ESP, IpsecMode::TRANSPORT, IpsecLevel::REQUIRE, 0)
+    );
     assert_eq!(r.endpoints, None);
 }
 
 #[test]
 fn spdadd_tunnel_with_prefixes_ports_and_unique() {
-    let s = spd("spdupdate 192.168.1.0/24[any] 192.168.2.0/24[80] tcp -P in prio high + 5 ipsec \
-                 esp/tunnel/10.0.0.1[4500]-10.0.0.2/unique:12 ah/transport/10.0.0.1-10.0.0.2/use;");
+    let s = spd(
+        "spdupdate 192.168.1.0/24[any] 192.168.2.0/24[80] tcp -P in prio high + 5 ipsec \
+                 esp/tunnel/10.0.0.1[4500]-10.0.0.2/unique:12 ah/transport/10.0.0.1-10.0.0.2/use;",
+    );
     assert_eq!((s.src.prefixlen, s.dst.prefixlen, s.dst.port), (24, 24, 80));
     assert_eq!(s.upper, IpProto::TCP);
     let p = &s.policy;
     assert_eq!((p.dir, p.priority), (IpsecDir::INBOUND, 0x4000_0000 - 5));
     let r = p.requests[0];
-    assert_eq!((r.mode, r.level, r.reqid), (IpsecMode::TUNNEL, IpsecLevel::UNIQUE, 12));
+    assert_eq!(
+        (r.mode, r.level, r.reqid),
+        (IpsecMode::TUNNEL, IpsecLevel::UNIQUE, 12)
+    );
     assert_eq!(
         r.endpoints,
         Some((SockAddr::new(V4A, 4500), SockAddr::new(V4B, 0)))
@@ -261,9 +306,16 @@ fn policy_forms() {
     assert_eq!(pol("out prio def - 3 none").priority, 0x8000_0003);
     let p = pol("out ipsec esp/transport ah/transport/ ipcomp/transport//default esp/transport/me-any/unique");
     assert_eq!(p.requests.len(), 4);
-    assert!(p.requests.iter().take(3).all(|r| r.level == IpsecLevel::DEFAULT));
+    assert!(p
+        .requests
+        .iter()
+        .take(3)
+        .all(|r| r.level == IpsecLevel::DEFAULT));
     assert_eq!(p.requests[2].proto, IpProto::COMP);
-    assert_eq!((p.requests[3].level, p.requests[3].endpoints), (IpsecLevel::UNIQUE, None));
+    assert_eq!(
+        (p.requests[3].level, p.requests[3].endpoints),
+        (IpsecLevel::UNIQUE, None)
+    );
     let p = pol("in ipsec esp/transport/any-me/require");
     assert_eq!(p.requests[0].endpoints, None);
     let p = pol("out ipsec\n   esp/tunnel/2001:db8::1-2001:db8::2/require # comment\n");
@@ -279,7 +331,12 @@ fn spddelete_with_bare_direction() {
         (IpsecDir::OUTBOUND, PolicyType::DISCARD, 0)
     );
     assert!(s.policy.requests.is_empty());
-    assert_eq!(spd("spddelete 10.0.0.0/8 10.1.0.0/16 any -P in ipsec;").policy.action, PolicyType::IPSEC);
+    assert_eq!(
+        spd("spddelete 10.0.0.0/8 10.1.0.0/16 any -P in ipsec;")
+            .policy
+            .action,
+        PolicyType::IPSEC
+    );
 }
 
 #[test]
