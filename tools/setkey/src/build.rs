@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The PF_KEY request messages of a parsed [`Command`], encoded with the
-//! core's [`Writer`](ipsec_core::pfkey::Writer).
+//! core's [`Writer`] (the only encoder).
 //!
 //! - [`requests`]: the messages of one command, in the order to send
 //!   them. Message `i` of a command carries `sadb_msg_seq` `seq + i`.
