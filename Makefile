@@ -53,6 +53,8 @@ clippy: kernel-ready
 	@$(KMAKE) clean >/dev/null
 	@$(KMAKE) CLIPPY=1 modules
 	@echo "clippy: rust_ipsec.ko builds with CLIPPY=1 and no warnings"
+	@cargo clippy --quiet --workspace --all-targets -- -D warnings
+	@echo "clippy: the Cargo workspace (core, setkey, tools) has no warnings"
 
 fmt:
 	@rustfmt --edition 2021 --config-path $(ROOT)/rustfmt.toml $(RUST_SOURCES)
@@ -81,16 +83,14 @@ vm: module
 demo:
 	@$(ROOT)/scripts/setup.sh
 	@$(MAKE) --no-print-directory module
-	@cargo build --quiet --release -p splatscan
+	@cargo build --quiet --release -p splatscan -p setkey
 	@$(ROOT)/scripts/vm-run $(ROOT)/scripts/demo.sh
 
+PREFIX ?= /usr/local
 install: module tools
-
-# The userspace tools: setkey (and the test helpers).
-tools:
-	@cargo build --quiet --release -p setkey
-	@ls -l $(ROOT)/target/release/setkey
 	@$(KMAKE) modules_install
+	@install -D -m 0755 $(ROOT)/target/release/setkey $(DESTDIR)$(PREFIX)/sbin/setkey
+	@echo "installed rust_ipsec.ko (modules_install) and $(DESTDIR)$(PREFIX)/sbin/setkey"
 
 clean:
 	@if [ -d "$(KDIR)" ]; then $(KMAKE) clean; fi

@@ -124,11 +124,25 @@ impl PfKey {
         let mut bytes = vec![0u8; size.clamp(MSG_HDR_LEN, MAX_MSG)];
         // SAFETY: `bytes` is writable for its length.
         let n = check_len(unsafe {
-            libc::recv(self.fd.as_raw_fd(), bytes.as_mut_ptr().cast(), bytes.len(), 0)
+            libc::recv(
+                self.fd.as_raw_fd(),
+                bytes.as_mut_ptr().cast(),
+                bytes.len(),
+                0,
+            )
         })?;
         bytes.truncate(n);
-        let header = parse_header(&bytes).map_err(|e| {
-            io::Error::new(io::ErrorKind::InvalidData, format!("bad PF_KEY message: {e}"))
+        // af_key puts a reference count in sadb_msg_reserved of SPD
+        // replies (setkey prints it as refcnt=); the core parser wants 0.
+        let mut head = bytes.clone();
+        if let Some(r) = head.get_mut(6..8) {
+            r.fill(0);
+        }
+        let header = parse_header(&head).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("bad PF_KEY message: {e}"),
+            )
         })?;
         Ok(Reply { header, bytes })
     }

@@ -341,3 +341,17 @@ fn reply_dispatches_policies() {
         Err(print::ReplyError::Errno("No SPD entries".into()))
     );
 }
+
+#[test]
+fn af_key_reference_count_prints_as_refcnt() {
+    // af_key puts the policy's reference count in sadb_msg_reserved;
+    // pfkey_spdump1 prints it as "\trefcnt=%u\n" and setkey's reply
+    // dispatch must still see an SPDDUMP.
+    let mut bytes = PolicyReply::out_ipsec().bytes();
+    bytes[6..8].copy_from_slice(&3u16.to_ne_bytes());
+    let out = printed(&bytes, &opts());
+    assert!(out.ends_with("\trefcnt=3\n"), "{out}");
+    let mut via_reply = String::new();
+    print::reply(&bytes, &opts(), false, &mut via_reply).unwrap();
+    assert_eq!(via_reply, out);
+}

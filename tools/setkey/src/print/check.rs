@@ -92,6 +92,22 @@ fn check_addresses(msg: &Message<'_>) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// `bytes` with `sadb_msg_reserved` (bytes 6-7) cleared, and what it
+/// held: af_key puts a reference count there in SPD replies, which
+/// ipsec-tools prints as `refcnt=`, while the core parser (rightly, for
+/// requests) insists on 0.
+pub fn split_reserved(bytes: &[u8]) -> (std::borrow::Cow<'_, [u8]>, u16) {
+    match bytes.get(6..8) {
+        Some(&[lo, hi]) if (lo, hi) != (0, 0) => {
+            let mut owned = bytes.to_vec();
+            owned[6] = 0;
+            owned[7] = 0;
+            (std::borrow::Cow::Owned(owned), u16::from_ne_bytes([lo, hi]))
+        }
+        _ => (std::borrow::Cow::Borrowed(bytes), 0),
+    }
+}
+
 /// Parses `bytes` and applies `pfkey_check`, or gives the line libipsec's
 /// dumpers print instead of the entry (`ipsec_strerror()`).
 pub fn message(bytes: &[u8]) -> Result<Message<'_>, &'static str> {

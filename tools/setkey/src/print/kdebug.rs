@@ -24,7 +24,7 @@ use super::hex;
 
 /// The two `sadb_msg{ ... }` lines (`sadb_msg_reserved` is 0 in anything
 /// that parsed).
-fn header(h: &MsgHeader, len_units: usize, out: &mut String) {
+fn header(h: &MsgHeader, len_units: usize, reserved: u16, out: &mut String) {
     let _ = writeln!(
         out,
         "sadb_msg{{ version=2 type={} errno={} satype={}",
@@ -32,8 +32,8 @@ fn header(h: &MsgHeader, len_units: usize, out: &mut String) {
     );
     let _ = writeln!(
         out,
-        "  len={} reserved=0 seq={} pid={}",
-        len_units, h.seq, h.pid
+        "  len={} reserved={} seq={} pid={}",
+        len_units, reserved, h.seq, h.pid
     );
 }
 
@@ -272,14 +272,15 @@ fn extensions(msg: &Message<'_>, out: &mut String) {
 
 /// `kdebug_sadb(msg)`: every line, no blank line after.
 pub fn dump(bytes: &[u8], out: &mut String) {
-    match parse(bytes) {
+    let (bytes, reserved) = super::check::split_reserved(bytes);
+    match parse(&bytes) {
         Ok(msg) => {
-            header(msg.header(), msg.wire_len() / UNIT, out);
+            header(msg.header(), msg.wire_len() / UNIT, reserved, out);
             extensions(&msg, out);
         }
         Err(e) => {
-            if let Ok(h) = parse_header(bytes) {
-                header(&h, bytes.len() / UNIT, out);
+            if let Ok(h) = parse_header(&bytes) {
+                header(&h, bytes.len() / UNIT, reserved, out);
             }
             let _ = writeln!(out, "kdebug_sadb: cannot parse the message: {e}.");
         }

@@ -218,7 +218,7 @@ pub fn reply(
     short: bool,
     out: &mut String,
 ) -> Result<(), ReplyError> {
-    let h = match parse_header(msg) {
+    let h = match parse_header(&check::split_reserved(msg).0) {
         Ok(h) => h,
         Err(e) if e.errno == Errno::EMSGSIZE => return Err(ReplyError::Length),
         // Any other header fault: the dumpers print libipsec's word for it.

@@ -14,7 +14,7 @@ use super::{hex, kdebug, time, PrintOptions};
 /// The message `kdebug_sadb` is given: past the `SADB_X_PROMISC` header
 /// of a wrapper, nothing for a bare `SADB_X_PROMISC`, else `bytes`.
 fn payload(bytes: &[u8]) -> Option<&[u8]> {
-    match parse_header(bytes) {
+    match parse_header(&super::check::split_reserved(bytes).0) {
         Ok(h) if h.msg_type == MsgType::X_PROMISC => {
             bytes.get(MSG_HDR_LEN..).filter(|b| !b.is_empty())
         }

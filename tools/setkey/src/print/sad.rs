@@ -49,7 +49,8 @@ pub(super) fn hidden(msg: &Message<'_>, opts: &PrintOptions) -> bool {
 /// in a dump prints nothing unless [`PrintOptions::show_dead`]; a message
 /// libipsec would refuse prints its `ipsec_strerror()` line.
 pub fn dump(bytes: &[u8], opts: &PrintOptions, out: &mut String) {
-    let msg = match check::message(bytes) {
+    let (bytes, refcnt) = check::split_reserved(bytes);
+    let msg = match check::message(&bytes) {
         Ok(m) => m,
         Err(word) => {
             out.push_str(word);
@@ -60,7 +61,7 @@ pub fn dump(bytes: &[u8], opts: &PrintOptions, out: &mut String) {
     if hidden(&msg, opts) {
         return;
     }
-    body(&msg, opts, out);
+    body(&msg, opts, refcnt, out);
 }
 
 /// An SA address: the host, `[port]` with `-p`, `[port]` of NAT-T.
@@ -87,7 +88,7 @@ fn endpoint(
 }
 
 /// `pfkey_sadump1` after the checks.
-fn body(msg: &Message<'_>, opts: &PrintOptions, out: &mut String) {
+fn body(msg: &Message<'_>, opts: &PrintOptions, refcnt: u16, out: &mut String) {
     use ipsec_core::pfkey::ext::NatTPortKind;
     let natt = msg.nat_t_type().is_some_and(|t| t.encap.0 != 0);
     let natt_port = |k| msg.nat_t_port(k).filter(|_| natt).map(|p| p.port);
@@ -158,8 +159,7 @@ fn body(msg: &Message<'_>, opts: &PrintOptions, out: &mut String) {
         sec_ctx::lines(&ctx, out);
     }
     let h = msg.header();
-    // sadb_msg_reserved, which parse() requires to be 0.
-    let _ = writeln!(out, "\tsadb_seq={} pid={} refcnt=0", h.seq, h.pid);
+    let _ = writeln!(out, "\tsadb_seq={} pid={} refcnt={refcnt}", h.seq, h.pid);
 }
 
 /// A key after its algorithm: ipsec-tools dumps `sadb_key_bits / 8` bytes.

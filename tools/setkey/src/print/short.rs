@@ -83,7 +83,8 @@ fn end(msg: &Message<'_>, kind: AddressKind, out: &mut String) {
 
 /// One SA line (DEAD SAs in a dump are left out unless `-a`).
 pub fn line(bytes: &[u8], opts: &PrintOptions, out: &mut String) {
-    let msg = match check::message(bytes) {
+    let (bytes, _) = check::split_reserved(bytes);
+    let msg = match check::message(&bytes) {
         Ok(m) => m,
         Err(word) => {
             out.push_str(word);

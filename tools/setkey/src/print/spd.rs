@@ -33,8 +33,9 @@ const IPPROTO_MH: u16 = 135;
 /// reply); a message libipsec would refuse prints its `ipsec_strerror()`
 /// line.
 pub fn dump(bytes: &[u8], opts: &PrintOptions, out: &mut String) {
-    match check::message(bytes) {
-        Ok(msg) => body(&msg, opts, out),
+    let (bytes, refcnt) = check::split_reserved(bytes);
+    match check::message(&bytes) {
+        Ok(msg) => body(&msg, opts, refcnt, out),
         Err(word) => {
             out.push_str(word);
             out.push('\n');
@@ -97,7 +98,7 @@ fn selector(src: &Address, dst: &Address, out: &mut String) {
 }
 
 /// `pfkey_spdump1` after the checks.
-fn body(msg: &Message<'_>, opts: &PrintOptions, out: &mut String) {
+fn body(msg: &Message<'_>, opts: &PrintOptions, refcnt: u16, out: &mut String) {
     let socket = is_socket_policy(msg);
     if socket && opts.hide_socket_policies {
         return;
@@ -138,6 +139,5 @@ fn body(msg: &Message<'_>, opts: &PrintOptions, out: &mut String) {
     }
     let h = msg.header();
     let _ = writeln!(out, "\tspid={} seq={} pid={}", xpl.policy.id, h.seq, h.pid);
-    // sadb_msg_reserved, which parse() requires to be 0.
-    out.push_str("\trefcnt=0\n");
+    let _ = writeln!(out, "\trefcnt={refcnt}");
 }
