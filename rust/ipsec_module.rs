@@ -13,6 +13,7 @@ use kernel::prelude::*;
 #[path = "core/src/lib.rs"]
 pub mod ipsec_core;
 
+mod datapath;
 mod glue;
 mod netns;
 mod pfkey;

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! What rust_ipsec keeps per network namespace: both sysctl trees (which
-//! hold the knob values) and the PF_KEY state.
+//! hold the knob values), the PF_KEY state, the datapath hooks and their
+//! counters.
 
 use kernel::prelude::*;
 
-use crate::glue::pernet::{Net, NetId, PernetState};
+use kernel::seq_file::SeqFile;
+
+use crate::datapath::{self, stats::Stats};
+use crate::glue::netfilter::HookSet;
+use crate::glue::pernet::{state, Net, NetId, PernetState};
+use crate::glue::procfs::{ProcEntry, ProcShow};
 use crate::glue::ratelimit::pr_info_ratelimited;
 use crate::glue::sysctl::{Table, Validator};
 use crate::ipsec_core::knobs::{knobs_of, Family, Knob, KnobValues};
@@ -36,22 +42,32 @@ impl<const INET6: bool> Validator for TreeValidator<INET6> {
     }
 }
 
-/// The state of one namespace. Each sysctl table owns its knob values.
+/// What the hooks, sysctl handlers and PF_KEY sockets of one namespace
+/// share. Heap-allocated, so the netfilter hooks can point to it.
 ///
 /// Field order is drop order: the PF_KEY state (sockets are gone by then)
 /// after the sysctl tables.
-pub(crate) struct NetnsState {
+pub(crate) struct NetnsShared {
     sysctl_inet: Table,
     sysctl_inet6: Table,
     pfkey: Pin<KBox<NetPfkey>>,
+    stats: Stats,
+}
+
+/// The state of one namespace.
+///
+/// Field order is drop order: the stat file and the hooks (which own the
+/// shared state) go first; `pre_exit` already removed both.
+pub(crate) struct NetnsState {
+    stat_file: ProcEntry,
+    hooks: HookSet<NetnsShared>,
 }
 
 static NET_ID: NetId = NetId::new();
 
-impl NetnsState {
+impl NetnsShared {
     /// Current knob values of `family` in this namespace (knobs the tree
-    /// lacks read as their defaults).
-    #[expect(dead_code, reason = "read by the datapath, which comes next")]
+    /// lacks read as their defaults). Any context.
     pub(crate) fn knobs(&self, family: Family) -> KnobValues {
         let table = match family {
             Family::Inet => &self.sysctl_inet,
@@ -68,6 +84,35 @@ impl NetnsState {
     /// The namespace's PF_KEY sockets, SADB and SPD.
     pub(crate) fn pfkey(&self) -> &NetPfkey {
         &self.pfkey
+    }
+
+    /// The datapath counters.
+    pub(crate) fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
+
+impl NetnsState {
+    /// What the namespace's hooks, sysctls and sockets share.
+    pub(crate) fn shared(&self) -> &NetnsShared {
+        self.hooks.handler()
+    }
+
+    /// The namespace's PF_KEY sockets, SADB and SPD.
+    pub(crate) fn pfkey(&self) -> &NetPfkey {
+        self.shared().pfkey()
+    }
+}
+
+/// `/proc/net/rust_ipsec_stat`.
+struct StatFile;
+
+impl ProcShow for StatFile {
+    fn show(net: Net, m: &SeqFile) {
+        // SAFETY: the file is removed in `pre_exit` (waiting for readers)
+        // before the state is dropped, so the state is live here.
+        let state = unsafe { state::<NetnsState>(net) };
+        state.shared().stats().show(m);
     }
 }
 
@@ -86,10 +131,26 @@ impl PernetState for NetnsState {
         let sysctl_inet = register_tree::<TreeValidator<false>>(net, Family::Inet)?;
         let sysctl_inet6 = register_tree::<TreeValidator<true>>(net, Family::Inet6)?;
         let pfkey = KBox::pin_init(NetPfkey::new(), GFP_KERNEL)?;
-        Ok(Self {
-            sysctl_inet,
-            sysctl_inet6,
-            pfkey,
-        })
+        let shared = KBox::pin(
+            NetnsShared {
+                sysctl_inet,
+                sysctl_inet6,
+                pfkey,
+                stats: Stats::default(),
+            },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: the hooks are unregistered in `pre_exit` (or when this
+        // state drops), while `net` is live.
+        let hooks = unsafe { HookSet::register(net, shared, &datapath::HOOKS) }?;
+        // SAFETY: removed in `pre_exit` (or on drop), while `net` is live;
+        // `StatFile::show` reads this state, which outlives the file.
+        let stat_file = unsafe { ProcEntry::create::<StatFile>(net, c"rust_ipsec_stat") }?;
+        Ok(Self { stat_file, hooks })
+    }
+
+    fn pre_exit(&self) {
+        self.stat_file.remove();
+        self.hooks.unregister();
     }
 }

@@ -5,7 +5,9 @@
 
 pub(crate) mod bindings;
 pub(crate) mod clock;
+pub(crate) mod netfilter;
 pub(crate) mod pernet;
+pub(crate) mod procfs;
 pub(crate) mod ratelimit;
 pub(crate) mod socket;
 pub(crate) mod sysctl;

@@ -82,6 +82,12 @@ pub(crate) trait PernetState: Sized + Send + Sync + 'static {
     /// registration. An error makes namespace creation (or module
     /// loading) fail.
     fn init(net: Net) -> Result<Self>;
+
+    /// Called before `exit`, when `net` goes away (or at unregistration):
+    /// the kernel then waits for an RCU grace period before dropping the
+    /// state, so what `pre_exit` unregisters (netfilter hooks, which run
+    /// under RCU) no longer runs once the state is dropped.
+    fn pre_exit(&self) {}
 }
 
 /// A registered pernet subsystem holding a `T` in every namespace.
@@ -113,6 +119,7 @@ impl<T: PernetState> Registration<T> {
         let ops = KBox::new(
             Opaque::new(bindings::pernet_operations {
                 init: Some(init_net::<T>),
+                pre_exit: Some(pre_exit_net::<T>),
                 exit: Some(exit_net::<T>),
                 id: T::net_id().0.get(),
                 size: core::mem::size_of::<T>(),
@@ -177,6 +184,22 @@ unsafe extern "C" fn init_net<T: PernetState>(net: *mut bindings::net) -> c_int 
         unsafe { slot::<T>(net).write(state) };
         Ok(0)
     })
+}
+
+/// `pernet_operations::pre_exit`: lets the namespace's `T` unregister what
+/// runs under RCU.
+///
+/// # Safety
+///
+/// Called by the kernel only, with a live `net` whose `init` succeeded.
+unsafe extern "C" fn pre_exit_net<T: PernetState>(net: *mut bindings::net) {
+    // SAFETY: the kernel passes a live namespace to `pre_exit`.
+    let Some(net) = (unsafe { Net::from_raw(net) }) else {
+        return;
+    };
+    // SAFETY: `pre_exit` runs only for namespaces whose `init` succeeded
+    // and before their `exit`, so the slot holds a live `T`.
+    unsafe { &*slot::<T>(net) }.pre_exit();
 }
 
 /// `pernet_operations::exit`: drops the namespace's `T`.

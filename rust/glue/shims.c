@@ -2,6 +2,7 @@
 /* C shims for static inline kernel functions; see shims.h. */
 #include <linux/workqueue.h>
 #include <net/netns/generic.h>
+#include <linux/seq_file_net.h>
 #include "shims.h"
 
 void *rust_ipsec_net_generic(const struct net *net, unsigned int id)
@@ -22,4 +23,9 @@ void rust_ipsec_delayed_work_schedule(struct delayed_work *dw, unsigned long del
 void rust_ipsec_delayed_work_cancel_sync(struct delayed_work *dw)
 {
 	cancel_delayed_work_sync(dw);
+}
+
+struct net *rust_ipsec_seq_file_net(struct seq_file *seq)
+{
+	return seq_file_single_net(seq);
 }

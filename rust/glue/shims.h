@@ -17,6 +17,10 @@ void rust_ipsec_delayed_work_init(struct delayed_work *dw, void (*fn)(struct wor
 void rust_ipsec_delayed_work_schedule(struct delayed_work *dw, unsigned long delay);
 void rust_ipsec_delayed_work_cancel_sync(struct delayed_work *dw);
 
+/* /proc/net files: the namespace of a proc_create_net_single file. */
+struct seq_file;
+struct net *rust_ipsec_seq_file_net(struct seq_file *seq);
+
 #endif
 
 /* PF_KEY sockets: socket_shims.c. */

@@ -117,6 +117,7 @@ impl NetPfkey {
             let policies = expire_policies(&mut db, now, &mut messages);
             let next = earliest(sas, policies);
             db.next_expiry = next;
+            self.note_tables(&db);
             next
         };
         for m in &messages {

@@ -8,7 +8,7 @@ pub(crate) mod db;
 pub(crate) mod dump;
 pub(crate) mod expire;
 
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Mutex};
@@ -43,6 +43,9 @@ pub(crate) struct NetPfkey {
     /// Runs when the next SA time limit falls due (`expire.rs`).
     #[pin]
     pub(crate) expiry: TimedWork,
+    /// Whether the SADB or the SPD has an entry (read by the datapath,
+    /// which leaves a namespace without any alone).
+    configured: AtomicBool,
 }
 
 impl NetPfkey {
@@ -52,7 +55,20 @@ impl NetPfkey {
             sockets <- SocketList::new(),
             db <- new_mutex!(Db::new()),
             expiry <- TimedWork::new(expire::CALLBACK),
+            configured: AtomicBool::new(false),
         })
+    }
+
+    /// Whether the SADB or the SPD has an entry; any context.
+    pub(crate) fn is_configured(&self) -> bool {
+        self.configured.load(Ordering::Relaxed)
+    }
+
+    /// Records whether `db` (this namespace's tables, locked by the
+    /// caller) has an entry.
+    pub(crate) fn note_tables(&self, db: &Db) {
+        let any = !db.sas.is_empty() || !db.policies.is_empty();
+        self.configured.store(any, Ordering::Relaxed);
     }
 }
 
@@ -116,6 +132,7 @@ pub(crate) fn process(sender: Sock, bytes: &[u8]) -> Result {
             e.errno
         })
         .and_then(|msg| dispatch(sender, net, &msg));
+    net.note_tables(&net.db.lock());
     if let Err(errno) = result {
         let reply = crate::ipsec_core::pfkey::error_reply(&req, errno);
         let _ = sockets.broadcast(&reply, Audience::One, Some(sender));

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-namespace datapath counters and `/proc/net/rust_ipsec_stat`.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use kernel::seq_file::SeqFile;
+use kernel::seq_print;
+
+use crate::glue::netfilter::{HookPoint, Proto};
+
+/// Packets and bytes seen at one hook of one family.
+#[derive(Default)]
+struct Counter {
+    packets: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl Counter {
+    fn add(&self, bytes: u32) {
+        self.packets.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(u64::from(bytes), Ordering::Relaxed);
+    }
+}
+
+/// The counters of one namespace.
+#[derive(Default)]
+pub(crate) struct Stats {
+    /// Indexed by [`slot`].
+    seen: [Counter; 6],
+}
+
+/// The counter index of a family and hook point.
+fn slot(proto: Proto, point: HookPoint) -> usize {
+    let family = match proto {
+        Proto::Ipv4 => 0,
+        Proto::Ipv6 => 3,
+    };
+    let point = match point {
+        HookPoint::LocalIn => 0,
+        HookPoint::PostRouting => 1,
+        HookPoint::Forward => 2,
+    };
+    family + point
+}
+
+/// File rows: name and counter index.
+const ROWS: [(&str, usize); 6] = [
+    ("Ipv4In", 0),
+    ("Ipv4Out", 1),
+    ("Ipv4Forward", 2),
+    ("Ipv6In", 3),
+    ("Ipv6Out", 4),
+    ("Ipv6Forward", 5),
+];
+
+impl Stats {
+    /// Counts a packet of `len` bytes at `point` of `proto`.
+    pub(crate) fn seen(&self, proto: Proto, point: HookPoint, len: u32) {
+        if let Some(c) = self.seen.get(slot(proto, point)) {
+            c.add(len);
+        }
+    }
+
+    /// Writes the file: one `NamePackets N` and `NameBytes N` line per
+    /// counter (the layout of `/proc/net/xfrm_stat`).
+    pub(crate) fn show(&self, m: &SeqFile) {
+        for (name, i) in ROWS {
+            if let Some(c) = self.seen.get(i) {
+                let packets = c.packets.load(Ordering::Relaxed);
+                let bytes = c.bytes.load(Ordering::Relaxed);
+                seq_print!(m, "{name}Packets\t{packets}\n{name}Bytes\t{bytes}\n");
+            }
+        }
+    }
+}

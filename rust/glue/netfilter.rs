@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Netfilter hooks of one network namespace.
+//!
+//! C header: [include/linux/netfilter.h](srctree/include/linux/netfilter.h)
+//!
+//! A [`HookSet`] registers one `nf_hook_ops` per [`HookSpec`] in a
+//! namespace, all calling [`HookHandler::hook`] of one handler, and
+//! unregisters them in [`HookSet::unregister`] (the owner calls it from
+//! `pre_exit`, so the RCU grace period the kernel then waits for ends every
+//! running hook before the handler is dropped) or, at the latest, in
+//! `Drop`.
+
+use core::ffi::c_void;
+use core::pin::Pin;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use kernel::bindings;
+use kernel::ffi::c_uint;
+use kernel::prelude::*;
+use kernel::types::Opaque;
+
+use super::bindings as glue_bindings;
+use super::pernet::Net;
+
+/// `NF_ACCEPT`: let the packet continue.
+const NF_ACCEPT: c_uint = 1;
+
+/// An address family of hooks (`NFPROTO_IPV4`, `NFPROTO_IPV6`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Proto {
+    /// `NFPROTO_IPV4`.
+    Ipv4,
+    /// `NFPROTO_IPV6`.
+    Ipv6,
+}
+
+impl Proto {
+    fn nfproto(self) -> u8 {
+        match self {
+            Proto::Ipv4 => bindings::NFPROTO_IPV4 as u8,
+            Proto::Ipv6 => bindings::NFPROTO_IPV6 as u8,
+        }
+    }
+}
+
+/// Where in the stack a hook runs (`enum nf_inet_hooks`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HookPoint {
+    /// `NF_INET_LOCAL_IN`: packets for this host, IPv4 reassembled.
+    LocalIn,
+    /// `NF_INET_FORWARD`: packets routed through this host.
+    Forward,
+    /// `NF_INET_POST_ROUTING`: every packet leaving, local or forwarded.
+    PostRouting,
+}
+
+impl HookPoint {
+    fn hooknum(self) -> c_uint {
+        match self {
+            HookPoint::LocalIn => bindings::nf_inet_hooks_NF_INET_LOCAL_IN,
+            HookPoint::Forward => bindings::nf_inet_hooks_NF_INET_FORWARD,
+            HookPoint::PostRouting => bindings::nf_inet_hooks_NF_INET_POST_ROUTING,
+        }
+    }
+}
+
+/// One hook to register.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HookSpec {
+    /// The family.
+    pub(crate) proto: Proto,
+    /// The hook point.
+    pub(crate) point: HookPoint,
+    /// The priority (smaller runs first; `NF_IP_PRI_*`).
+    pub(crate) priority: i32,
+}
+
+/// A packet in a hook: only what the handler may look at.
+pub(crate) struct HookPacket {
+    /// The family of the hook.
+    pub(crate) proto: Proto,
+    /// The hook point.
+    pub(crate) point: HookPoint,
+    /// `skb->len`: bytes from the network header on.
+    pub(crate) len: u32,
+}
+
+/// What a handler decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Continue through the stack.
+    Accept,
+}
+
+/// Code called for every packet at the registered hooks; runs in softirq
+/// or in process context with BH enabled, always inside an RCU read-side
+/// section, so it must not sleep.
+pub(crate) trait HookHandler: Sync + 'static {
+    /// The verdict on `pkt`.
+    fn hook(&self, pkt: &HookPacket) -> Verdict;
+}
+
+/// Registered hooks of one namespace.
+///
+/// # Invariants
+///
+/// While `registered` is true, every entry of `ops` is registered in `net`
+/// with `priv` pointing to `handler`, and `net` is live. `handler` and
+/// `ops` are heap-allocated and outlive the registration.
+pub(crate) struct HookSet<H: HookHandler> {
+    net: Net,
+    ops: KVec<Pin<KBox<Opaque<glue_bindings::nf_hook_ops>>>>,
+    registered: AtomicBool,
+    handler: Pin<KBox<H>>,
+}
+
+// SAFETY: the handler is `Sync`; `ops` is only touched by the kernel (under
+// its own locking) and by `unregister`, which the `registered` flag makes
+// run once.
+unsafe impl<H: HookHandler> Sync for HookSet<H> {}
+// SAFETY: as above; nothing here is tied to a thread.
+unsafe impl<H: HookHandler + Send> Send for HookSet<H> {}
+
+impl<H: HookHandler> HookSet<H> {
+    /// Registers `specs` in `net`, each calling `handler`. On failure the
+    /// hooks registered so far are unregistered again.
+    ///
+    /// # Safety
+    ///
+    /// `net` must stay live until [`HookSet::unregister`] ran or the set is
+    /// dropped (true for a set owned by the namespace's pernet state).
+    pub(crate) unsafe fn register(
+        net: Net,
+        handler: Pin<KBox<H>>,
+        specs: &[HookSpec],
+    ) -> Result<Self> {
+        let mut set = Self {
+            net,
+            ops: KVec::with_capacity(specs.len(), GFP_KERNEL)?,
+            registered: AtomicBool::new(true),
+            handler,
+        };
+        let priv_ptr = core::ptr::from_ref::<H>(&*set.handler)
+            .cast_mut()
+            .cast::<c_void>();
+        for spec in specs {
+            let ops = KBox::pin(
+                Opaque::new(glue_bindings::nf_hook_ops {
+                    hook: Some(hook_fn::<H>),
+                    priv_: priv_ptr,
+                    pf: spec.proto.nfproto(),
+                    hooknum: spec.point.hooknum(),
+                    priority: spec.priority,
+                    ..Default::default()
+                }),
+                GFP_KERNEL,
+            )?;
+            // Kept (capacity reserved: no allocation) before registering,
+            // so `unregister` and `Drop` always see every registered entry.
+            set.ops.push(ops, GFP_KERNEL)?;
+            let Some(ops) = set.ops.last() else {
+                return Err(EINVAL);
+            };
+            // SAFETY: `net` is live (caller); `ops` is heap-allocated and
+            // kept in `set.ops` until unregistered; `priv` points to the
+            // boxed handler, which lives as long as `set`.
+            let rc = unsafe { glue_bindings::nf_register_net_hook(net.as_ptr(), ops.get()) };
+            if rc != 0 {
+                // Not registered: forget it; `set` drops here and
+                // unregisters the others.
+                set.ops.pop();
+                return Err(Error::from_errno(rc));
+            }
+        }
+        Ok(set)
+    }
+
+    /// Unregisters every hook (idempotent). Hooks already running may
+    /// still finish: the caller must wait for an RCU grace period before
+    /// dropping what the handler uses (pernet `pre_exit` gets that).
+    pub(crate) fn unregister(&self) {
+        if !self.registered.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        for ops in &self.ops {
+            // SAFETY: by the type invariant `ops` is registered in the live
+            // `net`.
+            unsafe { glue_bindings::nf_unregister_net_hook(self.net.as_ptr(), ops.get()) };
+        }
+    }
+
+    /// The handler.
+    pub(crate) fn handler(&self) -> &H {
+        &self.handler
+    }
+}
+
+impl<H: HookHandler> Drop for HookSet<H> {
+    fn drop(&mut self) {
+        if self.registered.load(Ordering::Acquire) {
+            self.unregister();
+            // Hooks that started before the unregistration may still read
+            // the handler, which is freed next: wait for them.
+            kernel::sync::rcu::synchronize_rcu();
+        }
+    }
+}
+
+/// The `nf_hookfn` of every hook: calls the handler `priv` points to.
+///
+/// # Safety
+///
+/// Called by netfilter only, for hooks registered by [`HookSet::register`],
+/// with a valid `skb` and `state`.
+unsafe extern "C" fn hook_fn<H: HookHandler>(
+    priv_: *mut c_void,
+    skb: *mut bindings::sk_buff,
+    state: *const glue_bindings::nf_hook_state,
+) -> c_uint {
+    // SAFETY: `priv` is the handler of a registered `HookSet`, alive until
+    // after the hooks are unregistered and a grace period passed.
+    let handler = unsafe { &*priv_.cast::<H>() };
+    // SAFETY: netfilter passes a valid state and skb.
+    let (state, len) = unsafe { (&*state, (*skb).len) };
+    let proto = if state.pf == bindings::NFPROTO_IPV6 as u8 {
+        Proto::Ipv6
+    } else {
+        Proto::Ipv4
+    };
+    let point = match c_uint::from(state.hook) {
+        bindings::nf_inet_hooks_NF_INET_LOCAL_IN => HookPoint::LocalIn,
+        bindings::nf_inet_hooks_NF_INET_FORWARD => HookPoint::Forward,
+        _ => HookPoint::PostRouting,
+    };
+    match handler.hook(&HookPacket { proto, point, len }) {
+        Verdict::Accept => NF_ACCEPT,
+    }
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A read-only file in a namespace's `/proc/net`.
+//!
+//! C header: [include/linux/proc_fs.h](srctree/include/linux/proc_fs.h)
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use kernel::bindings;
+use kernel::ffi::{c_int, c_void};
+use kernel::prelude::*;
+use kernel::seq_file::SeqFile;
+
+use super::bindings as glue_bindings;
+use super::pernet::Net;
+
+/// What a file shows: [`ProcShow::show`] writes the whole text for `net`.
+pub(crate) trait ProcShow: 'static {
+    /// Writes the file's contents for `net`.
+    fn show(net: Net, m: &SeqFile);
+}
+
+/// `/proc/net/<name>` of one namespace.
+///
+/// # Invariants
+///
+/// While `present`, the entry `name` exists in `net`'s `/proc/net`.
+pub(crate) struct ProcEntry {
+    net: Net,
+    name: &'static CStr,
+    present: AtomicBool,
+}
+
+// SAFETY: only the kernel touches the entry; `present` makes `remove` run
+// once.
+unsafe impl Send for ProcEntry {}
+// SAFETY: as above.
+unsafe impl Sync for ProcEntry {}
+
+impl ProcEntry {
+    /// Creates `/proc/net/<name>` in `net`, shown by `S`.
+    ///
+    /// # Safety
+    ///
+    /// `net` must stay live until the entry is removed, and whatever
+    /// `S::show` reads for `net` must stay valid until then too.
+    pub(crate) unsafe fn create<S: ProcShow>(net: Net, name: &'static CStr) -> Result<Self> {
+        // SAFETY: `net` is live; `proc_net` is its `/proc/net` directory;
+        // `name` is a static C string; `show_fn::<S>` matches the callback
+        // type.
+        let pde = unsafe {
+            glue_bindings::proc_create_net_single(
+                name.as_char_ptr(),
+                0o444,
+                (*net.as_ptr()).proc_net,
+                Some(show_fn::<S>),
+                core::ptr::null_mut(),
+            )
+        };
+        if pde.is_null() {
+            return Err(ENOMEM);
+        }
+        // INVARIANT: created just above.
+        Ok(Self {
+            net,
+            name,
+            present: AtomicBool::new(true),
+        })
+    }
+
+    /// Removes the file (idempotent); waits for readers inside `show`.
+    pub(crate) fn remove(&self) {
+        if self.present.swap(false, Ordering::AcqRel) {
+            // SAFETY: by the type invariant the entry exists in the live
+            // `net`.
+            unsafe {
+                glue_bindings::remove_proc_entry(
+                    self.name.as_char_ptr(),
+                    (*self.net.as_ptr()).proc_net,
+                )
+            };
+        }
+    }
+}
+
+impl Drop for ProcEntry {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
+/// The `show` callback: the namespace is the seq_file's private data
+/// (`proc_create_net_single`).
+///
+/// # Safety
+///
+/// Called by procfs only, for an entry made by [`ProcEntry::create`].
+unsafe extern "C" fn show_fn<S: ProcShow>(seq: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+    // SAFETY: procfs passes a valid seq_file of a `proc_create_net_single`
+    // entry, whose private data is the namespace (live while the file is
+    // open).
+    let net = unsafe { Net::from_raw(glue_bindings::rust_ipsec_seq_file_net(seq)) };
+    let Some(net) = net else {
+        return 0;
+    };
+    // SAFETY: `seq` is valid for the duration of this call.
+    let m = unsafe { SeqFile::from_raw(seq) };
+    S::show(net, m);
+    0
+}

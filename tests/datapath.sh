@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Datapath stage 0 (Documentation/design/datapath-plan.rst): the netfilter
+# hooks of every namespace leave a namespace alone while it is inactive
+# (def_policy 1, no SA, no policy), so Linux XFRM between two namespaces
+# works with rust_ipsec loaded and our counters stay 0; activating a
+# namespace (def_policy 0, or an SA through setkey) makes the hooks count
+# its packets in /proc/net/rust_ipsec_stat, per family; unloading while
+# traffic flows and deleting namespaces with hooks registered is clean
+# (vm-run fails the run on any KASAN/lockdep/kmemleak report).
+
+. "$(dirname "$0")/lib/ktap.sh"
+. "$(dirname "$0")/lib/module.sh"
+SK=${SETKEY:-$KTAP_ROOT/target/release/setkey}
+A=${RI_NS}dpa B=${RI_NS}dpb
+
+ri_netns_cleanup
+ri_load || { echo "TAP version 13"; echo "not ok 1 module loads"; echo "1..1"; exit 1; }
+ktap_header "datapath hooks: inactive namespaces untouched, active ones counted"
+
+ip netns add "$A"
+ip netns add "$B"
+ip link add veth0 netns "$A" type veth peer name veth0 netns "$B"
+ip -n "$A" addr add 10.0.0.1/24 dev veth0
+ip -n "$B" addr add 10.0.0.2/24 dev veth0
+ip -n "$A" addr add fd00::1/64 dev veth0 nodad
+ip -n "$B" addr add fd00::2/64 dev veth0 nodad
+for ns in "$A" "$B"; do
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set veth0 up
+done
+
+# Linux XFRM, AES-GCM-16 transport, both directions, in both namespaces.
+K1=0x000102030405060708090a0b0c0d0e0f01020304
+K2=0x101112131415161718191a1b1c1d1e1f05060708
+for ns in "$A" "$B"; do
+	ip -n "$ns" xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1001 reqid 1 \
+		mode transport aead 'rfc4106(gcm(aes))' $K1 128
+	ip -n "$ns" xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x1002 reqid 1 \
+		mode transport aead 'rfc4106(gcm(aes))' $K2 128
+done
+ip -n "$A" xfrm policy add src 10.0.0.1 dst 10.0.0.2 dir out tmpl proto esp reqid 1 mode transport
+ip -n "$A" xfrm policy add src 10.0.0.2 dst 10.0.0.1 dir in tmpl proto esp reqid 1 mode transport
+ip -n "$B" xfrm policy add src 10.0.0.2 dst 10.0.0.1 dir out tmpl proto esp reqid 1 mode transport
+ip -n "$B" xfrm policy add src 10.0.0.1 dst 10.0.0.2 dir in tmpl proto esp reqid 1 mode transport
+
+stat_of() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/rust_ipsec_stat; }
+
+cap=$(mktemp)
+ip netns exec "$B" tcpdump -i veth0 -nn -U -w "$cap" 2>/dev/null &
+tpid=$!
+sleep 1
+ktap_check "ping over Linux XFRM ESP between two namespaces, rust_ipsec loaded" \
+	ip netns exec "$A" ping -c 3 -i 0.2 -W 2 10.0.0.2
+sleep 0.5
+kill "$tpid"
+wait "$tpid" 2>/dev/null
+esp=$(tcpdump -r "$cap" -nn esp 2>/dev/null | wc -l)
+clear=$(tcpdump -r "$cap" -nn icmp 2>/dev/null | wc -l)
+rm -f "$cap"
+if ((esp >= 6 && clear == 0)); then
+	ktap_ok "the link carried $esp ESP packets and no cleartext ICMP"
+else
+	ktap_fail "the link carried ESP only (esp=$esp, cleartext icmp=$clear)"
+fi
+out=$(stat_of "$A" Ipv4OutPackets) in=$(stat_of "$A" Ipv4InPackets)
+if [[ $out == 0 && $in == 0 ]]; then
+	ktap_ok "an inactive namespace is left alone: rust_ipsec counted nothing (out=$out in=$in)"
+else
+	ktap_fail "an inactive namespace is left alone (out=$out in=$in)"
+fi
+
+# def_policy 0 for IPv4 activates IPv4 only.
+ip netns exec "$A" sysctl -qw net.ipv4.rust_ipsec.def_policy=0
+ip netns exec "$A" ping -c 3 -i 0.2 -W 2 10.0.0.2 >/dev/null
+out=$(stat_of "$A" Ipv4OutPackets) in=$(stat_of "$A" Ipv4InPackets)
+bytes=$(stat_of "$A" Ipv4OutBytes)
+if ((out >= 3 && in >= 3 && bytes > 0)); then
+	ktap_ok "net.ipv4.rust_ipsec.def_policy=0 activates IPv4: out $out packets ($bytes bytes), in $in"
+else
+	ktap_fail "def_policy=0 activates IPv4 (out=$out in=$in bytes=$bytes)"
+fi
+ip netns exec "$A" ping -c 2 -i 0.2 -W 2 fd00::2 >/dev/null
+v6=$(stat_of "$A" Ipv6OutPackets)
+ktap_check "IPv6 stays inactive (its def_policy is 1): Ipv6OutPackets=$v6" test "$v6" = 0
+ip netns exec "$A" sysctl -qw net.ipv4.rust_ipsec.def_policy=1
+before=$(stat_of "$A" Ipv4OutPackets)
+ip netns exec "$A" ping -c 2 -i 0.2 -W 2 10.0.0.2 >/dev/null
+after=$(stat_of "$A" Ipv4OutPackets)
+ktap_check "def_policy back to 1: inactive again (Ipv4OutPackets $before -> $after)" test "$before" = "$after"
+
+# An SA (through setkey) activates both families.
+if [[ -x $SK ]]; then
+	echo 'add 10.9.0.1 10.9.0.2 esp 0x77 -E aes-gcm-16 0x00112233445566778899aabbccddeeff00112233;' |
+		ip netns exec "$A" "$SK" -c
+	ip netns exec "$A" ping -c 2 -i 0.2 -W 2 fd00::2 >/dev/null
+	v6=$(stat_of "$A" Ipv6OutPackets)
+	ktap_check "an SA activates IPv6 too: Ipv6OutPackets=$v6" test "$v6" -ge 2
+	ip netns exec "$A" "$SK" -F
+	before=$(stat_of "$A" Ipv6OutPackets)
+	ip netns exec "$A" ping -c 2 -i 0.2 -W 2 fd00::2 >/dev/null
+	after=$(stat_of "$A" Ipv6OutPackets)
+	ktap_check "after setkey -F the namespace is inactive again ($before -> $after)" test "$before" = "$after"
+else
+	ktap_skip "an SA activates IPv6 too" "no setkey binary at $SK (make tools)"
+fi
+
+# Unload while traffic flows in an active namespace, then delete them.
+ip netns exec "$A" sysctl -qw net.ipv4.rust_ipsec.def_policy=0
+ip netns exec "$A" ping -f -c 2000 10.0.0.2 >/dev/null 2>&1 &
+fpid=$!
+sleep 1
+ktap_check "rmmod while pinging through active hooks" rmmod rust_ipsec
+wait "$fpid"
+ktap_check "ping over XFRM still works after rmmod" ip netns exec "$A" ping -c 1 -W 2 10.0.0.2
+ri_load
+ktap_check "the module loads again with the namespaces alive" test -d /sys/module/rust_ipsec
+ktap_check "a namespace created after loading has the stat file" \
+	bash -c "ip netns add ${RI_NS}dpc && ip netns exec ${RI_NS}dpc cat /proc/net/rust_ipsec_stat | grep -q Ipv4InPackets"
+ri_netns_cleanup
+ktap_finish
