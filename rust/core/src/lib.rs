@@ -15,6 +15,7 @@
 pub mod algs;
 pub mod ecn;
 pub mod errno;
+pub mod esp;
 pub mod knobs;
 pub mod pfkey;
 pub mod replay;
