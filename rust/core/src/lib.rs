@@ -16,6 +16,7 @@ pub mod algs;
 pub mod ecn;
 pub mod errno;
 pub mod esp;
+pub mod ipview;
 pub mod knobs;
 pub mod pfkey;
 pub mod replay;
