@@ -13,8 +13,12 @@
 #![forbid(unsafe_code)]
 
 pub mod algs;
+pub mod ecn;
 pub mod errno;
+pub mod esp;
+pub mod ipview;
 pub mod knobs;
 pub mod pfkey;
+pub mod replay;
 pub mod sadb;
 pub mod spd;
