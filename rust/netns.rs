@@ -112,7 +112,8 @@ impl ProcShow for StatFile {
         // SAFETY: the file is removed in `pre_exit` (waiting for readers)
         // before the state is dropped, so the state is live here.
         let state = unsafe { state::<NetnsState>(net) };
-        state.shared().stats().show(m);
+        let sas = state.pfkey().dp_sas.lock().len();
+        state.shared().stats().show(m, sas);
     }
 }
 

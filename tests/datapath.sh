@@ -1,14 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Datapath stage 0 (Documentation/design/datapath-plan.rst): the netfilter
+# Datapath stages 0 and 2 (Documentation/design/datapath-plan.rst): the netfilter
 # hooks of every namespace leave a namespace alone while it is inactive
 # (def_policy 1, no SA, no policy), so Linux XFRM between two namespaces
 # works with rust_ipsec loaded and our counters stay 0; activating a
 # namespace (def_policy 0, or an SA through setkey) makes the hooks count
 # its packets in /proc/net/rust_ipsec_stat, per family; unloading while
 # traffic flows and deleting namespaces with hooks registered is clean
-# (vm-run fails the run on any KASAN/lockdep/kmemleak report).
+# (vm-run fails the run on any KASAN/lockdep/kmemleak report). Every ESP
+# algorithm's SA gets a keyed crypto transform at ADD; DELETE and FLUSH
+# free them.
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
@@ -104,6 +106,28 @@ if [[ -x $SK ]]; then
 	ktap_check "after setkey -F the namespace is inactive again ($before -> $after)" test "$before" = "$after"
 else
 	ktap_skip "an SA activates IPv6 too" "no setkey binary at $SK (make tools)"
+fi
+
+# Every ESP algorithm gets a keyed crypto API transform at ADD.
+if [[ -x $SK ]]; then
+	conf=$(dirname "$0")/datapath/every-alg.conf
+	want=$(grep -c '^add' "$conf")
+	if out=$(ip netns exec "$A" "$SK" -f "$conf" 2>&1); then
+		ktap_ok "setkey -f datapath/every-alg.conf: $want SAs, one per ESP algorithm"
+	else
+		ktap_fail "setkey -f datapath/every-alg.conf"
+		printf '# %s\n' "$out"
+	fi
+	got=$(stat_of "$A" Sas)
+	ktap_check "each has a keyed transform (rust_ipsec_stat Sas=$got, want $want)" test "$got" = "$want"
+	ip netns exec "$A" "$SK" -c <<<'delete 10.0.0.1 10.0.0.2 esp 0x2001;'
+	got=$(stat_of "$A" Sas)
+	ktap_check "DELETE drops its transform (Sas=$got)" test "$got" = $((want - 1))
+	ip netns exec "$A" "$SK" -F
+	got=$(stat_of "$A" Sas)
+	ktap_check "FLUSH drops them all (Sas=$got)" test "$got" = 0
+else
+	ktap_skip "transforms per SA" "no setkey binary at $SK (make tools)"
 fi
 
 # Unload while traffic flows in an active namespace, then delete them.

@@ -12,6 +12,7 @@
 //! count what they see (`/proc/net/rust_ipsec_stat`); ESP processing and
 //! policy enforcement are the next stages and not done yet.
 
+pub(crate) mod sa;
 pub(crate) mod stats;
 
 use crate::glue::netfilter::{HookHandler, HookPacket, HookPoint, HookSpec, Proto, Verdict};

@@ -62,9 +62,11 @@ impl Stats {
         }
     }
 
-    /// Writes the file: one `NamePackets N` and `NameBytes N` line per
-    /// counter (the layout of `/proc/net/xfrm_stat`).
-    pub(crate) fn show(&self, m: &SeqFile) {
+    /// Writes the file: `Sas N` (ESP SAs with a keyed transform), then one
+    /// `NamePackets N` and `NameBytes N` line per counter (the layout of
+    /// `/proc/net/xfrm_stat`).
+    pub(crate) fn show(&self, m: &SeqFile, sas: usize) {
+        seq_print!(m, "Sas\t{sas}\n");
         for (name, i) in ROWS {
             if let Some(c) = self.seen.get(i) {
                 let packets = c.packets.load(Ordering::Relaxed);

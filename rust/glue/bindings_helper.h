@@ -3,6 +3,7 @@
 #include <linux/net.h>
 #include <linux/types.h>
 #include <net/sock.h>
+#include <crypto/aead.h>
 #include <linux/netfilter.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file_net.h>

@@ -3,6 +3,7 @@
 //! The kernel glue: every `unsafe` block of the module lives below here,
 //! wrapped in small safe abstractions (one per kernel facility).
 
+pub(crate) mod aead;
 pub(crate) mod bindings;
 pub(crate) mod clock;
 pub(crate) mod netfilter;
@@ -10,5 +11,6 @@ pub(crate) mod pernet;
 pub(crate) mod procfs;
 pub(crate) mod ratelimit;
 pub(crate) mod socket;
+pub(crate) mod spinlock_bh;
 pub(crate) mod sysctl;
 pub(crate) mod timed_work;

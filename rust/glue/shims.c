@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* C shims for static inline kernel functions; see shims.h. */
+#include <crypto/aead.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/netns/generic.h>
 #include <linux/seq_file_net.h>
@@ -28,4 +30,24 @@ void rust_ipsec_delayed_work_cancel_sync(struct delayed_work *dw)
 struct net *rust_ipsec_seq_file_net(struct seq_file *seq)
 {
 	return seq_file_single_net(seq);
+}
+
+void rust_ipsec_spin_lock_bh(struct spinlock *lock)
+{
+	spin_lock_bh(lock);
+}
+
+void rust_ipsec_spin_unlock_bh(struct spinlock *lock)
+{
+	spin_unlock_bh(lock);
+}
+
+int rust_ipsec_spin_trylock_bh(struct spinlock *lock)
+{
+	return spin_trylock_bh(lock);
+}
+
+void rust_ipsec_aead_free(struct crypto_aead *tfm)
+{
+	crypto_free_aead(tfm);
 }

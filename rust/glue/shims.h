@@ -21,6 +21,16 @@ void rust_ipsec_delayed_work_cancel_sync(struct delayed_work *dw);
 struct seq_file;
 struct net *rust_ipsec_seq_file_net(struct seq_file *seq);
 
+/* spin_lock_bh and friends (macros): rust/glue/spinlock_bh.rs. */
+struct spinlock;
+void rust_ipsec_spin_lock_bh(struct spinlock *lock);
+void rust_ipsec_spin_unlock_bh(struct spinlock *lock);
+int rust_ipsec_spin_trylock_bh(struct spinlock *lock);
+
+/* AEAD transforms (inlines of crypto/aead.h): rust/glue/aead.rs. */
+struct crypto_aead;
+void rust_ipsec_aead_free(struct crypto_aead *tfm);
+
 #endif
 
 /* PF_KEY sockets: socket_shims.c. */

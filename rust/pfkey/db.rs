@@ -54,13 +54,15 @@ impl Db {
         Ok(())
     }
 
-    /// Removes every SA of `satype` (all for UNSPEC); returns how many.
-    pub(crate) fn flush_sas(&mut self, satype: SaType) -> usize {
+    /// Removes every SA of `satype` (all for UNSPEC), calling `removed`
+    /// with each key (the datapath drops its entry); returns how many.
+    pub(crate) fn flush_sas(&mut self, satype: SaType, mut removed: impl FnMut(&SaKey)) -> usize {
         let mut n = 0;
         let mut cursor = self.sas.cursor_front_mut();
         while let Some(c) = cursor {
             let matches = satype == SaType::UNSPEC || c.current().1.satype == satype.0;
             if matches {
+                removed(c.current().0);
                 let (next, _node) = c.remove_current();
                 cursor = next;
                 n += 1;

@@ -14,7 +14,7 @@ use kernel::prelude::*;
 
 use crate::glue::clock;
 use crate::glue::socket::Audience;
-use crate::ipsec_core::sadb::{Expiry, SaRecord};
+use crate::ipsec_core::sadb::{Expiry, SaKey, SaRecord};
 use crate::ipsec_core::spd::PolicyRecord;
 
 use super::db::Db;
@@ -52,8 +52,14 @@ fn collect(messages: &mut KVec<KVec<u8>>, m: Option<KVec<u8>>) {
     }
 }
 
-/// Expires the SAs due at `now`; returns the next SA deadline.
-fn expire_sas(db: &mut Db, now: u64, messages: &mut KVec<KVec<u8>>) -> Option<u64> {
+/// Expires the SAs due at `now` (`dp_remove` drops a hard-expired one
+/// from the datapath); returns the next SA deadline.
+fn expire_sas(
+    db: &mut Db,
+    now: u64,
+    messages: &mut KVec<KVec<u8>>,
+    mut dp_remove: impl FnMut(&SaKey),
+) -> Option<u64> {
     let mut next = None;
     let mut cursor = db.sas.cursor_front_mut();
     while let Some(mut c) = cursor {
@@ -64,6 +70,7 @@ fn expire_sas(db: &mut Db, now: u64, messages: &mut KVec<KVec<u8>>) -> Option<u6
             rec.mark_expired(which);
         }
         if fired == Some(Expiry::Hard) {
+            dp_remove(c.current().0);
             cursor = c.remove_current().0;
             continue;
         }
@@ -113,7 +120,7 @@ impl NetPfkey {
         let mut messages = KVec::<KVec<u8>>::new();
         let next = {
             let mut db = self.db.lock();
-            let sas = expire_sas(&mut db, now, &mut messages);
+            let sas = expire_sas(&mut db, now, &mut messages, |k| self.dp_remove(k));
             let policies = expire_policies(&mut db, now, &mut messages);
             let next = earliest(sas, policies);
             db.next_expiry = next;

@@ -13,6 +13,9 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Mutex};
 
+use crate::datapath::sa::{DpSa, DpSas, Prepared};
+use crate::glue::spinlock_bh::{new_spinlock_bh, SpinLockBh};
+
 use crate::glue::clock;
 use crate::glue::ratelimit::pr_info_ratelimited;
 use crate::glue::socket::{Audience, Sock, SocketList};
@@ -24,7 +27,7 @@ use crate::ipsec_core::pfkey::{
     check_required, parse, parse_header, ExtType, Message, MsgHeader, MsgType, ParseError, SaType,
     Writer,
 };
-use crate::ipsec_core::sadb::{self, SaRecord, SaState};
+use crate::ipsec_core::sadb::{self, SaKey, SaRecord, SaState};
 use crate::ipsec_core::spd::{self, PolicyRecord};
 
 use db::{errno_of, Db};
@@ -46,6 +49,10 @@ pub(crate) struct NetPfkey {
     /// Whether the SADB or the SPD has an entry (read by the datapath,
     /// which leaves a namespace without any alone).
     configured: AtomicBool,
+    /// The ESP SAs with their crypto transforms, for the datapath. Lock
+    /// order: `db`, then `dp_sas`.
+    #[pin]
+    pub(crate) dp_sas: SpinLockBh<DpSas>,
 }
 
 impl NetPfkey {
@@ -56,12 +63,29 @@ impl NetPfkey {
             db <- new_mutex!(Db::new()),
             expiry <- TimedWork::new(expire::CALLBACK),
             configured: AtomicBool::new(false),
+            dp_sas <- new_spinlock_bh!(DpSas::new(), c"rust_ipsec_dp_sas"),
         })
     }
 
     /// Whether the SADB or the SPD has an entry; any context.
     pub(crate) fn is_configured(&self) -> bool {
         self.configured.load(Ordering::Relaxed)
+    }
+
+    /// Installs (or replaces) the datapath entry of the SA `rec` describes,
+    /// built by `DpSa::new` before the tables were locked.
+    pub(crate) fn dp_install(&self, sa: Option<Prepared>) {
+        if let Some(p) = sa {
+            let old = self.dp_sas.lock().insert(p);
+            // Dropped outside the BH lock: it may free a transform.
+            drop(old);
+        }
+    }
+
+    /// Removes the datapath entry of `key`, if any.
+    pub(crate) fn dp_remove(&self, key: &SaKey) {
+        let old = self.dp_sas.lock().remove(key);
+        drop(old);
     }
 
     /// Records whether `db` (this namespace's tables, locked by the
@@ -274,6 +298,12 @@ impl Ctx<'_> {
     fn add(&self, msg: &Message<'_>, update: bool) -> Result<(), Errno> {
         let now = clock::now_seconds();
         let mut rec = SaRecord::from_add(msg, now)?;
+        // The crypto API checks algorithm and key before anything changes
+        // (allocating a transform may sleep: no lock held).
+        let prepared = match DpSa::new(&rec)? {
+            Some(sa) => Some(DpSas::prepare(sa)?),
+            None => None,
+        };
         let mut db = self.net.db.lock();
         let key = rec.key();
         if update {
@@ -286,6 +316,7 @@ impl Ctx<'_> {
         } else {
             db.insert_sa(rec.clone())?;
         }
+        self.net.dp_install(prepared);
         self.net.arm_expiry(&mut db, rec.next_deadline());
         drop(db);
         let hdr = self.req;
@@ -306,7 +337,10 @@ impl Ctx<'_> {
 
     fn delete(&self, msg: &Message<'_>) -> Result<(), Errno> {
         let key = Self::find_key(msg)?;
-        let mut rec = self.net.db.lock().sas.remove(&key).ok_or(Errno::ENOENT)?;
+        let mut db = self.net.db.lock();
+        let mut rec = db.sas.remove(&key).ok_or(Errno::ENOENT)?;
+        self.net.dp_remove(&key);
+        drop(db);
         // The broadcast shows the SA as it now is: dead (as af_key).
         rec.state = SaState::Dead;
         let hdr = self.req;
@@ -332,7 +366,10 @@ impl Ctx<'_> {
         if satype.proto().is_none() {
             return Err(Errno::EINVAL);
         }
-        self.net.db.lock().flush_sas(satype);
+        self.net
+            .db
+            .lock()
+            .flush_sas(satype, |key| self.net.dp_remove(key));
         let hdr = self.req;
         self.send(Audience::All, |w| w.header(&hdr))
     }
