@@ -64,26 +64,27 @@ pub fn resolve_level(rq: &Request, knobs: &KnobValues) -> Level {
 
 /// A request with its effective level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Resolved {
+pub struct Resolved<'a> {
     /// The request as the policy has it.
-    pub request: Request,
+    pub request: &'a Request,
     /// Its effective level.
     pub level: Level,
 }
 
-/// The requests of an IPsec policy, resolved, in order.
+/// The requests of an IPsec policy, resolved, in order (borrowing the
+/// policy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Bundle {
-    items: [Option<Resolved>; MAX_REQUESTS],
+pub struct Bundle<'a> {
+    items: [Option<Resolved<'a>>; MAX_REQUESTS],
 }
 
-impl Bundle {
+impl<'a> Bundle<'a> {
     /// Resolves every request of `policy`.
-    pub fn new(policy: &PolicyRecord, knobs: &KnobValues) -> Self {
+    pub fn new(policy: &'a PolicyRecord, knobs: &KnobValues) -> Self {
         let mut items = [None; MAX_REQUESTS];
         for (slot, rq) in items.iter_mut().zip(policy.requests()) {
             *slot = Some(Resolved {
-                request: *rq,
+                request: rq,
                 level: resolve_level(rq, knobs),
             });
         }
@@ -91,7 +92,7 @@ impl Bundle {
     }
 
     /// The requests, in order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Resolved> {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Resolved<'a>> {
         // Filled from the front by `new`, so no gaps.
         self.items.iter().flatten()
     }
@@ -121,18 +122,18 @@ pub enum DiscardReason {
 
 /// What to do with an outbound packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
+pub enum Decision<'a> {
     /// Drop it.
     Discard(DiscardReason),
     /// Send it in the clear.
     Bypass,
     /// Apply these requests (subject to [`plan_sas`]).
-    Ipsec(Bundle),
+    Ipsec(Bundle<'a>),
 }
 
 /// The outbound decision for a packet whose SPD lookup found `policy`
 /// (`None`: no match, `def_policy` decides).
-pub fn decide(policy: Option<&PolicyRecord>, knobs: &KnobValues) -> Decision {
+pub fn decide<'a>(policy: Option<&'a PolicyRecord>, knobs: &KnobValues) -> Decision<'a> {
     let Some(p) = policy else {
         return match knobs.def_policy() {
             DefPolicy::Accept => Decision::Bypass,
@@ -178,7 +179,7 @@ impl SaPlan {
 /// The SA step: `found[i]` says whether request `i` of `bundle` has an SA
 /// (looked up by destination, protocol, mode, and reqid for `unique`).
 /// A missing entry in `found` counts as no SA.
-pub fn plan_sas(bundle: &Bundle, found: &[bool]) -> SaPlan {
+pub fn plan_sas(bundle: &Bundle<'_>, found: &[bool]) -> SaPlan {
     let mut plan = SaPlan {
         apply: [false; MAX_REQUESTS],
         acquire: [false; MAX_REQUESTS],
@@ -243,8 +244,8 @@ fn endpoints_match(rq: &Request, ep: &(Addr, Addr)) -> bool {
 /// Whether history entry `h` satisfies request `r` (`xfrm_state_ok`):
 /// same protocol and mode, the reqid for `unique` (0: any), the endpoints
 /// for tunnel mode.
-fn satisfies(r: &Resolved, h: &Applied) -> bool {
-    let rq = &r.request;
+fn satisfies(r: &Resolved<'_>, h: &Applied) -> bool {
+    let rq = r.request;
     rq.proto == h.proto
         && rq.mode == h.mode
         && (r.level != Level::Unique || rq.reqid == 0 || rq.reqid == h.reqid)
@@ -253,7 +254,7 @@ fn satisfies(r: &Resolved, h: &Applied) -> bool {
 
 /// Finds request `r` in `history` from `start` (`xfrm_policy_ok`): the
 /// index after the matching entry, or `None`.
-fn find(r: &Resolved, history: &[Applied], start: usize) -> Option<usize> {
+fn find(r: &Resolved<'_>, history: &[Applied], start: usize) -> Option<usize> {
     for (i, h) in history.iter().enumerate().skip(start) {
         if satisfies(r, h) {
             return Some(i + 1);

@@ -187,13 +187,11 @@ fn outbound_decisions() {
     assert_eq!(b.iter().nth(2).unwrap().request.reqid, 0x4001);
 }
 
-fn bundle(reqs: &[Request]) -> Bundle {
-    Bundle::new(&ipsec(reqs), &KnobValues::defaults())
-}
-
 #[test]
 fn sa_step() {
-    let b = bundle(&[rq(ESP, TRANSPORT, REQUIRE, 0)]);
+    let d = KnobValues::defaults();
+    let pol = ipsec(&[rq(ESP, TRANSPORT, REQUIRE, 0)]);
+    let b = Bundle::new(&pol, &d);
     let p = plan_sas(&b, &[true]);
     assert_eq!(p.apply, [true, false, false, false]);
     assert!(!p.drop && !p.acquire.contains(&true) && !p.applies_none());
@@ -204,13 +202,15 @@ fn sa_step() {
     assert!(plan_sas(&b, &[]).drop);
 
     // use: skip (but ACQUIRE, as KAME); the packet goes out in the clear.
-    let b = bundle(&[rq(ESP, TRANSPORT, USE, 0)]);
+    let pol = ipsec(&[rq(ESP, TRANSPORT, USE, 0)]);
+    let b = Bundle::new(&pol, &d);
     let p = plan_sas(&b, &[false]);
     assert!(!p.drop && p.applies_none());
     assert_eq!(p.acquire, [true, false, false, false]);
 
     // unique missing: drop; mixed bundle.
-    let b = bundle(&[rq(ESP, TRANSPORT, USE, 0), tunnel(ESP, A, B, UNIQUE)]);
+    let pol = ipsec(&[rq(ESP, TRANSPORT, USE, 0), tunnel(ESP, A, B, UNIQUE)]);
+    let b = Bundle::new(&pol, &d);
     let p = plan_sas(&b, &[false, true]);
     assert_eq!(p.apply, [false, true, false, false]);
     assert!(!p.drop);
@@ -223,9 +223,9 @@ fn sa_step() {
 
     // default resolved through the knobs.
     let k = knobs(&[(Knob::EspTransDeflev, 2)]);
-    let b = Bundle::new(&ipsec(&[rq(ESP, TRANSPORT, DEFAULT, 0)]), &k);
-    assert!(plan_sas(&b, &[false]).drop);
-    assert!(!plan_sas(&bundle(&[rq(ESP, TRANSPORT, DEFAULT, 0)]), &[false]).drop);
+    let pol = ipsec(&[rq(ESP, TRANSPORT, DEFAULT, 0)]);
+    assert!(plan_sas(&Bundle::new(&pol, &k), &[false]).drop);
+    assert!(!plan_sas(&Bundle::new(&pol, &d), &[false]).drop);
 }
 
 fn check(p: Option<&PolicyRecord>, h: &[Applied]) -> Result<(), Violation> {
