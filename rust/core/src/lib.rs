@@ -19,6 +19,7 @@ pub mod esp;
 pub mod ipview;
 pub mod knobs;
 pub mod pfkey;
+pub mod policy;
 pub mod replay;
 pub mod sadb;
 pub mod spd;

@@ -173,6 +173,15 @@ impl<const N: usize> KeyBytes<N> {
     }
 }
 
+impl<const N: usize> Drop for KeyBytes<N> {
+    /// Wipes the key (datapath plan, section 2.6); `black_box` keeps the
+    /// stores from being optimised away.
+    fn drop(&mut self) {
+        self.bytes = [0; N];
+        core::hint::black_box(&self.bytes);
+    }
+}
+
 impl<const N: usize> fmt::Debug for KeyBytes<N> {
     /// Never prints the key.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
