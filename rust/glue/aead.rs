@@ -40,7 +40,8 @@ impl AeadTfm {
     /// load modules). `ENOENT` when the kernel has no such algorithm.
     pub(crate) fn new(name: &CStr) -> Result<Self> {
         // SAFETY: `name` is a valid C string for the duration of the call.
-        let raw = unsafe { glue_bindings::crypto_alloc_aead(name.as_char_ptr(), 0, CRYPTO_ALG_ASYNC) };
+        let raw =
+            unsafe { glue_bindings::crypto_alloc_aead(name.as_char_ptr(), 0, CRYPTO_ALG_ASYNC) };
         let raw = from_err_ptr(raw)?;
         let ptr = NonNull::new(raw).ok_or(ENOMEM)?;
         // INVARIANT: just allocated.

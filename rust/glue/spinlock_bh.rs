@@ -22,11 +22,7 @@ pub(crate) type SpinLockBh<T> = Lock<T, SpinLockBhBackend>;
 /// Creates a [`SpinLockBh`] initialiser with a new lock class.
 macro_rules! new_spinlock_bh {
     ($inner:expr, $name:expr) => {
-        $crate::glue::spinlock_bh::SpinLockBh::new(
-            $inner,
-            $name,
-            ::kernel::static_lock_class!(),
-        )
+        $crate::glue::spinlock_bh::SpinLockBh::new($inner, $name, ::kernel::static_lock_class!())
     };
 }
 pub(crate) use new_spinlock_bh;
