@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Datapath stages 0 and 2 (Documentation/design/datapath-plan.rst): the netfilter
+# Datapath stages 0, 2 and 3a (Documentation/design/datapath-plan.rst): the netfilter
 # hooks of every namespace leave a namespace alone while it is inactive
 # (def_policy 1, no SA, no policy), so Linux XFRM between two namespaces
 # works with rust_ipsec loaded and our counters stay 0; activating a
@@ -10,7 +10,8 @@
 # traffic flows and deleting namespaces with hooks registered is clean
 # (vm-run fails the run on any KASAN/lockdep/kmemleak report). Every ESP
 # algorithm's SA gets a keyed crypto transform at ADD; DELETE and FLUSH
-# free them.
+# free them. Policies are enforced: discard, none, require without an SA,
+# use, inbound require against cleartext, ESP for an unknown SPI.
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
@@ -73,24 +74,27 @@ else
 	ktap_fail "an inactive namespace is left alone (out=$out in=$in)"
 fi
 
-# def_policy 0 for IPv4 activates IPv4 only.
+# def_policy 0 for IPv4 activates IPv4 only: with no policy, everything
+# IPv4 is dropped (KAME's ip4_def_policy), IPv6 untouched.
 ip netns exec "$A" sysctl -qw net.ipv4.rust_ipsec.def_policy=0
-ip netns exec "$A" ping -c 3 -i 0.2 -W 2 10.0.0.2 >/dev/null
-out=$(stat_of "$A" Ipv4OutPackets) in=$(stat_of "$A" Ipv4InPackets)
-bytes=$(stat_of "$A" Ipv4OutBytes)
-if ((out >= 3 && in >= 3 && bytes > 0)); then
-	ktap_ok "net.ipv4.rust_ipsec.def_policy=0 activates IPv4: out $out packets ($bytes bytes), in $in"
+if ip netns exec "$A" ping -c 2 -i 0.2 -W 1 10.0.0.2 >/dev/null; then
+	ktap_fail "net.ipv4.rust_ipsec.def_policy=0 drops IPv4 without a policy (ping got through)"
 else
-	ktap_fail "def_policy=0 activates IPv4 (out=$out in=$in bytes=$bytes)"
+	out=$(stat_of "$A" Ipv4OutPackets) drops=$(stat_of "$A" DropDefaultPolicy)
+	if ((out >= 2 && drops >= 2)); then
+		ktap_ok "def_policy=0 activates IPv4 and drops it: out $out, DropDefaultPolicy $drops"
+	else
+		ktap_fail "def_policy=0 activates IPv4 and drops it (out=$out drops=$drops)"
+	fi
 fi
 ip netns exec "$A" ping -c 2 -i 0.2 -W 2 fd00::2 >/dev/null
 v6=$(stat_of "$A" Ipv6OutPackets)
 ktap_check "IPv6 stays inactive (its def_policy is 1): Ipv6OutPackets=$v6" test "$v6" = 0
 ip netns exec "$A" sysctl -qw net.ipv4.rust_ipsec.def_policy=1
 before=$(stat_of "$A" Ipv4OutPackets)
-ip netns exec "$A" ping -c 2 -i 0.2 -W 2 10.0.0.2 >/dev/null
+ktap_check "def_policy back to 1: XFRM traffic flows again" ip netns exec "$A" ping -c 2 -i 0.2 -W 2 10.0.0.2
 after=$(stat_of "$A" Ipv4OutPackets)
-ktap_check "def_policy back to 1: inactive again (Ipv4OutPackets $before -> $after)" test "$before" = "$after"
+ktap_check "and the namespace is inactive again (Ipv4OutPackets $before -> $after)" test "$before" = "$after"
 
 # An SA (through setkey) activates both families.
 if [[ -x $SK ]]; then
@@ -106,6 +110,63 @@ if [[ -x $SK ]]; then
 	ktap_check "after setkey -F the namespace is inactive again ($before -> $after)" test "$before" = "$after"
 else
 	ktap_skip "an SA activates IPv6 too" "no setkey binary at $SK (make tools)"
+fi
+
+# Policy enforcement (stage 3a) between two namespaces without XFRM.
+C=${RI_NS}dpc D=${RI_NS}dpd
+ip netns add "$C"
+ip netns add "$D"
+ip link add veth1 netns "$C" type veth peer name veth1 netns "$D"
+ip -n "$C" addr add 10.1.0.1/24 dev veth1
+ip -n "$D" addr add 10.1.0.2/24 dev veth1
+for ns in "$C" "$D"; do
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set veth1 up
+done
+sk() { local ns=$1; shift; ip netns exec "$ns" "$SK" "$@"; }
+pings() { ip netns exec "$C" ping -c 2 -i 0.2 -W 1 10.1.0.2 >/dev/null 2>&1; }
+# expect_ping yes|no DESCRIPTION COUNTER-NS COUNTER: one case.
+expect_ping() {
+	local want=$1 desc=$2 ns=$3 counter=$4 before after got
+	before=$(stat_of "$ns" "$counter")
+	if pings; then got=yes; else got=no; fi
+	after=$(stat_of "$ns" "$counter")
+	if [[ $got == "$want" ]] && { [[ $want == yes ]] || ((after > before)); }; then
+		ktap_ok "$desc ($counter $before -> $after)"
+	else
+		ktap_fail "$desc (ping got through: $got; $counter $before -> $after)"
+	fi
+}
+if [[ -x $SK ]]; then
+	ktap_check "no policies: C pings D" pings
+	echo 'spdadd 10.1.0.1 10.1.0.2 icmp -P out discard;' | sk "$C" -c
+	expect_ping no "an out discard policy drops ICMP" "$C" DropPolicyDiscard
+	echo 'spdupdate 10.1.0.1 10.1.0.2 icmp -P out none;' | sk "$C" -c
+	expect_ping yes "replaced by an out none policy: ICMP passes" "$C" DropPolicyDiscard
+	echo 'spdupdate 10.1.0.1 10.1.0.2 icmp -P out ipsec esp/transport//require;' | sk "$C" -c
+	expect_ping no "esp/transport//require without an SA drops" "$C" DropNoSa
+	echo 'spdupdate 10.1.0.1 10.1.0.2 icmp -P out ipsec esp/transport//use;' | sk "$C" -c
+	expect_ping yes "esp/transport//use without an SA sends in the clear" "$C" DropNoSa
+	echo 'add 10.1.0.1 10.1.0.2 esp 0x501 -m transport -E aes-gcm-16 0x00112233445566778899aabbccddeeff00112233;' |
+		sk "$C" -c
+	expect_ping no "with an SA, use needs ESP output: dropped, never sent in the clear" "$C" DropUnsupported
+	sk "$C" -F
+	sk "$C" -FP
+	echo 'spdadd 10.1.0.1 10.1.0.2 any -P in ipsec esp/transport//require;' | sk "$D" -c
+	expect_ping no "D's in require policy drops C's cleartext ICMP" "$D" DropPolicyViolation
+	before=$(stat_of "$D" DropUnknownSpi)
+	ip netns exec "$C" python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 50)
+s.sendto(struct.pack("!II", 0xdead, 1) + bytes(32), ("10.1.0.2", 0))'
+	sleep 0.5
+	after=$(stat_of "$D" DropUnknownSpi)
+	ktap_check "ESP for an unknown SPI is counted and dropped (DropUnknownSpi $before -> $after)" \
+		test "$after" -gt "$before"
+	sk "$D" -FP
+	ktap_check "after spdflush C pings D again" pings
+else
+	ktap_skip "policy enforcement" "no setkey binary at $SK (make tools)"
 fi
 
 # Every ESP algorithm gets a keyed crypto API transform at ADD.
@@ -141,6 +202,6 @@ ktap_check "ping over XFRM still works after rmmod" ip netns exec "$A" ping -c 1
 ri_load
 ktap_check "the module loads again with the namespaces alive" test -d /sys/module/rust_ipsec
 ktap_check "a namespace created after loading has the stat file" \
-	bash -c "ip netns add ${RI_NS}dpc && ip netns exec ${RI_NS}dpc cat /proc/net/rust_ipsec_stat | grep -q Ipv4InPackets"
+	bash -c "ip netns add ${RI_NS}dpe && ip netns exec ${RI_NS}dpe cat /proc/net/rust_ipsec_stat | grep -q Ipv4InPackets"
 ri_netns_cleanup
 ktap_finish

@@ -2,22 +2,37 @@
 
 //! The datapath of a namespace: netfilter hooks for IPv4 and IPv6.
 //!
-//! Stage 0 of `Documentation/design/datapath-plan.rst`: the hooks are
-//! registered per namespace (POST_ROUTING for everything leaving, LOCAL_IN
-//! for everything delivered here, FORWARD for routed packets) and removed
-//! in `pre_exit`. A namespace is *active* for a family when its
-//! `def_policy` is 0 or rust_ipsec has an SA or a policy there; in an
-//! inactive one the hook returns at once, touching nothing, so Linux XFRM
-//! works undisturbed beside the module. In an active namespace the hooks
-//! count what they see (`/proc/net/rust_ipsec_stat`); ESP processing and
-//! policy enforcement are the next stages and not done yet.
+//! Stages 0, 2 and 3a of `Documentation/design/datapath-plan.rst`. The
+//! hooks are registered per namespace (POST_ROUTING for everything
+//! leaving, LOCAL_IN for everything delivered here, FORWARD for routed
+//! packets) and removed in `pre_exit`. A namespace is *active* for a
+//! family when its `def_policy` is 0 or rust_ipsec has an SA or a policy
+//! there; in an inactive one the hook returns at once, touching nothing,
+//! so Linux XFRM works undisturbed beside the module.
+//!
+//! In an active namespace every packet is matched against the SPD
+//! (`spd.rs`) and the KAME decision of the core's `policy` module is
+//! enforced: discard and `def_policy` 0 drop, none passes, an IPsec policy
+//! whose `require`/`unique` request has no SA drops; inbound, a cleartext
+//! packet a policy requires protection for is dropped, and ESP for an
+//! unknown SPI is dropped. ESP output and input themselves are the next
+//! stage: a packet that would need them is dropped (counted as
+//! `DropUnsupported`), never passed in the clear.
 
 pub(crate) mod sa;
+pub(crate) mod spd;
 pub(crate) mod stats;
 
 use crate::glue::netfilter::{HookHandler, HookPacket, HookPoint, HookSpec, Proto, Verdict};
-use crate::ipsec_core::knobs::{Family, Knob};
+use crate::ipsec_core::ipview::{selector, walk_ipv6, Ipv4Packet, Ipv6Packet, PacketSelector};
+use crate::ipsec_core::knobs::{Family, Knob, KnobValues};
+use crate::ipsec_core::pfkey::consts::{IpsecDir, IpsecMode};
+use crate::ipsec_core::policy::{
+    decide, inbound_ok, plan_sas, Decision, DiscardReason, Level, Violation,
+};
+use crate::ipsec_core::spd::MAX_REQUESTS;
 use crate::netns::NetnsShared;
+use stats::Drop;
 
 /// `NF_IP_PRI_NAT_SRC + 1`: after source NAT, so selectors see the final
 /// addresses.
@@ -67,11 +82,116 @@ fn family(proto: Proto) -> Family {
     }
 }
 
+/// Bytes of the headers a decision needs: IPv4/IPv6 with options or
+/// extension headers, then the upper-layer ports or the ESP header.
+const HEADER_BYTES: usize = 160;
+
+/// `IPPROTO_ESP`.
+const IPPROTO_ESP: u8 = 50;
+
+/// What the hook does with a packet, and why it drops it.
+type Outcome = Result<(), Drop>;
+
 impl NetnsShared {
     /// Whether rust_ipsec handles `proto` packets in this namespace.
     fn active(&self, proto: Proto) -> bool {
         self.pfkey().is_configured() || self.knobs(family(proto)).get(Knob::DefPolicy) == 0
     }
+
+    /// An outbound packet: the SPD decides.
+    fn outbound(&self, sel: &PacketSelector, knobs: &KnobValues) -> Outcome {
+        let policy = self
+            .pfkey()
+            .dp_policies
+            .lock()
+            .lookup(IpsecDir::OUTBOUND.0, sel);
+        let bundle = match decide(policy.as_ref(), knobs) {
+            Decision::Bypass => return Ok(()),
+            Decision::Discard(DiscardReason::NoPolicy) => return Err(Drop::DefaultPolicy),
+            Decision::Discard(_) => return Err(Drop::PolicyDiscard),
+            Decision::Ipsec(b) => b,
+        };
+        let mut found = [false; MAX_REQUESTS];
+        for (i, r) in bundle.iter().enumerate() {
+            if r.request.proto != u16::from(IPPROTO_ESP) {
+                // AH and IPComp have no datapath yet.
+                return Err(Drop::Unsupported);
+            }
+            let dst = match r.request.endpoints {
+                Some((_, d)) if r.request.mode == IpsecMode::TUNNEL.0 => d.addr(),
+                _ => sel.dst,
+            };
+            let reqid = (r.level == Level::Unique).then_some(r.request.reqid);
+            if let Some(f) = found.get_mut(i) {
+                *f = self
+                    .pfkey()
+                    .dp_sas
+                    .lock()
+                    .has_outbound(&dst, r.request.mode, reqid);
+            }
+        }
+        let plan = plan_sas(&bundle, &found);
+        if plan.drop {
+            Err(Drop::NoSa)
+        } else if plan.applies_none() {
+            // Only `use` requests, none with an SA: in the clear.
+            Ok(())
+        } else {
+            Err(Drop::Unsupported)
+        }
+    }
+
+    /// A packet delivered here (`dir` in) or routed through (`dir` fwd).
+    fn inbound(
+        &self,
+        sel: &PacketSelector,
+        bytes: &[u8],
+        dir: IpsecDir,
+        knobs: &KnobValues,
+    ) -> Outcome {
+        if sel.proto == IPPROTO_ESP && dir == IpsecDir::INBOUND {
+            let spi = esp_spi(bytes).ok_or(Drop::Malformed)?;
+            return if self.pfkey().dp_sas.lock().has_inbound(&sel.dst, spi) {
+                // Decryption is the next stage.
+                Err(Drop::Unsupported)
+            } else {
+                Err(Drop::UnknownSpi)
+            };
+        }
+        let policy = self.pfkey().dp_policies.lock().lookup(dir.0, sel);
+        match inbound_ok(policy.as_ref(), &[], knobs) {
+            Ok(()) => Ok(()),
+            Err(Violation::Discard(DiscardReason::NoPolicy)) => Err(Drop::DefaultPolicy),
+            Err(_) => Err(Drop::PolicyViolation),
+        }
+    }
+
+    fn decide_packet(&self, pkt: &HookPacket) -> Outcome {
+        let mut buf = [0u8; HEADER_BYTES];
+        let bytes = pkt.network_bytes(&mut buf);
+        let sel = selector(bytes).map_err(|_| Drop::Malformed)?;
+        let knobs = self.knobs(family(pkt.proto));
+        match pkt.point {
+            HookPoint::PostRouting => self.outbound(&sel, &knobs),
+            HookPoint::LocalIn => self.inbound(&sel, bytes, IpsecDir::INBOUND, &knobs),
+            HookPoint::Forward => self.inbound(&sel, bytes, IpsecDir::FWD, &knobs),
+        }
+    }
+}
+
+/// The SPI of the ESP header after the IP header(s) of `bytes`.
+fn esp_spi(bytes: &[u8]) -> Option<u32> {
+    let off = match bytes.first().map(|b| b >> 4) {
+        Some(4) => Ipv4Packet::new_checked(bytes).ok()?.header_len(),
+        Some(6) => {
+            walk_ipv6(&Ipv6Packet::new_checked(bytes).ok()?)
+                .ok()?
+                .upper_offset
+        }
+        _ => return None,
+    };
+    let spi = bytes.get(off..)?.first_chunk::<4>()?;
+    Some(u32::from_be_bytes(*spi))
 }
 
 impl HookHandler for NetnsShared {
@@ -80,6 +200,12 @@ impl HookHandler for NetnsShared {
             return Verdict::Accept;
         }
         self.stats().seen(pkt.proto, pkt.point, pkt.len);
-        Verdict::Accept
+        match self.decide_packet(pkt) {
+            Ok(()) => Verdict::Accept,
+            Err(why) => {
+                self.stats().dropped(why);
+                Verdict::Drop
+            }
+        }
     }
 }

@@ -17,6 +17,7 @@ use kernel::sync::Arc;
 use crate::glue::aead::AeadTfm;
 use crate::ipsec_core::errno::Errno;
 use crate::ipsec_core::esp::{self, AuthencKey, CryptoName};
+use crate::ipsec_core::pfkey::sockaddr::Addr;
 use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::sadb::{SaKey, SaRecord, SaState};
 
@@ -24,6 +25,10 @@ use crate::ipsec_core::sadb::{SaKey, SaRecord, SaState};
 pub(crate) struct DpSa {
     /// The SADB key.
     pub(crate) key: SaKey,
+    /// `IPSEC_MODE_TRANSPORT` or `IPSEC_MODE_TUNNEL`.
+    pub(crate) mode: u8,
+    /// `sadb_x_sa2_reqid`.
+    pub(crate) reqid: u32,
     /// The transform, keyed and with its ICV size set.
     #[expect(
         dead_code,
@@ -65,6 +70,8 @@ impl DpSa {
         tfm.set_authsize(icv).map_err(errno)?;
         Ok(Some(Self {
             key: rec.key(),
+            mode: rec.mode,
+            reqid: rec.reqid,
             tfm,
         }))
     }
@@ -114,6 +121,42 @@ impl DpSas {
             self.count -= 1;
         }
         old
+    }
+
+    /// Whether an ESP SA to `dst` in `mode` exists (with `reqid`, when
+    /// given: level unique): what an outbound request needs.
+    pub(crate) fn has_outbound(&mut self, dst: &Addr, mode: u8, reqid: Option<u32>) -> bool {
+        let start = SaKey {
+            satype: SaType::ESP.0,
+            dst: *dst,
+            spi: 0,
+        };
+        let Some(mut cursor) = self.tree.cursor_lower_bound_mut(&start) else {
+            return false;
+        };
+        loop {
+            let (k, sa) = cursor.current();
+            if k.satype != SaType::ESP.0 || k.dst != *dst {
+                return false;
+            }
+            if sa.mode == mode && reqid.is_none_or(|r| r == sa.reqid) {
+                return true;
+            }
+            let Some(next) = cursor.move_next() else {
+                return false;
+            };
+            cursor = next;
+        }
+    }
+
+    /// Whether the ESP SA (`dst`, `spi`) exists.
+    pub(crate) fn has_inbound(&self, dst: &Addr, spi: u32) -> bool {
+        let key = SaKey {
+            satype: SaType::ESP.0,
+            dst: *dst,
+            spi,
+        };
+        self.tree.get(&key).is_some()
     }
 
     /// How many SAs.

@@ -23,11 +23,58 @@ impl Counter {
     }
 }
 
+/// Why the datapath dropped a packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Drop {
+    /// No policy matched and `def_policy` is 0.
+    DefaultPolicy,
+    /// The matching policy says discard (or is unusable).
+    PolicyDiscard,
+    /// An outbound `require`/`unique` request has no SA.
+    NoSa,
+    /// An inbound packet does not satisfy its policy (cleartext where
+    /// ESP is required, or a policy discards it).
+    PolicyViolation,
+    /// ESP for an SPI with no SA.
+    UnknownSpi,
+    /// A header that does not parse.
+    Malformed,
+    /// Needs a transform the datapath cannot do yet: ESP output and input
+    /// (stage 3), AH, IPComp. Dropped, never sent or taken in the clear.
+    Unsupported,
+}
+
+impl Drop {
+    const ALL: [Drop; 7] = [
+        Drop::DefaultPolicy,
+        Drop::PolicyDiscard,
+        Drop::NoSa,
+        Drop::PolicyViolation,
+        Drop::UnknownSpi,
+        Drop::Malformed,
+        Drop::Unsupported,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Drop::DefaultPolicy => "DropDefaultPolicy",
+            Drop::PolicyDiscard => "DropPolicyDiscard",
+            Drop::NoSa => "DropNoSa",
+            Drop::PolicyViolation => "DropPolicyViolation",
+            Drop::UnknownSpi => "DropUnknownSpi",
+            Drop::Malformed => "DropMalformed",
+            Drop::Unsupported => "DropUnsupported",
+        }
+    }
+}
+
 /// The counters of one namespace.
 #[derive(Default)]
 pub(crate) struct Stats {
     /// Indexed by [`slot`].
     seen: [Counter; 6],
+    /// Indexed by `Drop as usize`.
+    drops: [AtomicU64; 7],
 }
 
 /// The counter index of a family and hook point.
@@ -62,11 +109,25 @@ impl Stats {
         }
     }
 
-    /// Writes the file: `Sas N` (ESP SAs with a keyed transform), then one
-    /// `NamePackets N` and `NameBytes N` line per counter (the layout of
-    /// `/proc/net/xfrm_stat`).
+    /// Counts a dropped packet.
+    pub(crate) fn dropped(&self, why: Drop) {
+        if let Some(c) = self.drops.get(why as usize) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Writes the file: `Sas N` (ESP SAs with a keyed transform), one
+    /// `NamePackets N` and `NameBytes N` line per hook counter, one line
+    /// per drop reason (the layout of `/proc/net/xfrm_stat`).
     pub(crate) fn show(&self, m: &SeqFile, sas: usize) {
         seq_print!(m, "Sas\t{sas}\n");
+        for why in Drop::ALL {
+            let n = self
+                .drops
+                .get(why as usize)
+                .map_or(0, |c| c.load(Ordering::Relaxed));
+            seq_print!(m, "{}\t{n}\n", why.name());
+        }
         for (name, i) in ROWS {
             if let Some(c) = self.seen.get(i) {
                 let packets = c.packets.load(Ordering::Relaxed);

@@ -25,6 +25,8 @@ use super::pernet::Net;
 
 /// `NF_ACCEPT`: let the packet continue.
 const NF_ACCEPT: c_uint = 1;
+/// `NF_DROP`: free the packet.
+const NF_DROP: c_uint = 0;
 
 /// An address family of hooks (`NFPROTO_IPV4`, `NFPROTO_IPV6`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +79,11 @@ pub(crate) struct HookSpec {
 }
 
 /// A packet in a hook: only what the handler may look at.
+///
+/// # Invariants
+///
+/// `skb` is the live packet the hook was called with, for the duration of
+/// the call.
 pub(crate) struct HookPacket {
     /// The family of the hook.
     pub(crate) proto: Proto,
@@ -84,6 +91,22 @@ pub(crate) struct HookPacket {
     pub(crate) point: HookPoint,
     /// `skb->len`: bytes from the network header on.
     pub(crate) len: u32,
+    skb: *mut bindings::sk_buff,
+}
+
+impl HookPacket {
+    /// Copies up to `buf.len()` bytes from the network header on into
+    /// `buf` (the packet may be non-linear); returns them.
+    pub(crate) fn network_bytes<'b>(&self, buf: &'b mut [u8]) -> &'b [u8] {
+        let want = u32::try_from(buf.len()).unwrap_or(u32::MAX);
+        // SAFETY: `skb` is live (invariant); `buf` is writable for `want`
+        // bytes and the shim writes at most that many.
+        let got = unsafe {
+            glue_bindings::rust_ipsec_skb_network_bytes(self.skb, buf.as_mut_ptr().cast(), want)
+        };
+        let n = usize::try_from(got).unwrap_or(0);
+        buf.get(..n).unwrap_or(&[])
+    }
 }
 
 /// What a handler decides.
@@ -91,6 +114,8 @@ pub(crate) struct HookPacket {
 pub(crate) enum Verdict {
     /// Continue through the stack.
     Accept,
+    /// Free the packet.
+    Drop,
 }
 
 /// Code called for every packet at the registered hooks; runs in softirq
@@ -233,7 +258,15 @@ unsafe extern "C" fn hook_fn<H: HookHandler>(
         bindings::nf_inet_hooks_NF_INET_FORWARD => HookPoint::Forward,
         _ => HookPoint::PostRouting,
     };
-    match handler.hook(&HookPacket { proto, point, len }) {
+    // INVARIANT: `skb` is the hook's packet, live during the call.
+    let pkt = HookPacket {
+        proto,
+        point,
+        len,
+        skb,
+    };
+    match handler.hook(&pkt) {
         Verdict::Accept => NF_ACCEPT,
+        Verdict::Drop => NF_DROP,
     }
 }

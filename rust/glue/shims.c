@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* C shims for static inline kernel functions; see shims.h. */
 #include <crypto/aead.h>
+#include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/netns/generic.h>
@@ -50,4 +51,19 @@ int rust_ipsec_spin_trylock_bh(struct spinlock *lock)
 void rust_ipsec_aead_free(struct crypto_aead *tfm)
 {
 	crypto_free_aead(tfm);
+}
+
+int rust_ipsec_skb_network_bytes(const struct sk_buff *skb, void *buf, unsigned int len)
+{
+	int off = skb_network_offset(skb);
+	unsigned int avail;
+
+	if (off < 0 || (unsigned int)off >= skb->len)
+		return 0;
+	avail = skb->len - off;
+	if (len > avail)
+		len = avail;
+	if (skb_copy_bits(skb, off, buf, len))
+		return 0;
+	return len;
 }

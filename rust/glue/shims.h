@@ -27,6 +27,10 @@ void rust_ipsec_spin_lock_bh(struct spinlock *lock);
 void rust_ipsec_spin_unlock_bh(struct spinlock *lock);
 int rust_ipsec_spin_trylock_bh(struct spinlock *lock);
 
+/* Packets in netfilter hooks: rust/glue/netfilter.rs. */
+struct sk_buff;
+int rust_ipsec_skb_network_bytes(const struct sk_buff *skb, void *buf, unsigned int len);
+
 /* AEAD transforms (inlines of crypto/aead.h): rust/glue/aead.rs. */
 struct crypto_aead;
 void rust_ipsec_aead_free(struct crypto_aead *tfm);

@@ -80,8 +80,14 @@ fn expire_sas(
     next
 }
 
-/// Expires the policies due at `now`; returns the next policy deadline.
-fn expire_policies(db: &mut Db, now: u64, messages: &mut KVec<KVec<u8>>) -> Option<u64> {
+/// Expires the policies due at `now` (`dp_remove` drops a hard-expired
+/// one from the datapath); returns the next policy deadline.
+fn expire_policies(
+    db: &mut Db,
+    now: u64,
+    messages: &mut KVec<KVec<u8>>,
+    mut dp_remove: impl FnMut(&PolicyRecord),
+) -> Option<u64> {
     let mut next = None;
     let mut hard = KVec::<u32>::new();
     let mut cursor = db.policies.cursor_front_mut();
@@ -108,7 +114,9 @@ fn expire_policies(db: &mut Db, now: u64, messages: &mut KVec<KVec<u8>>) -> Opti
         cursor = c.move_next();
     }
     for id in hard {
-        db.remove_policy(id);
+        if let Some(rec) = db.remove_policy(id) {
+            dp_remove(&rec);
+        }
     }
     next
 }
@@ -121,7 +129,8 @@ impl NetPfkey {
         let next = {
             let mut db = self.db.lock();
             let sas = expire_sas(&mut db, now, &mut messages, |k| self.dp_remove(k));
-            let policies = expire_policies(&mut db, now, &mut messages);
+            let policies =
+                expire_policies(&mut db, now, &mut messages, |r| self.dp_policy_remove(r));
             let next = earliest(sas, policies);
             db.next_expiry = next;
             self.note_tables(&db);

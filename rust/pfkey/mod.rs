@@ -14,6 +14,7 @@ use kernel::prelude::*;
 use kernel::sync::{new_mutex, Mutex};
 
 use crate::datapath::sa::{DpSa, DpSas, Prepared};
+use crate::datapath::spd::{DpPolicies, PreparedPolicy};
 use crate::glue::spinlock_bh::{new_spinlock_bh, SpinLockBh};
 
 use crate::glue::clock;
@@ -53,6 +54,10 @@ pub(crate) struct NetPfkey {
     /// order: `db`, then `dp_sas`.
     #[pin]
     pub(crate) dp_sas: SpinLockBh<DpSas>,
+    /// Every policy, for the datapath. Lock order: `db`, then
+    /// `dp_policies`.
+    #[pin]
+    pub(crate) dp_policies: SpinLockBh<DpPolicies>,
 }
 
 impl NetPfkey {
@@ -64,6 +69,7 @@ impl NetPfkey {
             expiry <- TimedWork::new(expire::CALLBACK),
             configured: AtomicBool::new(false),
             dp_sas <- new_spinlock_bh!(DpSas::new(), c"rust_ipsec_dp_sas"),
+            dp_policies <- new_spinlock_bh!(DpPolicies::new(), c"rust_ipsec_dp_policies"),
         })
     }
 
@@ -80,6 +86,21 @@ impl NetPfkey {
             // Dropped outside the BH lock: it may free a transform.
             drop(old);
         }
+    }
+
+    /// Puts `rec` in the datapath's SPD in place of `old` (the policy it
+    /// replaces, if any); `node` was prepared for `rec` without locks.
+    pub(crate) fn dp_policy_install(&self, old: Option<&PolicyRecord>, node: PreparedPolicy) {
+        let mut t = self.dp_policies.lock();
+        if let Some(o) = old {
+            t.remove(o);
+        }
+        t.insert(node);
+    }
+
+    /// Removes `rec` from the datapath's SPD.
+    pub(crate) fn dp_policy_remove(&self, rec: &PolicyRecord) {
+        self.dp_policies.lock().remove(rec);
     }
 
     /// Removes the datapath entry of `key`, if any.
@@ -394,9 +415,12 @@ impl Ctx<'_> {
         match db.find_policy_index(&rec) {
             Some(id) if update => {
                 rec.id = id;
+                let node = DpPolicies::prepare(&rec)?;
                 if let Some(p) = db.policies.get_mut(&id) {
                     rec.created = p.created;
+                    let old = *p;
                     *p = rec;
+                    self.net.dp_policy_install(Some(&old), node);
                 }
             }
             Some(_) => return Err(Errno::EEXIST),
@@ -404,7 +428,9 @@ impl Ctx<'_> {
                 let index = db.next_policy_index;
                 db.next_policy_index = index.wrapping_add(1).max(1);
                 rec.id = spd::policy_id(index, rec.dir);
+                let node = DpPolicies::prepare(&rec)?;
                 db.insert_policy(rec)?;
+                self.net.dp_policy_install(None, node);
             }
         }
         self.net.arm_expiry(&mut db, rec.next_deadline());
@@ -418,6 +444,7 @@ impl Ctx<'_> {
         let mut db = self.net.db.lock();
         let id = db.find_policy_index(&probe).ok_or(Errno::ENOENT)?;
         let rec = db.remove_policy(id).ok_or(Errno::ENOENT)?;
+        self.net.dp_policy_remove(&rec);
         drop(db);
         let hdr = self.req;
         self.send(Audience::All, |w| rec.write(w, &hdr))
@@ -432,6 +459,9 @@ impl Ctx<'_> {
             db.policies.get(&id).cloned()
         }
         .ok_or(Errno::ENOENT)?;
+        if delete {
+            self.net.dp_policy_remove(&rec);
+        }
         drop(db);
         let hdr = self.req;
         let audience = if delete { Audience::All } else { Audience::One };
@@ -441,7 +471,10 @@ impl Ctx<'_> {
     fn spdflush(&self) -> Result<(), Errno> {
         let mut db = self.net.db.lock();
         db.flush_policies();
+        let old = self.net.dp_policies.lock().clear();
         drop(db);
+        // Freed outside the BH lock.
+        drop(old);
         let hdr = self.req;
         self.send(Audience::All, |w| w.header(&hdr))
     }
