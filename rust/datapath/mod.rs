@@ -19,6 +19,7 @@
 //! stage: a packet that would need them is dropped (counted as
 //! `DropUnsupported`), never passed in the clear.
 
+pub(crate) mod esp_v4;
 pub(crate) mod sa;
 pub(crate) mod spd;
 pub(crate) mod stats;
@@ -28,10 +29,13 @@ use crate::ipsec_core::ipview::{selector, walk_ipv6, Ipv4Packet, Ipv6Packet, Pac
 use crate::ipsec_core::knobs::{Family, Knob, KnobValues};
 use crate::ipsec_core::pfkey::consts::{IpsecDir, IpsecMode};
 use crate::ipsec_core::policy::{
-    decide, inbound_ok, plan_sas, Decision, DiscardReason, Level, Violation,
+    decide, inbound_ok, plan_sas, Applied, Decision, DiscardReason, Level, Violation,
 };
 use crate::ipsec_core::spd::MAX_REQUESTS;
 use crate::netns::NetnsShared;
+use esp_v4::IPPROTO_ESP;
+use kernel::sync::Arc;
+use sa::DpSa;
 use stats::Drop;
 
 /// `NF_IP_PRI_NAT_SRC + 1`: after source NAT, so selectors see the final
@@ -86,9 +90,6 @@ fn family(proto: Proto) -> Family {
 /// extension headers, then the upper-layer ports or the ESP header.
 const HEADER_BYTES: usize = 160;
 
-/// `IPPROTO_ESP`.
-const IPPROTO_ESP: u8 = 50;
-
 /// What the hook does with a packet, and why it drops it.
 type Outcome = Result<(), Drop>;
 
@@ -98,8 +99,9 @@ impl NetnsShared {
         self.pfkey().is_configured() || self.knobs(family(proto)).get(Knob::DefPolicy) == 0
     }
 
-    /// An outbound packet: the SPD decides.
-    fn outbound(&self, sel: &PacketSelector, knobs: &KnobValues) -> Outcome {
+    /// An outbound packet: the SPD decides; ESP transport over IPv4 is
+    /// applied here.
+    fn outbound(&self, pkt: &mut HookPacket, sel: &PacketSelector, knobs: &KnobValues) -> Outcome {
         let policy = self
             .pfkey()
             .dp_policies
@@ -111,7 +113,7 @@ impl NetnsShared {
             Decision::Discard(_) => return Err(Drop::PolicyDiscard),
             Decision::Ipsec(b) => b,
         };
-        let mut found = [false; MAX_REQUESTS];
+        let mut sas: [Option<Arc<DpSa>>; MAX_REQUESTS] = Default::default();
         for (i, r) in bundle.iter().enumerate() {
             if r.request.proto != u16::from(IPPROTO_ESP) {
                 // AH and IPComp have no datapath yet.
@@ -122,59 +124,97 @@ impl NetnsShared {
                 _ => sel.dst,
             };
             let reqid = (r.level == Level::Unique).then_some(r.request.reqid);
-            if let Some(f) = found.get_mut(i) {
-                *f = self
+            if let Some(slot) = sas.get_mut(i) {
+                *slot = self
                     .pfkey()
                     .dp_sas
                     .lock()
-                    .has_outbound(&dst, r.request.mode, reqid);
+                    .find_outbound(&dst, r.request.mode, reqid);
             }
         }
+        let found = sas.each_ref().map(Option::is_some);
         let plan = plan_sas(&bundle, &found);
         if plan.drop {
-            Err(Drop::NoSa)
-        } else if plan.applies_none() {
+            return Err(Drop::NoSa);
+        }
+        if plan.applies_none() {
             // Only `use` requests, none with an SA: in the clear.
-            Ok(())
-        } else {
-            Err(Drop::Unsupported)
+            return Ok(());
+        }
+        let mut applied = sas
+            .iter()
+            .zip(plan.apply)
+            .filter(|(_, a)| *a)
+            .map(|(s, _)| s);
+        match (applied.next(), applied.next(), pkt.proto) {
+            (Some(Some(sa)), None, Proto::Ipv4) if sa.mode == IpsecMode::TRANSPORT.0 => {
+                esp_v4::output(sa, pkt)?;
+                self.stats().esp(true);
+                Ok(())
+            }
+            _ => Err(Drop::Unsupported),
         }
     }
 
-    /// A packet delivered here (`dir` in) or routed through (`dir` fwd).
+    /// A packet delivered here (`dir` in) or routed through (`dir` fwd):
+    /// ESP (transport, IPv4) is removed first, then the policy of what it
+    /// carried is checked against what was applied.
     fn inbound(
         &self,
+        pkt: &mut HookPacket,
         sel: &PacketSelector,
         bytes: &[u8],
         dir: IpsecDir,
         knobs: &KnobValues,
     ) -> Outcome {
+        let mut history: [Applied; 1] = [Applied {
+            proto: 0,
+            mode: 0,
+            reqid: 0,
+            endpoints: (sel.src, sel.dst),
+        }];
+        let mut applied = 0;
+        let mut inner = *sel;
         if sel.proto == IPPROTO_ESP && dir == IpsecDir::INBOUND {
-            let spi = esp_spi(bytes).ok_or(Drop::Malformed)?;
-            return if self.pfkey().dp_sas.lock().has_inbound(&sel.dst, spi) {
-                // Decryption is the next stage.
-                Err(Drop::Unsupported)
-            } else {
-                Err(Drop::UnknownSpi)
-            };
+            if pkt.proto != Proto::Ipv4 {
+                let spi = esp_spi(bytes).ok_or(Drop::Malformed)?;
+                return if self
+                    .pfkey()
+                    .dp_sas
+                    .lock()
+                    .find_inbound(&sel.dst, spi)
+                    .is_some()
+                {
+                    Err(Drop::Unsupported)
+                } else {
+                    Err(Drop::UnknownSpi)
+                };
+            }
+            history[0] = esp_v4::input(pkt, |dst, spi| {
+                self.pfkey().dp_sas.lock().find_inbound(dst, spi)
+            })?;
+            applied = 1;
+            self.stats().esp(false);
+            let mut buf = [0u8; HEADER_BYTES];
+            inner = selector(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)?;
         }
-        let policy = self.pfkey().dp_policies.lock().lookup(dir.0, sel);
-        match inbound_ok(policy.as_ref(), &[], knobs) {
+        let policy = self.pfkey().dp_policies.lock().lookup(dir.0, &inner);
+        match inbound_ok(policy.as_ref(), &history[..applied], knobs) {
             Ok(()) => Ok(()),
             Err(Violation::Discard(DiscardReason::NoPolicy)) => Err(Drop::DefaultPolicy),
             Err(_) => Err(Drop::PolicyViolation),
         }
     }
 
-    fn decide_packet(&self, pkt: &HookPacket) -> Outcome {
+    fn decide_packet(&self, pkt: &mut HookPacket) -> Outcome {
         let mut buf = [0u8; HEADER_BYTES];
         let bytes = pkt.network_bytes(&mut buf);
         let sel = selector(bytes).map_err(|_| Drop::Malformed)?;
         let knobs = self.knobs(family(pkt.proto));
         match pkt.point {
-            HookPoint::PostRouting => self.outbound(&sel, &knobs),
-            HookPoint::LocalIn => self.inbound(&sel, bytes, IpsecDir::INBOUND, &knobs),
-            HookPoint::Forward => self.inbound(&sel, bytes, IpsecDir::FWD, &knobs),
+            HookPoint::PostRouting => self.outbound(pkt, &sel, &knobs),
+            HookPoint::LocalIn => self.inbound(pkt, &sel, bytes, IpsecDir::INBOUND, &knobs),
+            HookPoint::Forward => self.inbound(pkt, &sel, bytes, IpsecDir::FWD, &knobs),
         }
     }
 }
@@ -195,7 +235,7 @@ fn esp_spi(bytes: &[u8]) -> Option<u32> {
 }
 
 impl HookHandler for NetnsShared {
-    fn hook(&self, pkt: &HookPacket) -> Verdict {
+    fn hook(&self, pkt: &mut HookPacket) -> Verdict {
         if !self.active(pkt.proto) {
             return Verdict::Accept;
         }

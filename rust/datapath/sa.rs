@@ -15,26 +15,50 @@ use kernel::rbtree::{RBTree, RBTreeNode};
 use kernel::sync::Arc;
 
 use crate::glue::aead::AeadTfm;
+use crate::glue::spinlock_bh::{new_spinlock_bh, SpinLockBh};
+use crate::ipsec_core::algs::AlgInfo;
 use crate::ipsec_core::errno::Errno;
-use crate::ipsec_core::esp::{self, AuthencKey, CryptoName};
+use crate::ipsec_core::esp::{self, AuthencKey, CryptoName, Layout, Outer};
 use crate::ipsec_core::pfkey::sockaddr::Addr;
 use crate::ipsec_core::pfkey::SaType;
+use crate::ipsec_core::replay::{OutboundSeq, ReplayWindow};
 use crate::ipsec_core::sadb::{SaKey, SaRecord, SaState};
 
+/// What changes per packet: sequence numbers, the replay window,
+/// counters.
+pub(crate) struct SaDyn {
+    /// The outbound sequence counter.
+    pub(crate) out: OutboundSeq,
+    /// The inbound anti-replay window.
+    pub(crate) replay: ReplayWindow,
+    /// Packets processed.
+    pub(crate) packets: u64,
+    /// Bytes processed (as the SADB counts them: the IP packet).
+    pub(crate) bytes: u64,
+}
+
 /// What the datapath keeps of one ESP SA.
+#[pin_data]
 pub(crate) struct DpSa {
     /// The SADB key.
     pub(crate) key: SaKey,
+    /// ADDRESS_SRC (transport: the packet's source; tunnel: the outer).
+    pub(crate) src: Addr,
     /// `IPSEC_MODE_TRANSPORT` or `IPSEC_MODE_TUNNEL`.
     pub(crate) mode: u8,
     /// `sadb_x_sa2_reqid`.
     pub(crate) reqid: u32,
+    /// Extended sequence numbers.
+    pub(crate) esn: bool,
+    /// The encryption algorithm.
+    pub(crate) enc: &'static AlgInfo,
+    /// Header, IV, padding and ICV sizes.
+    pub(crate) layout: Layout,
     /// The transform, keyed and with its ICV size set.
-    #[expect(
-        dead_code,
-        reason = "ESP output and input (stage 3) encrypt with it; held from ADD on"
-    )]
     pub(crate) tfm: AeadTfm,
+    /// Per-packet state.
+    #[pin]
+    pub(crate) dyn_: SpinLockBh<SaDyn>,
 }
 
 /// Maps a kernel error to a PF_KEY errno.
@@ -47,7 +71,7 @@ impl DpSa {
     /// process (AH and IPComp for now, larval SAs without keys). May
     /// sleep. `EINVAL`/`ENOENT`/... when the crypto API refuses the
     /// algorithm or the key.
-    pub(crate) fn new(rec: &SaRecord) -> Result<Option<Self>, Errno> {
+    pub(crate) fn new(rec: &SaRecord) -> Result<Option<Arc<Self>>, Errno> {
         if rec.satype != SaType::ESP.0 || rec.state == SaState::Larval {
             return Ok(None);
         }
@@ -66,14 +90,32 @@ impl DpSa {
             }
         }
         .map_err(errno)?;
-        let icv = u32::try_from(esp::icv_len(enc, auth)).map_err(|_| Errno::EINVAL)?;
+        let layout = Layout::for_algs(enc, auth, Outer::None);
+        let icv = u32::try_from(layout.icv).map_err(|_| Errno::EINVAL)?;
         tfm.set_authsize(icv).map_err(errno)?;
-        Ok(Some(Self {
-            key: rec.key(),
-            mode: rec.mode,
-            reqid: rec.reqid,
-            tfm,
-        }))
+        let replay = ReplayWindow::new(rec.replay, rec.esn).map_err(|_| Errno::EINVAL)?;
+        let dyn_ = SaDyn {
+            out: OutboundSeq::new(rec.esn),
+            replay,
+            packets: 0,
+            bytes: 0,
+        };
+        let sa = Arc::pin_init(
+            pin_init!(Self {
+                key: rec.key(),
+                src: rec.src.addr(),
+                mode: rec.mode,
+                reqid: rec.reqid,
+                esn: rec.esn,
+                enc,
+                layout,
+                tfm,
+                dyn_ <- new_spinlock_bh!(dyn_, c"rust_ipsec_sa"),
+            }),
+            GFP_KERNEL,
+        )
+        .map_err(|_| Errno::ENOMEM)?;
+        Ok(Some(sa))
     }
 }
 
@@ -96,9 +138,8 @@ impl DpSas {
     }
 
     /// Allocates the node for `sa` (may sleep: call without the lock).
-    pub(crate) fn prepare(sa: DpSa) -> Result<Prepared, Errno> {
+    pub(crate) fn prepare(sa: Arc<DpSa>) -> Result<Prepared, Errno> {
         let key = sa.key;
-        let sa = Arc::new(sa, GFP_KERNEL).map_err(|_| Errno::ENOMEM)?;
         let node = RBTreeNode::new(key, sa, GFP_KERNEL).map_err(|_| Errno::ENOMEM)?;
         Ok(Prepared(node))
     }
@@ -123,40 +164,40 @@ impl DpSas {
         old
     }
 
-    /// Whether an ESP SA to `dst` in `mode` exists (with `reqid`, when
-    /// given: level unique): what an outbound request needs.
-    pub(crate) fn has_outbound(&mut self, dst: &Addr, mode: u8, reqid: Option<u32>) -> bool {
+    /// An ESP SA to `dst` in `mode` (with `reqid`, when given: level
+    /// unique): what an outbound request needs.
+    pub(crate) fn find_outbound(
+        &mut self,
+        dst: &Addr,
+        mode: u8,
+        reqid: Option<u32>,
+    ) -> Option<Arc<DpSa>> {
         let start = SaKey {
             satype: SaType::ESP.0,
             dst: *dst,
             spi: 0,
         };
-        let Some(mut cursor) = self.tree.cursor_lower_bound_mut(&start) else {
-            return false;
-        };
+        let mut cursor = self.tree.cursor_lower_bound_mut(&start)?;
         loop {
             let (k, sa) = cursor.current();
             if k.satype != SaType::ESP.0 || k.dst != *dst {
-                return false;
+                return None;
             }
             if sa.mode == mode && reqid.is_none_or(|r| r == sa.reqid) {
-                return true;
+                return Some(sa.clone());
             }
-            let Some(next) = cursor.move_next() else {
-                return false;
-            };
-            cursor = next;
+            cursor = cursor.move_next()?;
         }
     }
 
-    /// Whether the ESP SA (`dst`, `spi`) exists.
-    pub(crate) fn has_inbound(&self, dst: &Addr, spi: u32) -> bool {
+    /// The ESP SA (`dst`, `spi`).
+    pub(crate) fn find_inbound(&self, dst: &Addr, spi: u32) -> Option<Arc<DpSa>> {
         let key = SaKey {
             satype: SaType::ESP.0,
             dst: *dst,
             spi,
         };
-        self.tree.get(&key).is_some()
+        self.tree.get(&key).cloned()
     }
 
     /// How many SAs.

@@ -39,13 +39,26 @@ pub(crate) enum Drop {
     UnknownSpi,
     /// A header that does not parse.
     Malformed,
-    /// Needs a transform the datapath cannot do yet: ESP output and input
-    /// (stage 3), AH, IPComp. Dropped, never sent or taken in the clear.
+    /// Needs what the datapath cannot do yet (tunnel mode, IPv6 ESP, GSO
+    /// packets, AH, IPComp, bundles). Dropped, never sent or taken in the
+    /// clear.
     Unsupported,
+    /// A replayed or too old sequence number.
+    Replay,
+    /// The ICV did not verify.
+    AuthFailed,
+    /// Decrypted padding is not 1, 2, 3, ... (RFC 4303 section 2.4).
+    BadPadding,
+    /// The SA's sequence counter is used up (it must be replaced).
+    SeqOverflow,
+    /// No memory to make the packet writable.
+    NoMemory,
+    /// The crypto API failed to encrypt.
+    CryptoError,
 }
 
 impl Drop {
-    const ALL: [Drop; 7] = [
+    const ALL: [Drop; 13] = [
         Drop::DefaultPolicy,
         Drop::PolicyDiscard,
         Drop::NoSa,
@@ -53,6 +66,12 @@ impl Drop {
         Drop::UnknownSpi,
         Drop::Malformed,
         Drop::Unsupported,
+        Drop::Replay,
+        Drop::AuthFailed,
+        Drop::BadPadding,
+        Drop::SeqOverflow,
+        Drop::NoMemory,
+        Drop::CryptoError,
     ];
 
     fn name(self) -> &'static str {
@@ -64,6 +83,12 @@ impl Drop {
             Drop::UnknownSpi => "DropUnknownSpi",
             Drop::Malformed => "DropMalformed",
             Drop::Unsupported => "DropUnsupported",
+            Drop::Replay => "DropReplay",
+            Drop::AuthFailed => "DropAuthFailed",
+            Drop::BadPadding => "DropBadPadding",
+            Drop::SeqOverflow => "DropSeqOverflow",
+            Drop::NoMemory => "DropNoMemory",
+            Drop::CryptoError => "DropCryptoError",
         }
     }
 }
@@ -74,7 +99,10 @@ pub(crate) struct Stats {
     /// Indexed by [`slot`].
     seen: [Counter; 6],
     /// Indexed by `Drop as usize`.
-    drops: [AtomicU64; 7],
+    drops: [AtomicU64; 13],
+    /// ESP packets sent and received (decrypted and verified).
+    esp_out: AtomicU64,
+    esp_in: AtomicU64,
 }
 
 /// The counter index of a family and hook point.
@@ -109,6 +137,12 @@ impl Stats {
         }
     }
 
+    /// Counts an ESP packet sent (`out`) or received.
+    pub(crate) fn esp(&self, out: bool) {
+        let c = if out { &self.esp_out } else { &self.esp_in };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Counts a dropped packet.
     pub(crate) fn dropped(&self, why: Drop) {
         if let Some(c) = self.drops.get(why as usize) {
@@ -121,6 +155,11 @@ impl Stats {
     /// per drop reason (the layout of `/proc/net/xfrm_stat`).
     pub(crate) fn show(&self, m: &SeqFile, sas: usize) {
         seq_print!(m, "Sas\t{sas}\n");
+        let (o, i) = (
+            self.esp_out.load(Ordering::Relaxed),
+            self.esp_in.load(Ordering::Relaxed),
+        );
+        seq_print!(m, "EspOutPackets\t{o}\nEspInPackets\t{i}\n");
         for why in Drop::ALL {
             let n = self
                 .drops

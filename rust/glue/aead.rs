@@ -15,6 +15,7 @@ use kernel::error::from_err_ptr;
 use kernel::prelude::*;
 
 use super::bindings as glue_bindings;
+use super::netfilter::HookPacket;
 
 /// `CRYPTO_ALG_ASYNC`.
 const CRYPTO_ALG_ASYNC: u32 = 0x0000_0080;
@@ -61,6 +62,88 @@ impl AeadTfm {
     pub(crate) fn set_authsize(&mut self, bytes: u32) -> Result {
         // SAFETY: `ptr` is live (invariant).
         let rc = unsafe { glue_bindings::crypto_aead_setauthsize(self.ptr.as_ptr(), bytes) };
+        kernel::error::to_result(rc)
+    }
+}
+
+/// Where in a packet's linear data a request works: `len` bytes at
+/// `offset`, then an `icv`-byte ICV (written by encryption after them;
+/// included in `len` for decryption).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Region {
+    /// Start of the encrypted part.
+    pub(crate) offset: usize,
+    /// Plaintext bytes (encrypt) or ciphertext and ICV bytes (decrypt).
+    pub(crate) len: usize,
+    /// ICV bytes.
+    pub(crate) icv: usize,
+}
+
+impl AeadTfm {
+    /// Encrypts `r` of `pkt` in place with associated data `ad` and IV
+    /// `iv`, writing the ICV after it (room reserved by the caller).
+    pub(crate) fn encrypt_packet(
+        &self,
+        ad: &[u8],
+        iv: &[u8],
+        pkt: &mut HookPacket,
+        r: Region,
+    ) -> Result {
+        self.crypt(true, ad, iv, pkt, r)
+    }
+
+    /// Decrypts and verifies `r` of `pkt` in place; `EBADMSG` when the ICV
+    /// does not match.
+    pub(crate) fn decrypt_packet(
+        &self,
+        ad: &[u8],
+        iv: &[u8],
+        pkt: &mut HookPacket,
+        r: Region,
+    ) -> Result {
+        self.crypt(false, ad, iv, pkt, r)
+    }
+
+    fn crypt(
+        &self,
+        encrypt: bool,
+        ad: &[u8],
+        iv: &[u8],
+        pkt: &mut HookPacket,
+        r: Region,
+    ) -> Result {
+        let end = r
+            .offset
+            .checked_add(r.len)
+            .and_then(|e| e.checked_add(if encrypt { r.icv } else { 0 }))
+            .ok_or(EINVAL)?;
+        let data = pkt.data_mut();
+        if end > data.len() {
+            return Err(EINVAL);
+        }
+        let region = data.get_mut(r.offset..).ok_or(EINVAL)?.as_mut_ptr();
+        let len = u32::try_from(r.len).map_err(|_| EINVAL)?;
+        let icv = u32::try_from(r.icv).map_err(|_| EINVAL)?;
+        let adlen = u32::try_from(ad.len()).map_err(|_| EINVAL)?;
+        let ivlen = u32::try_from(iv.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `ptr` is live (invariant). `region` points into the
+        // packet's heap data (not the stack, as scatterlists need) with
+        // `len` (+ `icv` when encrypting) bytes checked above; `ad` and
+        // `iv` are read for their lengths and copied by the shim, which
+        // refuses an IV of another length than the transform's.
+        let rc = unsafe {
+            glue_bindings::rust_ipsec_aead_crypt(
+                self.ptr.as_ptr(),
+                encrypt,
+                ad.as_ptr(),
+                adlen,
+                iv.as_ptr(),
+                ivlen,
+                region,
+                len,
+                icv,
+            )
+        };
         kernel::error::to_result(rc)
     }
 }

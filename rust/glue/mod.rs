@@ -9,6 +9,7 @@ pub(crate) mod clock;
 pub(crate) mod netfilter;
 pub(crate) mod pernet;
 pub(crate) mod procfs;
+pub(crate) mod random;
 pub(crate) mod ratelimit;
 pub(crate) mod socket;
 pub(crate) mod spinlock_bh;

@@ -95,6 +95,79 @@ pub(crate) struct HookPacket {
 }
 
 impl HookPacket {
+    /// Whether this is a GSO packet (several segments in one).
+    pub(crate) fn is_gso(&self) -> bool {
+        // SAFETY: `skb` is live (invariant).
+        unsafe { glue_bindings::rust_ipsec_skb_is_gso(self.skb) }
+    }
+
+    /// Makes the packet rewritable: checksum resolved, linear, private,
+    /// with `head` bytes before and `tail` after the data.
+    pub(crate) fn prepare(&mut self, head: u32, tail: u32) -> Result {
+        // SAFETY: `skb` is live (invariant) and ours during the hook.
+        let rc = unsafe { glue_bindings::rust_ipsec_skb_prepare(self.skb, head, tail) };
+        kernel::error::to_result(rc)?;
+        self.refresh_len();
+        Ok(())
+    }
+
+    fn refresh_len(&mut self) {
+        // SAFETY: `skb` is live (invariant).
+        self.len = unsafe { (*self.skb).len };
+    }
+
+    /// The linear data from the network header on (all of the packet
+    /// after [`HookPacket::prepare`]).
+    pub(crate) fn data_mut(&mut self) -> &mut [u8] {
+        let mut len = 0u32;
+        // SAFETY: `skb` is live (invariant); the shim returns its data
+        // pointer and head length.
+        let ptr = unsafe { glue_bindings::rust_ipsec_skb_linear_data(self.skb, &mut len) };
+        if ptr.is_null() {
+            return &mut [];
+        }
+        // SAFETY: `ptr` is valid for `len` bytes of the skb's linear data,
+        // which nothing else accesses while the hook holds the packet; the
+        // borrow of `self` keeps the skb unchanged while the slice lives.
+        unsafe { core::slice::from_raw_parts_mut(ptr, len as usize) }
+    }
+
+    /// Adds `n` bytes in front (room reserved by `prepare`); the network
+    /// header moves to the new start.
+    pub(crate) fn push_network(&mut self, n: u32) {
+        // SAFETY: `skb` is live and prepared with the room (caller).
+        unsafe { glue_bindings::rust_ipsec_skb_push_network(self.skb, n) };
+        self.refresh_len();
+    }
+
+    /// Removes `n` bytes from the front; the network header moves to the
+    /// new start and the transport header `ihl` bytes after it.
+    pub(crate) fn pull_network(&mut self, n: u32, ihl: u32) -> Result {
+        if n > self.len {
+            return Err(EINVAL);
+        }
+        // SAFETY: `skb` is live and linear with at least `n` bytes.
+        unsafe { glue_bindings::rust_ipsec_skb_pull_network(self.skb, n, ihl) };
+        self.refresh_len();
+        Ok(())
+    }
+
+    /// Adds `n` bytes at the end (room reserved by `prepare`).
+    pub(crate) fn put(&mut self, n: u32) {
+        // SAFETY: `skb` is live and prepared with the room (caller).
+        unsafe { glue_bindings::rust_ipsec_skb_put(self.skb, n) };
+        self.refresh_len();
+    }
+
+    /// Cuts the packet to `len` bytes.
+    pub(crate) fn trim(&mut self, len: u32) -> Result {
+        // SAFETY: `skb` is live (invariant).
+        let rc = unsafe { glue_bindings::rust_ipsec_skb_trim(self.skb, len) };
+        kernel::error::to_result(rc)?;
+        self.refresh_len();
+        Ok(())
+    }
+
     /// Copies up to `buf.len()` bytes from the network header on into
     /// `buf` (the packet may be non-linear); returns them.
     pub(crate) fn network_bytes<'b>(&self, buf: &'b mut [u8]) -> &'b [u8] {
@@ -122,8 +195,8 @@ pub(crate) enum Verdict {
 /// or in process context with BH enabled, always inside an RCU read-side
 /// section, so it must not sleep.
 pub(crate) trait HookHandler: Sync + 'static {
-    /// The verdict on `pkt`.
-    fn hook(&self, pkt: &HookPacket) -> Verdict;
+    /// The verdict on `pkt` (which the handler may rewrite).
+    fn hook(&self, pkt: &mut HookPacket) -> Verdict;
 }
 
 /// Registered hooks of one namespace.
@@ -259,13 +332,13 @@ unsafe extern "C" fn hook_fn<H: HookHandler>(
         _ => HookPoint::PostRouting,
     };
     // INVARIANT: `skb` is the hook's packet, live during the call.
-    let pkt = HookPacket {
+    let mut pkt = HookPacket {
         proto,
         point,
         len,
         skb,
     };
-    match handler.hook(&pkt) {
+    match handler.hook(&mut pkt) {
         Verdict::Accept => NF_ACCEPT,
         Verdict::Drop => NF_DROP,
     }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* C shims for static inline kernel functions; see shims.h. */
 #include <crypto/aead.h>
+#include <linux/scatterlist.h>
 #include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/netdevice.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/netns/generic.h>
@@ -66,4 +69,84 @@ int rust_ipsec_skb_network_bytes(const struct sk_buff *skb, void *buf, unsigned 
 	if (skb_copy_bits(skb, off, buf, len))
 		return 0;
 	return len;
+}
+
+int rust_ipsec_skb_prepare(struct sk_buff *skb, unsigned int head, unsigned int tail)
+{
+	int nhead, ntail;
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+		return -EINVAL;
+	if (skb_linearize(skb))
+		return -ENOMEM;
+	nhead = head > skb_headroom(skb) ? head - skb_headroom(skb) : 0;
+	ntail = tail > skb_tailroom(skb) ? tail - skb_tailroom(skb) : 0;
+	if (nhead || ntail || skb_cloned(skb))
+		return pskb_expand_head(skb, SKB_DATA_ALIGN(nhead), ntail, GFP_ATOMIC);
+	return 0;
+}
+
+bool rust_ipsec_skb_is_gso(const struct sk_buff *skb)
+{
+	return skb_is_gso(skb);
+}
+
+unsigned char *rust_ipsec_skb_linear_data(const struct sk_buff *skb, unsigned int *len)
+{
+	*len = skb_headlen(skb);
+	return skb->data;
+}
+
+void rust_ipsec_skb_push_network(struct sk_buff *skb, unsigned int len)
+{
+	skb_push(skb, len);
+	skb_reset_network_header(skb);
+}
+
+void rust_ipsec_skb_pull_network(struct sk_buff *skb, unsigned int len, unsigned int ihl)
+{
+	skb_pull(skb, len);
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, ihl);
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+void rust_ipsec_skb_put(struct sk_buff *skb, unsigned int len)
+{
+	skb_put(skb, len);
+}
+
+int rust_ipsec_skb_trim(struct sk_buff *skb, unsigned int len)
+{
+	return pskb_trim(skb, len);
+}
+
+int rust_ipsec_aead_crypt(struct crypto_aead *tfm, bool encrypt, const unsigned char *ad,
+			  unsigned int adlen, const unsigned char *iv, unsigned int ivlen,
+			  unsigned char *data, unsigned int len, unsigned int icvlen)
+{
+	unsigned int reqoff = ALIGN(adlen + ivlen, crypto_tfm_ctx_alignment());
+	struct scatterlist sg[2];
+	struct aead_request *req;
+	unsigned char *mem;
+	int err;
+
+	if (ivlen != crypto_aead_ivsize(tfm))
+		return -EINVAL;
+	mem = kmalloc(reqoff + sizeof(*req) + crypto_aead_reqsize(tfm), GFP_ATOMIC);
+	if (!mem)
+		return -ENOMEM;
+	memcpy(mem, ad, adlen);
+	memcpy(mem + adlen, iv, ivlen);
+	req = (struct aead_request *)(mem + reqoff);
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], mem, adlen);
+	sg_set_buf(&sg[1], data, encrypt ? len + icvlen : len);
+	aead_request_set_tfm(req, tfm);
+	aead_request_set_callback(req, 0, NULL, NULL);
+	aead_request_set_crypt(req, sg, sg, len, mem + adlen);
+	aead_request_set_ad(req, adlen);
+	err = encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
+	kfree_sensitive(mem);
+	return err;
 }

@@ -31,9 +31,32 @@ int rust_ipsec_spin_trylock_bh(struct spinlock *lock);
 struct sk_buff;
 int rust_ipsec_skb_network_bytes(const struct sk_buff *skb, void *buf, unsigned int len);
 
+/*
+ * Rewriting packets in hooks (inlines of skbuff.h/ip.h): rust/glue/netfilter.rs.
+ * rust_ipsec_skb_prepare: resolves CHECKSUM_PARTIAL, linearizes, and makes
+ * the data private with at least head/tail bytes of room.
+ */
+int rust_ipsec_skb_prepare(struct sk_buff *skb, unsigned int head, unsigned int tail);
+bool rust_ipsec_skb_is_gso(const struct sk_buff *skb);
+unsigned char *rust_ipsec_skb_linear_data(const struct sk_buff *skb, unsigned int *len);
+void rust_ipsec_skb_push_network(struct sk_buff *skb, unsigned int len);
+void rust_ipsec_skb_pull_network(struct sk_buff *skb, unsigned int len, unsigned int ihl);
+void rust_ipsec_skb_put(struct sk_buff *skb, unsigned int len);
+int rust_ipsec_skb_trim(struct sk_buff *skb, unsigned int len);
+
 /* AEAD transforms (inlines of crypto/aead.h): rust/glue/aead.rs. */
 struct crypto_aead;
 void rust_ipsec_aead_free(struct crypto_aead *tfm);
+/*
+ * One synchronous AEAD request over [ad][data] in place: ad (adlen bytes)
+ * and iv are copied to request memory; data holds len bytes of plaintext
+ * plus icvlen bytes of room (encrypt) or len bytes of ciphertext and ICV
+ * (decrypt). ivlen must be the transform's IV size. Returns 0, -EBADMSG
+ * (ICV mismatch) or another error.
+ */
+int rust_ipsec_aead_crypt(struct crypto_aead *tfm, bool encrypt, const unsigned char *ad,
+			  unsigned int adlen, const unsigned char *iv, unsigned int ivlen,
+			  unsigned char *data, unsigned int len, unsigned int icvlen);
 
 #endif
 
