@@ -66,6 +66,7 @@ fn make_iv<'b>(sa: &DpSa, seq: u64, buf: &'b mut [u8; MAX_IV_LEN]) -> &'b [u8] {
 /// transport mode.
 pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<(), Drop> {
     if pkt.is_gso() {
+        // The caller segments GSO packets first.
         return Err(Drop::Unsupported);
     }
     let mut hdr = [0u8; 60];
@@ -100,6 +101,10 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<(), Drop> {
         esp::write_trailer(t, pad, proto).map_err(|_| Drop::Malformed)?;
         fix_ipv4(d, ihl, IPPROTO_ESP)?;
     }
+    // Growing by the ESP overhead must not make a full-sized DF packet
+    // undeliverable: IP fragments it after encryption (PMTU handling that
+    // shrinks the inner packets instead is a later stage).
+    pkt.allow_fragmentation();
     let ad = Ad::new(sa.key.spi, seq, sa.esn, iv).map_err(|_| Drop::Malformed)?;
     let region = Region {
         offset: ihl + head,

@@ -25,7 +25,9 @@ pub(crate) mod spd;
 pub(crate) mod stats;
 
 use crate::glue::netfilter::{HookHandler, HookPacket, HookPoint, HookSpec, Proto, Verdict};
-use crate::ipsec_core::ipview::{selector, walk_ipv6, Ipv4Packet, Ipv6Packet, PacketSelector};
+use crate::ipsec_core::ipview::{
+    selector_from_head, walk_ipv6, Ipv6Packet, PacketSelector, HEAD_MAX,
+};
 use crate::ipsec_core::knobs::{Family, Knob, KnobValues};
 use crate::ipsec_core::pfkey::consts::{IpsecDir, IpsecMode};
 use crate::ipsec_core::policy::{
@@ -88,10 +90,19 @@ fn family(proto: Proto) -> Family {
 
 /// Bytes of the headers a decision needs: IPv4/IPv6 with options or
 /// extension headers, then the upper-layer ports or the ESP header.
-const HEADER_BYTES: usize = 160;
+const HEADER_BYTES: usize = HEAD_MAX;
 
 /// What the hook does with a packet, and why it drops it.
-type Outcome = Result<(), Drop>;
+type Outcome = Result<Sent, Drop>;
+
+/// A packet the hook lets go on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sent {
+    /// Continue through the stack (transformed or not).
+    Accept,
+    /// Already sent on by the hook (GSO segments).
+    Stolen,
+}
 
 impl NetnsShared {
     /// Whether rust_ipsec handles `proto` packets in this namespace.
@@ -108,7 +119,7 @@ impl NetnsShared {
             .lock()
             .lookup(IpsecDir::OUTBOUND.0, sel);
         let bundle = match decide(policy.as_ref(), knobs) {
-            Decision::Bypass => return Ok(()),
+            Decision::Bypass => return Ok(Sent::Accept),
             Decision::Discard(DiscardReason::NoPolicy) => return Err(Drop::DefaultPolicy),
             Decision::Discard(_) => return Err(Drop::PolicyDiscard),
             Decision::Ipsec(b) => b,
@@ -139,7 +150,7 @@ impl NetnsShared {
         }
         if plan.applies_none() {
             // Only `use` requests, none with an SA: in the clear.
-            return Ok(());
+            return Ok(Sent::Accept);
         }
         let mut applied = sas
             .iter()
@@ -148,12 +159,33 @@ impl NetnsShared {
             .map(|(s, _)| s);
         match (applied.next(), applied.next(), pkt.proto) {
             (Some(Some(sa)), None, Proto::Ipv4) if sa.mode == IpsecMode::TRANSPORT.0 => {
+                if pkt.is_gso() {
+                    return self.output_segments(sa, pkt);
+                }
                 esp_v4::output(sa, pkt)?;
                 self.stats().esp(true);
-                Ok(())
+                Ok(Sent::Accept)
             }
             _ => Err(Drop::Unsupported),
         }
+    }
+
+    /// A GSO packet: each segment is protected and sent on by itself.
+    fn output_segments(&self, sa: &DpSa, pkt: &mut HookPacket) -> Result<Sent, Drop> {
+        let refused = pkt
+            .send_segments(|seg| match esp_v4::output(sa, seg) {
+                Ok(()) => {
+                    self.stats().esp(true);
+                    Ok(())
+                }
+                Err(why) => {
+                    self.stats().dropped(why);
+                    Err(why)
+                }
+            })
+            .map_err(|()| Drop::NoMemory)?;
+        let _ = refused;
+        Ok(Sent::Stolen)
     }
 
     /// A packet delivered here (`dir` in) or routed through (`dir` fwd):
@@ -196,11 +228,11 @@ impl NetnsShared {
             applied = 1;
             self.stats().esp(false);
             let mut buf = [0u8; HEADER_BYTES];
-            inner = selector(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)?;
+            inner = selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)?;
         }
         let policy = self.pfkey().dp_policies.lock().lookup(dir.0, &inner);
         match inbound_ok(policy.as_ref(), &history[..applied], knobs) {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(Sent::Accept),
             Err(Violation::Discard(DiscardReason::NoPolicy)) => Err(Drop::DefaultPolicy),
             Err(_) => Err(Drop::PolicyViolation),
         }
@@ -209,7 +241,7 @@ impl NetnsShared {
     fn decide_packet(&self, pkt: &mut HookPacket) -> Outcome {
         let mut buf = [0u8; HEADER_BYTES];
         let bytes = pkt.network_bytes(&mut buf);
-        let sel = selector(bytes).map_err(|_| Drop::Malformed)?;
+        let sel = selector_from_head(bytes).map_err(|_| Drop::Malformed)?;
         let knobs = self.knobs(family(pkt.proto));
         match pkt.point {
             HookPoint::PostRouting => self.outbound(pkt, &sel, &knobs),
@@ -219,18 +251,21 @@ impl NetnsShared {
     }
 }
 
-/// The SPI of the ESP header after the IP header(s) of `bytes`.
+/// The SPI of the ESP header after the IPv6 header and extension headers
+/// at the front of `bytes` (the head of a longer packet).
 fn esp_spi(bytes: &[u8]) -> Option<u32> {
-    let off = match bytes.first().map(|b| b >> 4) {
-        Some(4) => Ipv4Packet::new_checked(bytes).ok()?.header_len(),
-        Some(6) => {
-            walk_ipv6(&Ipv6Packet::new_checked(bytes).ok()?)
-                .ok()?
-                .upper_offset
-        }
-        _ => return None,
-    };
-    let spi = bytes.get(off..)?.first_chunk::<4>()?;
+    let mut buf = [0u8; HEAD_MAX];
+    let n = bytes.len().min(HEAD_MAX);
+    buf.get_mut(..n)?.copy_from_slice(bytes.get(..n)?);
+    // Clamp the payload length to what was copied (as selector_from_head).
+    let room = u16::try_from(n.saturating_sub(40)).ok()?;
+    let payload = u16::from_be_bytes([*buf.get(4)?, *buf.get(5)?]).min(room);
+    buf.get_mut(4..6)?.copy_from_slice(&payload.to_be_bytes());
+    let head = buf.get(..n)?;
+    let off = walk_ipv6(&Ipv6Packet::new_checked(head).ok()?)
+        .ok()?
+        .upper_offset;
+    let spi = head.get(off..)?.first_chunk::<4>()?;
     Some(u32::from_be_bytes(*spi))
 }
 
@@ -241,7 +276,8 @@ impl HookHandler for NetnsShared {
         }
         self.stats().seen(pkt.proto, pkt.point, pkt.len);
         match self.decide_packet(pkt) {
-            Ok(()) => Verdict::Accept,
+            Ok(Sent::Accept) => Verdict::Accept,
+            Ok(Sent::Stolen) => Verdict::Stolen,
             Err(why) => {
                 self.stats().dropped(why);
                 Verdict::Drop

@@ -27,6 +27,8 @@ use super::pernet::Net;
 const NF_ACCEPT: c_uint = 1;
 /// `NF_DROP`: free the packet.
 const NF_DROP: c_uint = 0;
+/// `NF_STOLEN`: the hook took the packet.
+const NF_STOLEN: c_uint = 2;
 
 /// An address family of hooks (`NFPROTO_IPV4`, `NFPROTO_IPV6`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +94,7 @@ pub(crate) struct HookPacket {
     /// `skb->len`: bytes from the network header on.
     pub(crate) len: u32,
     skb: *mut bindings::sk_buff,
+    state: *const glue_bindings::nf_hook_state,
 }
 
 impl HookPacket {
@@ -159,6 +162,62 @@ impl HookPacket {
         self.refresh_len();
     }
 
+    /// Splits a GSO packet into its segments in software, passes each to
+    /// `each` (which transforms it, or says why not) and sends the
+    /// transformed ones on with the hook's continuation; the hook must
+    /// then return [`Verdict::Stolen`]. Returns how many segments `each`
+    /// refused (they are freed), or `Err` when segmentation failed (the
+    /// packet is left as it was, for the caller to drop).
+    pub(crate) fn send_segments<E>(
+        &mut self,
+        mut each: impl FnMut(&mut HookPacket) -> Result<(), E>,
+    ) -> Result<u32, ()> {
+        // SAFETY: `skb` is live (invariant); on success the shim returns a
+        // list of new segments we own.
+        let mut list = unsafe { glue_bindings::rust_ipsec_skb_gso_segment(self.skb) };
+        if list.is_null() {
+            return Err(());
+        }
+        let mut refused = 0;
+        loop {
+            // SAFETY: `list` is a list of segments we own.
+            let seg = unsafe { glue_bindings::rust_ipsec_skb_list_pop(&mut list) };
+            if seg.is_null() {
+                break;
+            }
+            // SAFETY: `seg` is a live segment we own.
+            let len = unsafe { (*seg).len };
+            // INVARIANT: `seg` is live and ours until sent or freed below.
+            let mut p = HookPacket {
+                proto: self.proto,
+                point: self.point,
+                len,
+                skb: seg,
+                state: self.state,
+            };
+            if each(&mut p).is_ok() {
+                // SAFETY: `state` is the hook's state (valid during the
+                // hook); `seg` is ours and passes to the continuation.
+                unsafe { glue_bindings::rust_ipsec_nf_okfn(self.state, seg) };
+            } else {
+                refused += 1;
+                // SAFETY: `seg` is ours, off the list, not used again.
+                unsafe { glue_bindings::rust_ipsec_kfree_skb_list(seg) };
+            }
+        }
+        // SAFETY: the original is ours; the hook returns NF_STOLEN, so
+        // nothing touches it again.
+        unsafe { glue_bindings::rust_ipsec_consume_skb(self.skb) };
+        Ok(refused)
+    }
+
+    /// Lets IP fragment the packet even with DF set (ESP may be
+    /// fragmented, RFC 4303 section 3.3.5).
+    pub(crate) fn allow_fragmentation(&mut self) {
+        // SAFETY: `skb` is live (invariant).
+        unsafe { glue_bindings::rust_ipsec_skb_ignore_df(self.skb) };
+    }
+
     /// Cuts the packet to `len` bytes.
     pub(crate) fn trim(&mut self, len: u32) -> Result {
         // SAFETY: `skb` is live (invariant).
@@ -189,6 +248,8 @@ pub(crate) enum Verdict {
     Accept,
     /// Free the packet.
     Drop,
+    /// The handler consumed the packet ([`HookPacket::send_segments`]).
+    Stolen,
 }
 
 /// Code called for every packet at the registered hooks; runs in softirq
@@ -337,9 +398,11 @@ unsafe extern "C" fn hook_fn<H: HookHandler>(
         point,
         len,
         skb,
+        state: core::ptr::from_ref(state),
     };
     match handler.hook(&mut pkt) {
         Verdict::Accept => NF_ACCEPT,
         Verdict::Drop => NF_DROP,
+        Verdict::Stolen => NF_STOLEN,
     }
 }

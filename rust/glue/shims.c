@@ -5,6 +5,8 @@
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <net/gso.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/netns/generic.h>
@@ -149,4 +151,42 @@ int rust_ipsec_aead_crypt(struct crypto_aead *tfm, bool encrypt, const unsigned 
 	err = encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
 	kfree_sensitive(mem);
 	return err;
+}
+
+void rust_ipsec_skb_ignore_df(struct sk_buff *skb)
+{
+	skb->ignore_df = 1;
+}
+
+struct sk_buff *rust_ipsec_skb_gso_segment(struct sk_buff *skb)
+{
+	struct sk_buff *segs = skb_gso_segment(skb, 0);
+
+	return IS_ERR_OR_NULL(segs) ? NULL : segs;
+}
+
+struct sk_buff *rust_ipsec_skb_list_pop(struct sk_buff **list)
+{
+	struct sk_buff *skb = *list;
+
+	if (skb) {
+		*list = skb->next;
+		skb_mark_not_on_list(skb);
+	}
+	return skb;
+}
+
+int rust_ipsec_nf_okfn(const struct nf_hook_state *state, struct sk_buff *skb)
+{
+	return state->okfn(state->net, state->sk, skb);
+}
+
+void rust_ipsec_kfree_skb_list(struct sk_buff *skb)
+{
+	kfree_skb_list(skb);
+}
+
+void rust_ipsec_consume_skb(struct sk_buff *skb)
+{
+	consume_skb(skb);
 }

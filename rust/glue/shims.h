@@ -43,6 +43,17 @@ void rust_ipsec_skb_push_network(struct sk_buff *skb, unsigned int len);
 void rust_ipsec_skb_pull_network(struct sk_buff *skb, unsigned int len, unsigned int ihl);
 void rust_ipsec_skb_put(struct sk_buff *skb, unsigned int len);
 int rust_ipsec_skb_trim(struct sk_buff *skb, unsigned int len);
+void rust_ipsec_skb_ignore_df(struct sk_buff *skb);
+/*
+ * GSO: segments skb in software (NULL on failure), takes the first
+ * segment off the list, sends a packet on with the hook's okfn, frees.
+ */
+struct nf_hook_state;
+struct sk_buff *rust_ipsec_skb_gso_segment(struct sk_buff *skb);
+struct sk_buff *rust_ipsec_skb_list_pop(struct sk_buff **list);
+int rust_ipsec_nf_okfn(const struct nf_hook_state *state, struct sk_buff *skb);
+void rust_ipsec_kfree_skb_list(struct sk_buff *skb);
+void rust_ipsec_consume_skb(struct sk_buff *skb);
 
 /* AEAD transforms (inlines of crypto/aead.h): rust/glue/aead.rs. */
 struct crypto_aead;

@@ -686,5 +686,42 @@ pub fn selector(packet: &[u8]) -> Result<PacketSelector, ViewError> {
     }
 }
 
+/// Longest packet head [`selector_from_head`] looks at.
+pub const HEAD_MAX: usize = 256;
+
+/// The selector of a packet of which only the first bytes (`head`, at most
+/// [`HEAD_MAX`] used) are at hand, as in a netfilter hook that copies the
+/// headers out of a longer packet: the length field is clamped to what is
+/// there (the upper-layer header must be within `head`), everything else
+/// is checked as [`selector`] checks it.
+pub fn selector_from_head(head: &[u8]) -> Result<PacketSelector, ViewError> {
+    let n = head.len().min(HEAD_MAX);
+    let mut buf = [0u8; HEAD_MAX];
+    let copy = buf.get_mut(..n).ok_or(ViewError::Truncated)?;
+    copy.copy_from_slice(head.get(..n).ok_or(ViewError::Truncated)?);
+    match copy.first().map(|b| b >> 4) {
+        Some(4) => {
+            // Total length: at most what was copied.
+            let total = copy.get(2..4).ok_or(ViewError::Truncated)?;
+            let t = usize::from(u16::from_be_bytes([total[0], total[1]])).min(n);
+            let t = u16::try_from(t).map_err(|_| ViewError::Truncated)?;
+            copy.get_mut(2..4)
+                .ok_or(ViewError::Truncated)?
+                .copy_from_slice(&t.to_be_bytes());
+        }
+        Some(6) => {
+            let payload = copy.get(4..6).ok_or(ViewError::Truncated)?;
+            let room = n.saturating_sub(IPV6_HDR_LEN);
+            let p = usize::from(u16::from_be_bytes([payload[0], payload[1]])).min(room);
+            let p = u16::try_from(p).map_err(|_| ViewError::Truncated)?;
+            copy.get_mut(4..6)
+                .ok_or(ViewError::Truncated)?
+                .copy_from_slice(&p.to_be_bytes());
+        }
+        _ => {}
+    }
+    selector(copy)
+}
+
 #[cfg(test)]
 mod tests;

@@ -519,3 +519,32 @@ fn selector_matching() {
     let v6p = selector(&v6(PROTO_TCP, &[0x9c, 0x40, 0, 22, 0, 0, 0, 0])).unwrap();
     assert!(!v6p.matches(&ssh));
 }
+
+#[test]
+fn selector_from_the_head_of_a_long_packet() {
+    // A 1500-byte IPv4 TCP packet of which 60 bytes are at hand.
+    let mut p = vec![0u8; 1500];
+    p[0] = 0x45;
+    p[2..4].copy_from_slice(&1500u16.to_be_bytes());
+    p[9] = 6;
+    p[12..16].copy_from_slice(&[10, 0, 0, 1]);
+    p[16..20].copy_from_slice(&[10, 0, 0, 2]);
+    p[20..22].copy_from_slice(&1234u16.to_be_bytes());
+    p[22..24].copy_from_slice(&80u16.to_be_bytes());
+    assert!(selector(&p[..60]).is_err());
+    let s = selector_from_head(&p[..60]).unwrap();
+    assert_eq!((s.proto, s.sport, s.dport), (6, 1234, 80));
+    assert_eq!(s, selector(&p).unwrap());
+    // The ports must be in the head.
+    assert!(selector_from_head(&p[..21]).is_err());
+    // IPv6: 40-byte header, UDP after it.
+    let mut q = vec![0u8; 1400];
+    q[0] = 0x60;
+    q[4..6].copy_from_slice(&1360u16.to_be_bytes());
+    q[6] = 17;
+    q[40..42].copy_from_slice(&53u16.to_be_bytes());
+    q[42..44].copy_from_slice(&5353u16.to_be_bytes());
+    let s = selector_from_head(&q[..100]).unwrap();
+    assert_eq!((s.proto, s.sport, s.dport), (17, 53, 5353));
+    assert_eq!(s, selector(&q).unwrap());
+}
