@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # PF_KEY at scale and under concurrency (tools/pfkey-stress, compiled):
-# - 100,000 SAs and 100,000 policies dumped through a 4 KiB receive buffer:
+# - 100,000 SAs (AH: no crypto transform, the SADB alone) and 100,000
+#   policies dumped through a 4 KiB receive buffer:
 #   every entry arrives once, the last with seq 0 (the seed's "dumps
 #   truncate" bug);
 # - sockets adding and deleting in parallel while dumps run, in the init

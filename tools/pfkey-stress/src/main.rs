@@ -20,7 +20,9 @@ use std::io;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use ipsec_core::pfkey::consts::{EncAlg, IpProto, IpsecDir, IpsecLevel, IpsecMode, PolicyType};
+use ipsec_core::pfkey::consts::{
+    AuthAlg, EncAlg, IpProto, IpsecDir, IpsecLevel, IpsecMode, PolicyType,
+};
 use ipsec_core::pfkey::ext::{Address, AddressKind, IpsecRequest, Key, KeyKind, Policy, Sa, Sa2};
 use ipsec_core::pfkey::sockaddr::{Addr, SockAddr};
 use ipsec_core::pfkey::{parse, MsgHeader, MsgType, SaType, Writer};
@@ -116,19 +118,27 @@ fn header(t: MsgType, satype: SaType, seq: u32) -> MsgHeader {
     MsgHeader::new(t, satype, seq, pid())
 }
 
-/// ADD (or DELETE with `add == false`) of ESP SA `spi` to 10.x.y.z(spi).
-fn sa_message(buf: &mut [u8], spi: u32, add: bool) -> usize {
+/// ADD (or DELETE with `add == false`) of SA `spi` to 10.x.y.z(spi): ESP
+/// with AES-GCM, or (`ah`) AH with HMAC-SHA1, which has no datapath state
+/// (no crypto transform), so 100,000 of them measure the SADB alone.
+fn sa_message(buf: &mut [u8], spi: u32, add: bool, ah: bool) -> usize {
     let key = [0x42u8; 20];
     let mut w = Writer::new(buf);
     let t = if add { MsgType::ADD } else { MsgType::DELETE };
-    w.header(&header(t, SaType::ESP, spi)).unwrap();
+    let satype = if ah { SaType::AH } else { SaType::ESP };
+    w.header(&header(t, satype, spi)).unwrap();
     w.sa(&Sa {
         spi,
         replay: 32,
-        encrypt: if add {
+        encrypt: if add && !ah {
             EncAlg::AES_GCM_ICV16
         } else {
             EncAlg(0)
+        },
+        auth: if add && ah {
+            AuthAlg::SHA1HMAC
+        } else {
+            AuthAlg(0)
         },
         ..Default::default()
     })
@@ -146,7 +156,7 @@ fn sa_message(buf: &mut [u8], spi: u32, add: bool) -> usize {
         .unwrap();
     if add {
         w.key(
-            KeyKind::Encrypt,
+            if ah { KeyKind::Auth } else { KeyKind::Encrypt },
             &Key {
                 bits: 160,
                 reserved: 0,
@@ -277,7 +287,7 @@ fn fill_dump(args: &[String]) -> io::Result<bool> {
     let rcvbuf = arg(args, "--rcvbuf", 4096) as i32;
     let writer = PfKey::open(None)?;
     let t = Instant::now();
-    let e1 = send_all(&writer, nsa, |b, i| sa_message(b, i, true))?;
+    let e1 = send_all(&writer, nsa, |b, i| sa_message(b, i, true, true))?;
     let sa_rate = f64::from(nsa) / t.elapsed().as_secs_f64();
     let t = Instant::now();
     let e2 = send_all(&writer, npol, |b, i| policy_message(b, i, true))?;
@@ -328,7 +338,7 @@ fn churn(args: &[String]) -> io::Result<bool> {
                 let len = if i % 3 == 0 {
                     policy_message(&mut buf, spi, add)
                 } else {
-                    sa_message(&mut buf, spi, add)
+                    sa_message(&mut buf, spi, add, false)
                 };
                 s.send(&buf[..len])?;
                 ops += 1;
