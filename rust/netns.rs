@@ -66,19 +66,23 @@ pub(crate) struct NetnsState {
 static NET_ID: NetId = NetId::new();
 
 impl NetnsShared {
-    /// Current knob values of `family` in this namespace (knobs the tree
-    /// lacks read as their defaults). Any context.
-    pub(crate) fn knobs(&self, family: Family) -> KnobValues {
+    /// The current value of one knob of `family` (its default if the tree
+    /// lacks it). Any context: the datapath's check on every packet.
+    pub(crate) fn knob(&self, family: Family, knob: Knob) -> i32 {
         let table = match family {
             Family::Inet => &self.sysctl_inet,
             Family::Inet6 => &self.sysctl_inet6,
         };
-        KnobValues::from_raw(Knob::ALL.map(|knob| {
-            knobs_of(family)
-                .position(|k| k == knob)
-                .and_then(|i| table.get(i))
-                .unwrap_or(knob.default_value())
-        }))
+        knobs_of(family)
+            .position(|k| k == knob)
+            .and_then(|i| table.get(i))
+            .unwrap_or(knob.default_value())
+    }
+
+    /// Current knob values of `family` in this namespace (knobs the tree
+    /// lacks read as their defaults). Any context.
+    pub(crate) fn knobs(&self, family: Family) -> KnobValues {
+        KnobValues::from_raw(Knob::ALL.map(|knob| self.knob(family, knob)))
     }
 
     /// The namespace's PF_KEY sockets, SADB and SPD.

@@ -107,7 +107,7 @@ enum Sent {
 impl NetnsShared {
     /// Whether rust_ipsec handles `proto` packets in this namespace.
     fn active(&self, proto: Proto) -> bool {
-        self.pfkey().is_configured() || self.knobs(family(proto)).get(Knob::DefPolicy) == 0
+        self.pfkey().is_configured() || self.knob(family(proto), Knob::DefPolicy) == 0
     }
 
     /// An outbound packet: the SPD decides; ESP transport over IPv4 is
