@@ -117,7 +117,8 @@ impl ProcShow for StatFile {
         // before the state is dropped, so the state is live here.
         let state = unsafe { state::<NetnsState>(net) };
         let sas = state.pfkey().dp_sas.lock().len();
-        state.shared().stats().show(m, sas);
+        let acquiring = state.pfkey().acquiring();
+        state.shared().stats().show(m, sas, acquiring);
     }
 }
 

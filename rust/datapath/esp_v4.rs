@@ -22,6 +22,7 @@ use crate::ipsec_core::pfkey::consts::IpsecMode;
 use crate::ipsec_core::pfkey::sockaddr::Addr;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::split;
+use crate::ipsec_core::usage::UsageEvent;
 
 /// `IPPROTO_ESP`.
 pub(crate) const IPPROTO_ESP: u8 = 50;
@@ -63,8 +64,8 @@ fn make_iv<'b>(sa: &DpSa, seq: u64, buf: &'b mut [u8; MAX_IV_LEN]) -> &'b [u8] {
 }
 
 /// Protects `pkt` (an IPv4 packet, data at the IP header) with `sa` in
-/// transport mode.
-pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<(), Drop> {
+/// transport mode; returns what the packet meant for the SA's lifetime.
+pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop> {
     if pkt.is_gso() {
         // The caller segments GSO packets first.
         return Err(Drop::Unsupported);
@@ -80,12 +81,11 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<(), Drop> {
     let as_u32 = |n: usize| u32::try_from(n).map_err(|_| Drop::Malformed);
     pkt.prepare(as_u32(head)?, as_u32(tail)?)
         .map_err(|_| Drop::NoMemory)?;
-    let seq = {
+    let (seq, event) = {
         let mut d = sa.dyn_.lock();
+        let event = sa.count(&mut d, len)?;
         let seq = d.out.next_seq().map_err(|_| Drop::SeqOverflow)?;
-        d.packets += 1;
-        d.bytes += len as u64;
-        seq
+        (seq, event)
     };
     let mut ivbuf = [0u8; MAX_IV_LEN];
     let iv = make_iv(sa, seq, &mut ivbuf);
@@ -113,16 +113,18 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<(), Drop> {
     };
     sa.tfm
         .encrypt_packet(ad.as_bytes(), iv, pkt, region)
-        .map_err(|_| Drop::CryptoError)
+        .map_err(|_| Drop::CryptoError)?;
+    Ok(event)
 }
 
 /// Removes ESP from `pkt` (an IPv4 packet for this host, data at the IP
 /// header) with the SA `sa_of` finds for (destination, SPI); returns what
-/// was applied, for the inbound policy check.
+/// was applied, for the inbound policy check, and what the packet meant
+/// for the SA's lifetime.
 pub(crate) fn input(
     pkt: &mut HookPacket,
     sa_of: impl FnOnce(&Addr, u32) -> Option<Arc<DpSa>>,
-) -> Result<Applied, Drop> {
+) -> Result<(Applied, UsageEvent), Drop> {
     let mut hdr = [0u8; 76];
     let bytes = pkt.network_bytes(&mut hdr);
     let (ihl, _) = ipv4_header(bytes).ok_or(Drop::Malformed)?;
@@ -139,6 +141,9 @@ pub(crate) fn input(
     }
     let seq = {
         let d = sa.dyn_.lock();
+        if d.usage.exhausted() {
+            return Err(Drop::SaExpired);
+        }
         let seq = d.replay.seq_from_wire(seq_lo);
         d.replay.check(seq).map_err(|_| Drop::Replay)?;
         seq
@@ -167,12 +172,11 @@ pub(crate) fn input(
     sa.tfm
         .decrypt_packet(ad.as_bytes(), iv, pkt, region)
         .map_err(|_| Drop::AuthFailed)?;
-    {
+    let event = {
         let mut d = sa.dyn_.lock();
         d.replay.advance(seq).map_err(|_| Drop::Replay)?;
-        d.packets += 1;
-        d.bytes += len as u64;
-    }
+        sa.count(&mut d, len)?
+    };
     let trailer = {
         let d = pkt.data_mut();
         let plain = d.get(ihl + head..len - layout.icv).ok_or(Drop::Malformed)?;
@@ -188,10 +192,11 @@ pub(crate) fn input(
     pkt.pull_network(as_u32(head)?, as_u32(ihl)?)
         .map_err(|_| Drop::Malformed)?;
     fix_ipv4(pkt.data_mut(), ihl, trailer.next_header)?;
-    Ok(Applied {
+    let applied = Applied {
         proto: u16::from(IPPROTO_ESP),
         mode: IpsecMode::TRANSPORT.0,
         reqid: sa.reqid,
         endpoints: (sa.src, sa.key.dst),
-    })
+    };
+    Ok((applied, event))
 }

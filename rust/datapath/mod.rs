@@ -25,17 +25,24 @@ pub(crate) mod spd;
 pub(crate) mod stats;
 
 use crate::glue::netfilter::{HookHandler, HookPacket, HookPoint, HookSpec, Proto, Verdict};
+use crate::glue::ratelimit::net_ratelimit;
+use crate::ipsec_core::acquire::AcquireRequest;
 use crate::ipsec_core::ipview::{
     selector_from_head, walk_ipv6, Ipv6Packet, PacketSelector, HEAD_MAX,
 };
 use crate::ipsec_core::knobs::{Family, Knob, KnobValues};
+use crate::ipsec_core::pfkey::consts::IpProto;
 use crate::ipsec_core::pfkey::consts::{IpsecDir, IpsecMode};
+use crate::ipsec_core::pfkey::sockaddr::Addr;
+use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::policy::{
-    decide, inbound_ok, plan_sas, Applied, Decision, DiscardReason, Level, Violation,
+    decide, inbound_ok, plan_sas, Applied, Bundle, Decision, DiscardReason, Level, Violation,
 };
-use crate::ipsec_core::spd::MAX_REQUESTS;
+use crate::ipsec_core::spd::{PolicyRecord, MAX_REQUESTS};
+use crate::ipsec_core::usage::UsageEvent;
 use crate::netns::NetnsShared;
 use esp_v4::IPPROTO_ESP;
+use kernel::prelude::*;
 use kernel::sync::Arc;
 use sa::DpSa;
 use stats::Drop;
@@ -145,6 +152,11 @@ impl NetnsShared {
         }
         let found = sas.each_ref().map(Option::is_some);
         let plan = plan_sas(&bundle, &found);
+        if let Some(p) = policy.as_ref().filter(|_| plan.acquire.contains(&true)) {
+            // As KAME and Linux, `use` requests without an SA are
+            // acquired too, though their packets leave in the clear.
+            self.acquire(&bundle, &plan.acquire, sel, p);
+        }
         if plan.drop {
             return Err(Drop::NoSa);
         }
@@ -162,7 +174,8 @@ impl NetnsShared {
                 if pkt.is_gso() {
                     return self.output_segments(sa, pkt);
                 }
-                esp_v4::output(sa, pkt)?;
+                let event = esp_v4::output(sa, pkt)?;
+                self.used(event);
                 self.stats().esp(true);
                 Ok(Sent::Accept)
             }
@@ -170,11 +183,55 @@ impl NetnsShared {
         }
     }
 
+    /// Tells PF_KEY when a packet reached an SA's byte or packet limit or
+    /// started its use time: the expiry work then sends SADB_EXPIRE or
+    /// arms the timer.
+    fn used(&self, event: UsageEvent) {
+        if event != UsageEvent::None {
+            self.pfkey().expiry.schedule_in(0);
+        }
+    }
+
+    /// Asks the key daemons for the SAs `bundle` requires and has not got
+    /// (`missing`), for packets like `sel` matching the outbound `policy`.
+    fn acquire(
+        &self,
+        bundle: &Bundle<'_>,
+        missing: &[bool; MAX_REQUESTS],
+        sel: &PacketSelector,
+        policy: &PolicyRecord,
+    ) {
+        for (r, _) in bundle.iter().zip(missing).filter(|(_, m)| **m) {
+            let rq = r.request;
+            let Some(satype) = SaType::from_proto(IpProto(rq.proto)) else {
+                continue;
+            };
+            let (src, dst) = match rq.endpoints {
+                Some((s, d)) if rq.mode == IpsecMode::TUNNEL.0 => (s.addr(), d.addr()),
+                _ => (sel.src, sel.dst),
+            };
+            self.pfkey().request_acquire(AcquireRequest {
+                satype,
+                src,
+                dst,
+                mode: rq.mode,
+                reqid: if r.level == Level::Unique {
+                    rq.reqid
+                } else {
+                    0
+                },
+                policy_id: policy.id,
+                policy_priority: policy.priority,
+            });
+        }
+    }
+
     /// A GSO packet: each segment is protected and sent on by itself.
     fn output_segments(&self, sa: &DpSa, pkt: &mut HookPacket) -> Result<Sent, Drop> {
         let refused = pkt
             .send_segments(|seg| match esp_v4::output(sa, seg) {
-                Ok(()) => {
+                Ok(event) => {
+                    self.used(event);
                     self.stats().esp(true);
                     Ok(())
                 }
@@ -222,9 +279,11 @@ impl NetnsShared {
                     Err(Drop::UnknownSpi)
                 };
             }
-            history[0] = esp_v4::input(pkt, |dst, spi| {
+            let (done, event) = esp_v4::input(pkt, |dst, spi| {
                 self.pfkey().dp_sas.lock().find_inbound(dst, spi)
             })?;
+            history[0] = done;
+            self.used(event);
             applied = 1;
             self.stats().esp(false);
             let mut buf = [0u8; HEADER_BYTES];
@@ -280,8 +339,45 @@ impl HookHandler for NetnsShared {
             Ok(Sent::Stolen) => Verdict::Stolen,
             Err(why) => {
                 self.stats().dropped(why);
+                if self.knob(family(pkt.proto), Knob::Debug) != 0 {
+                    log_drop(pkt, why);
+                }
                 Verdict::Drop
             }
         }
+    }
+}
+
+/// Log lines print addresses as the core's `core::fmt::Display` does.
+impl kernel::fmt::Display for Addr {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        core::fmt::Display::fmt(self, f)
+    }
+}
+
+/// With `debug=1`: one rate-limited line per dropped packet saying which
+/// packet and why.
+fn log_drop(pkt: &mut HookPacket, why: Drop) {
+    if !net_ratelimit() {
+        return;
+    }
+    let point = match pkt.point {
+        HookPoint::PostRouting => "out",
+        HookPoint::LocalIn => "in",
+        HookPoint::Forward => "fwd",
+    };
+    let mut buf = [0u8; HEADER_BYTES];
+    match selector_from_head(pkt.network_bytes(&mut buf)) {
+        Ok(s) => pr_info!(
+            "drop {point} {} -> {} proto {} ports {}/{}: {} ({})\n",
+            s.src,
+            s.dst,
+            s.proto,
+            s.sport,
+            s.dport,
+            why.describe(),
+            why.name()
+        ),
+        Err(_) => pr_info!("drop {point}: {} ({})\n", why.describe(), why.name()),
     }
 }

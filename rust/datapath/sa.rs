@@ -14,7 +14,9 @@ use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
 use kernel::sync::Arc;
 
+use super::stats::Drop;
 use crate::glue::aead::AeadTfm;
+use crate::glue::clock;
 use crate::glue::spinlock_bh::{new_spinlock_bh, SpinLockBh};
 use crate::ipsec_core::algs::AlgInfo;
 use crate::ipsec_core::errno::Errno;
@@ -22,7 +24,8 @@ use crate::ipsec_core::esp::{self, AuthencKey, CryptoName, Layout, Outer};
 use crate::ipsec_core::pfkey::sockaddr::Addr;
 use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::replay::{OutboundSeq, ReplayWindow};
-use crate::ipsec_core::sadb::{SaKey, SaRecord, SaState};
+use crate::ipsec_core::sadb::{LifetimeLimits, SaKey, SaRecord, SaState};
+use crate::ipsec_core::usage::{SaUsage, UsageEvent};
 
 /// What changes per packet: sequence numbers, the replay window,
 /// counters.
@@ -31,10 +34,8 @@ pub(crate) struct SaDyn {
     pub(crate) out: OutboundSeq,
     /// The inbound anti-replay window.
     pub(crate) replay: ReplayWindow,
-    /// Packets processed.
-    pub(crate) packets: u64,
-    /// Bytes processed (as the SADB counts them: the IP packet).
-    pub(crate) bytes: u64,
+    /// Packets and bytes processed, first use (the SADB's CURRENT).
+    pub(crate) usage: SaUsage,
 }
 
 /// What the datapath keeps of one ESP SA.
@@ -56,9 +57,26 @@ pub(crate) struct DpSa {
     pub(crate) layout: Layout,
     /// The transform, keyed and with its ICV size set.
     pub(crate) tfm: AeadTfm,
+    /// The SADB's soft limits (bytes and packets are checked here).
+    pub(crate) soft: Option<LifetimeLimits>,
+    /// The SADB's hard limits.
+    pub(crate) hard: Option<LifetimeLimits>,
     /// Per-packet state.
     #[pin]
     pub(crate) dyn_: SpinLockBh<SaDyn>,
+}
+
+impl DpSa {
+    /// Counts a packet of `bytes` bytes processed with this SA (its
+    /// dynamic state locked as `d`). `SaExpired` once the hard byte or
+    /// packet limit was reached: the SA must not be used any more.
+    pub(crate) fn count(&self, d: &mut SaDyn, bytes: usize) -> Result<UsageEvent, Drop> {
+        if d.usage.exhausted() {
+            return Err(Drop::SaExpired);
+        }
+        Ok(d.usage
+            .count(bytes as u64, clock::now_seconds, &self.soft, &self.hard))
+    }
 }
 
 /// Maps a kernel error to a PF_KEY errno.
@@ -97,8 +115,7 @@ impl DpSa {
         let dyn_ = SaDyn {
             out: OutboundSeq::new(rec.esn),
             replay,
-            packets: 0,
-            bytes: 0,
+            usage: SaUsage::from_current(&rec.current),
         };
         let sa = Arc::pin_init(
             pin_init!(Self {
@@ -110,6 +127,8 @@ impl DpSa {
                 enc,
                 layout,
                 tfm,
+                soft: rec.soft,
+                hard: rec.hard,
                 dyn_ <- new_spinlock_bh!(dyn_, c"rust_ipsec_sa"),
             }),
             GFP_KERNEL,
@@ -188,6 +207,11 @@ impl DpSas {
             }
             cursor = cursor.move_next()?;
         }
+    }
+
+    /// The SA `key`.
+    pub(crate) fn get(&self, key: &SaKey) -> Option<Arc<DpSa>> {
+        self.tree.get(key).cloned()
     }
 
     /// The ESP SA (`dst`, `spi`).

@@ -55,10 +55,13 @@ pub(crate) enum Drop {
     NoMemory,
     /// The crypto API failed to encrypt.
     CryptoError,
+    /// The SA reached its hard byte or packet limit (PF_KEY removes it
+    /// and sends SADB_EXPIRE).
+    SaExpired,
 }
 
 impl Drop {
-    const ALL: [Drop; 13] = [
+    const ALL: [Drop; 14] = [
         Drop::DefaultPolicy,
         Drop::PolicyDiscard,
         Drop::NoSa,
@@ -72,9 +75,30 @@ impl Drop {
         Drop::SeqOverflow,
         Drop::NoMemory,
         Drop::CryptoError,
+        Drop::SaExpired,
     ];
 
-    fn name(self) -> &'static str {
+    /// What a `debug=1` log line says.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Drop::DefaultPolicy => "no policy matches and def_policy is 0",
+            Drop::PolicyDiscard => "a discard policy matches",
+            Drop::NoSa => "the policy requires an SA that does not exist",
+            Drop::PolicyViolation => "not protected as the inbound policy requires",
+            Drop::UnknownSpi => "no SA for the SPI",
+            Drop::Malformed => "malformed packet",
+            Drop::Unsupported => "needs a transform not implemented yet",
+            Drop::Replay => "replayed or too old for the replay window",
+            Drop::AuthFailed => "integrity check failed",
+            Drop::BadPadding => "bad ESP padding",
+            Drop::SeqOverflow => "sequence numbers used up",
+            Drop::NoMemory => "out of memory",
+            Drop::CryptoError => "the crypto API failed",
+            Drop::SaExpired => "the SA reached its hard byte or packet limit",
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Drop::DefaultPolicy => "DropDefaultPolicy",
             Drop::PolicyDiscard => "DropPolicyDiscard",
@@ -89,6 +113,7 @@ impl Drop {
             Drop::SeqOverflow => "DropSeqOverflow",
             Drop::NoMemory => "DropNoMemory",
             Drop::CryptoError => "DropCryptoError",
+            Drop::SaExpired => "DropSaExpired",
         }
     }
 }
@@ -99,7 +124,7 @@ pub(crate) struct Stats {
     /// Indexed by [`slot`].
     seen: [Counter; 6],
     /// Indexed by `Drop as usize`.
-    drops: [AtomicU64; 13],
+    drops: [AtomicU64; 14],
     /// ESP packets sent and received (decrypted and verified).
     esp_out: AtomicU64,
     esp_in: AtomicU64,
@@ -153,8 +178,8 @@ impl Stats {
     /// Writes the file: `Sas N` (ESP SAs with a keyed transform), one
     /// `NamePackets N` and `NameBytes N` line per hook counter, one line
     /// per drop reason (the layout of `/proc/net/xfrm_stat`).
-    pub(crate) fn show(&self, m: &SeqFile, sas: usize) {
-        seq_print!(m, "Sas\t{sas}\n");
+    pub(crate) fn show(&self, m: &SeqFile, sas: usize, acquiring: usize) {
+        seq_print!(m, "Sas\t{sas}\nAcquiring\t{acquiring}\n");
         let (o, i) = (
             self.esp_out.load(Ordering::Relaxed),
             self.esp_in.load(Ordering::Relaxed),

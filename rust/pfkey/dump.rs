@@ -97,6 +97,9 @@ impl Dump {
                 };
                 db.next_sa(after, satype, |rec| {
                     let hdr = MsgHeader::new(MsgType::DUMP, SaType(rec.satype), seq, pid);
+                    // With the datapath's live counters in CURRENT.
+                    let mut rec = rec.clone();
+                    net.sync_usage(&mut rec);
                     super::encode(|w| rec.write(w, &hdr, true))
                 })
                 .map(|(key, msg)| (Cursor::Sa(key), msg))

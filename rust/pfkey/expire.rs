@@ -4,9 +4,11 @@
 //! time limit falls due and re-arms itself for the next deadline.
 //!
 //! - SAs: SADB_EXPIRE to registered sockets (soft: the SA becomes dying;
-//!   hard: the SA is removed). Byte and allocation limits are checked where
-//!   those counters change (the datapath) with the same core function,
-//!   `SaRecord::check_lifetime`.
+//!   hard: the SA is removed). The datapath counts bytes and packets and
+//!   kicks this work when a byte or packet limit is reached (or the use
+//!   time starts running); the work copies the counters into the SADB and
+//!   decides with the same core function, `SaRecord::check_lifetime`.
+//! - Kernel-originated SADB_ACQUIREs are sent from here too (`acquire.rs`).
 //! - Policies: SADB_X_SPDEXPIRE to registered sockets (soft: once, the
 //!   policy stays; hard: the policy is removed), as KAME's `key_spdexpire`.
 
@@ -58,12 +60,14 @@ fn expire_sas(
     db: &mut Db,
     now: u64,
     messages: &mut KVec<KVec<u8>>,
+    mut sync_usage: impl FnMut(&mut SaRecord),
     mut dp_remove: impl FnMut(&SaKey),
 ) -> Option<u64> {
     let mut next = None;
     let mut cursor = db.sas.cursor_front_mut();
     while let Some(mut c) = cursor {
         let (_, rec) = c.current_mut();
+        sync_usage(rec);
         let fired = rec.check_lifetime(now);
         if let Some(which) = fired {
             collect(messages, expire_message(rec, which));
@@ -124,11 +128,18 @@ fn expire_policies(
 impl NetPfkey {
     /// Expires what is due, then re-arms for the next deadline.
     pub(crate) fn run_expiry(&self) {
+        self.announce_acquires();
         let now = clock::now_seconds();
         let mut messages = KVec::<KVec<u8>>::new();
         let next = {
             let mut db = self.db.lock();
-            let sas = expire_sas(&mut db, now, &mut messages, |k| self.dp_remove(k));
+            let sas = expire_sas(
+                &mut db,
+                now,
+                &mut messages,
+                |r| self.sync_usage(r),
+                |k| self.dp_remove(k),
+            );
             let policies =
                 expire_policies(&mut db, now, &mut messages, |r| self.dp_policy_remove(r));
             let next = earliest(sas, policies);

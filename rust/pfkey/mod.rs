@@ -4,6 +4,7 @@
 //! SPD, and who hears about it. Parsing, validation and encoding are the
 //! protocol core's; the socket plumbing is `glue::socket`'s.
 
+pub(crate) mod acquire;
 pub(crate) mod db;
 pub(crate) mod dump;
 pub(crate) mod expire;
@@ -21,6 +22,7 @@ use crate::glue::clock;
 use crate::glue::ratelimit::pr_info_ratelimited;
 use crate::glue::socket::{Audience, Sock, SocketList};
 use crate::glue::timed_work::TimedWork;
+use crate::ipsec_core::acquire::Acquires;
 use crate::ipsec_core::algs::{self, AlgKind};
 use crate::ipsec_core::errno::Errno;
 use crate::ipsec_core::pfkey::ext::{AddressKind, Supported, SupportedKind};
@@ -30,12 +32,14 @@ use crate::ipsec_core::pfkey::{
 };
 use crate::ipsec_core::sadb::{self, SaKey, SaRecord, SaState};
 use crate::ipsec_core::spd::{self, PolicyRecord};
+use crate::ipsec_core::usage::SaUsage;
 
 use db::{errno_of, Db};
 
 /// Largest message the module builds (an SA with keys, a policy with
-/// four tunnel requests, the SUPPORTED lists all fit easily).
-pub(crate) const MAX_REPLY: usize = 2048;
+/// four tunnel requests, the SUPPORTED lists fit easily; an ESP ACQUIRE's
+/// PROPOSAL is about 2.7 KiB).
+pub(crate) const MAX_REPLY: usize = 4096;
 
 /// PF_KEY state of one namespace.
 #[pin_data(PinnedDrop)]
@@ -58,6 +62,9 @@ pub(crate) struct NetPfkey {
     /// `dp_policies`.
     #[pin]
     pub(crate) dp_policies: SpinLockBh<DpPolicies>,
+    /// SAs being acquired (`acquire.rs`); after `db` in lock order.
+    #[pin]
+    pub(crate) acquires: SpinLockBh<Acquires<{ acquire::MAX_ACQUIRES }>>,
 }
 
 impl NetPfkey {
@@ -70,6 +77,7 @@ impl NetPfkey {
             configured: AtomicBool::new(false),
             dp_sas <- new_spinlock_bh!(DpSas::new(), c"rust_ipsec_dp_sas"),
             dp_policies <- new_spinlock_bh!(DpPolicies::new(), c"rust_ipsec_dp_policies"),
+            acquires <- new_spinlock_bh!(Acquires::new(), c"rust_ipsec_acquires"),
         })
     }
 
@@ -101,6 +109,16 @@ impl NetPfkey {
     /// Removes `rec` from the datapath's SPD.
     pub(crate) fn dp_policy_remove(&self, rec: &PolicyRecord) {
         self.dp_policies.lock().remove(rec);
+    }
+
+    /// Copies what the datapath counted for `rec` (packets, bytes, first
+    /// use) into its LIFETIME_CURRENT.
+    pub(crate) fn sync_usage(&self, rec: &mut SaRecord) {
+        let sa = self.dp_sas.lock().get(&rec.key());
+        if let Some(sa) = sa {
+            let usage = sa.dyn_.lock().usage;
+            usage.store(&mut rec.current);
+        }
     }
 
     /// Removes the datapath entry of `key`, if any.
@@ -216,7 +234,7 @@ fn dispatch(sender: Sock, net: &NetPfkey, msg: &Message<'_>) -> Result<(), Errno
         MsgType::FLUSH => ctx.flush(),
         MsgType::DUMP => dump::start(sender, net, dump::Kind::Sas(msg.satype()), ctx.req),
         MsgType::X_PROMISC => ctx.promisc(msg),
-        MsgType::ACQUIRE => Ok(()),
+        MsgType::ACQUIRE => net.acquire_from_daemon(&ctx.req),
         MsgType::X_SPDADD | MsgType::X_SPDSETIDX => ctx.spdadd(msg, false),
         MsgType::X_SPDUPDATE => ctx.spdadd(msg, true),
         MsgType::X_SPDDELETE => ctx.spddelete(msg),
@@ -321,8 +339,9 @@ impl Ctx<'_> {
         let mut rec = SaRecord::from_add(msg, now)?;
         // The crypto API checks algorithm and key before anything changes
         // (allocating a transform may sleep: no lock held).
-        let prepared = match DpSa::new(&rec)? {
-            Some(sa) => Some(DpSas::prepare(sa)?),
+        let sa = DpSa::new(&rec)?;
+        let prepared = match &sa {
+            Some(sa) => Some(DpSas::prepare(sa.clone())?),
             None => None,
         };
         let mut db = self.net.db.lock();
@@ -331,13 +350,21 @@ impl Ctx<'_> {
             let old = db.sas.get_mut(&key).ok_or(Errno::ENOENT)?;
             if old.state != SaState::Larval {
                 // A mature SA keeps its counters across an update.
+                self.net.sync_usage(old);
                 rec.current = old.current;
+                if let Some(sa) = &sa {
+                    sa.dyn_.lock().usage = SaUsage::from_current(&rec.current);
+                }
             }
             *old = rec.clone();
         } else {
             db.insert_sa(rec.clone())?;
         }
         self.net.dp_install(prepared);
+        self.net
+            .acquires
+            .lock()
+            .satisfied(SaType(rec.satype), &rec.src.addr(), &rec.dst.addr());
         self.net.arm_expiry(&mut db, rec.next_deadline());
         drop(db);
         let hdr = self.req;
@@ -370,14 +397,12 @@ impl Ctx<'_> {
 
     fn get(&self, msg: &Message<'_>) -> Result<(), Errno> {
         let key = Self::find_key(msg)?;
-        let rec = self
-            .net
-            .db
-            .lock()
-            .sas
-            .get(&key)
-            .cloned()
-            .ok_or(Errno::ENOENT)?;
+        let rec = {
+            let mut db = self.net.db.lock();
+            let rec = db.sas.get_mut(&key).ok_or(Errno::ENOENT)?;
+            self.net.sync_usage(rec);
+            rec.clone()
+        };
         let hdr = self.req;
         self.send(Audience::One, |w| rec.write(w, &hdr, true))
     }

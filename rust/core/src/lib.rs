@@ -12,6 +12,7 @@
 #![cfg_attr(not(any(test, MODULE)), no_std)]
 #![forbid(unsafe_code)]
 
+pub mod acquire;
 pub mod algs;
 pub mod ecn;
 pub mod errno;
@@ -23,3 +24,4 @@ pub mod policy;
 pub mod replay;
 pub mod sadb;
 pub mod spd;
+pub mod usage;

@@ -76,6 +76,46 @@ impl Addr {
     }
 }
 
+/// Dotted quad, or RFC 5952 text (the longest run of two or more zero
+/// groups as `::`), for log lines.
+impl core::fmt::Display for Addr {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let a = match self {
+            Addr::V4([a, b, c, d]) => return write!(f, "{a}.{b}.{c}.{d}"),
+            Addr::V6(a) => a,
+        };
+        let g: [u16; 8] = core::array::from_fn(|i| u16::from_be_bytes([a[2 * i], a[2 * i + 1]]));
+        // The longest run of zero groups (the first of equals), if >= 2.
+        let (mut best, mut run) = ((0, 0), (0, 0));
+        for (i, v) in g.iter().enumerate() {
+            run = if *v == 0 {
+                (run.0, run.1 + 1)
+            } else {
+                (i + 1, 0)
+            };
+            if run.1 > best.1 {
+                best = run;
+            }
+        }
+        let (start, len) = if best.1 >= 2 { best } else { (8, 0) };
+        let groups = |f: &mut core::fmt::Formatter<'_>, r: &[u16]| -> core::fmt::Result {
+            for (i, v) in r.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(":")?;
+                }
+                write!(f, "{v:x}")?;
+            }
+            Ok(())
+        };
+        groups(f, &g[..start])?;
+        if len > 0 {
+            f.write_str("::")?;
+            groups(f, &g[start + len..])?;
+        }
+        Ok(())
+    }
+}
+
 /// A socket address as PF_KEY carries it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SockAddr {
@@ -213,6 +253,33 @@ impl SockAddr {
 
 #[cfg(test)]
 mod tests {
+    use std::string::ToString;
+
+    #[test]
+    fn addresses_print_as_rfc_5952() {
+        let v6 = |s: [u16; 8]| {
+            let mut a = [0u8; 16];
+            for (i, g) in s.iter().enumerate() {
+                a[2 * i..2 * i + 2].copy_from_slice(&g.to_be_bytes());
+            }
+            Addr::V6(a).to_string()
+        };
+        assert_eq!(Addr::V4([10, 0, 0, 1]).to_string(), "10.0.0.1");
+        assert_eq!(v6([0xfd00, 0, 0, 0, 0, 0, 0, 1]), "fd00::1");
+        assert_eq!(v6([0; 8]), "::");
+        assert_eq!(v6([0, 0, 0, 0, 0, 0, 0, 1]), "::1");
+        assert_eq!(v6([0xfe80, 0, 0, 0, 0, 0, 0, 0]), "fe80::");
+        // A single zero group is not shortened; the longest run wins, the
+        // first of equal runs.
+        assert_eq!(v6([1, 0, 2, 3, 4, 5, 6, 7]), "1:0:2:3:4:5:6:7");
+        assert_eq!(v6([1, 0, 0, 2, 0, 0, 0, 3]), "1:0:0:2::3");
+        assert_eq!(v6([1, 0, 0, 2, 3, 0, 0, 4]), "1::2:3:0:0:4");
+        assert_eq!(
+            v6([0x2001, 0xdb8, 1, 2, 3, 4, 5, 6]),
+            "2001:db8:1:2:3:4:5:6"
+        );
+    }
+
     use super::super::Errno;
     use super::*;
 
