@@ -7,8 +7,8 @@
 # other and move data over TCP, and the link carries only ESP with the
 # expected SPIs; two rust_ipsec namespaces do the same with each other; a
 # packet whose ICV does not verify is counted and dropped; GSO packets (TSO
-# on) are segmented, then protected. (The replay window is tested on the
-# host, rust/core/src/replay; a VM replay case is still to come.)
+# on) are segmented, then protected. (Replay, ACQUIRE and lifetimes:
+# tests/esp_events.sh.)
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
