@@ -98,6 +98,9 @@ def acquire():
     hdr, _ = reg.request(msg(REGISTER, SATYPE_ESP))
     report(hdr["errno"] == 0, "REGISTER ESP")
     other = Sock()  # not registered: must not get the ACQUIRE
+    promisc = Sock()
+    promisc.request(msg(X_PROMISC, 1))
+    promisc.pending()
     udp(1)
     got = wait_for(reg, ACQUIRE, 5)
     report(got is not None, "a packet a require policy holds back sends SADB_ACQUIRE")
@@ -122,6 +125,8 @@ def acquire():
            "ACQUIRE PROPOSAL: %d combinations, AES-GCM and AES-CBC among them" % combs)
     report(not [m for m in other.pending() if m[0]["type"] == ACQUIRE],
            "an unregistered socket does not get the ACQUIRE")
+    report([m for m in promisc.pending() if m[0]["type"] == ACQUIRE and m[0]["seq"] == hdr["seq"]],
+           "a promiscuous socket gets a copy of the ACQUIRE")
     report(stat("Acquiring") == 1, "rust_ipsec_stat shows Acquiring 1 (%s)" % stat("Acquiring"))
     # Rate limit: more packets for the same SA, no second ACQUIRE.
     udp(20)
