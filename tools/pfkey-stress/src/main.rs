@@ -11,6 +11,13 @@
 //! pfkey-stress churn --threads T --seconds S
 //!     T threads add and delete SAs and policies on their own sockets while
 //!     another thread dumps in a loop; fails on any unexpected errno.
+//! pfkey-stress fill --sas N --policies N [--alg ah|gcm|cbc-sha256] [--keep]
+//!     for the benchmarks (bench/): adds N SAs of the given kind, then N
+//!     policies, and prints one JSON line with the time each took and the
+//!     kernel's Slab and MemFree (kB, /proc/meminfo) before, after the SAs
+//!     and after the policies; then flushes both (timed) unless --keep.
+//!     `cbc-sha256` (ESP, AES-128-CBC with HMAC-SHA-256) is what both
+//!     rust_ipsec and Linux's af_key accept: af_key has no AEAD over PF_KEY.
 //! ```
 //! Messages are encoded with the protocol core's `Writer` and checked
 //! with its parser.
@@ -118,28 +125,53 @@ fn header(t: MsgType, satype: SaType, seq: u32) -> MsgHeader {
     MsgHeader::new(t, satype, seq, pid())
 }
 
-/// ADD (or DELETE with `add == false`) of SA `spi` to 10.x.y.z(spi): ESP
-/// with AES-GCM, or (`ah`) AH with HMAC-SHA1, which has no datapath state
-/// (no crypto transform), so 100,000 of them measure the SADB alone.
-fn sa_message(buf: &mut [u8], spi: u32, add: bool, ah: bool) -> usize {
-    let key = [0x42u8; 20];
+/// The kind of SA a message adds.
+#[derive(Clone, Copy, PartialEq)]
+enum Alg {
+    /// AH with HMAC-SHA1: no datapath state in rust_ipsec (no crypto
+    /// transform), so 100,000 of them measure the SADB alone.
+    Ah,
+    /// ESP with AES-128-GCM (rust_ipsec only: af_key has no AEAD).
+    Gcm,
+    /// ESP with AES-128-CBC and HMAC-SHA-256: a crypto transform per SA in
+    /// rust_ipsec and in Linux's af_key alike.
+    CbcSha256,
+}
+
+impl Alg {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ah" => Some(Alg::Ah),
+            "gcm" => Some(Alg::Gcm),
+            "cbc-sha256" => Some(Alg::CbcSha256),
+            _ => None,
+        }
+    }
+}
+
+/// ADD (or DELETE with `add == false`) of SA `spi` to 10.x.y.z(spi), of
+/// the kind `alg`.
+fn sa_message(buf: &mut [u8], spi: u32, add: bool, alg: Alg) -> usize {
+    let key = [0x42u8; 32];
     let mut w = Writer::new(buf);
     let t = if add { MsgType::ADD } else { MsgType::DELETE };
-    let satype = if ah { SaType::AH } else { SaType::ESP };
+    let satype = if alg == Alg::Ah {
+        SaType::AH
+    } else {
+        SaType::ESP
+    };
+    let (encrypt, auth) = match alg {
+        _ if !add => (EncAlg(0), AuthAlg(0)),
+        Alg::Ah => (EncAlg(0), AuthAlg::SHA1HMAC),
+        Alg::Gcm => (EncAlg::AES_GCM_ICV16, AuthAlg(0)),
+        Alg::CbcSha256 => (EncAlg::AESCBC, AuthAlg::SHA2_256HMAC),
+    };
     w.header(&header(t, satype, spi)).unwrap();
     w.sa(&Sa {
         spi,
         replay: 32,
-        encrypt: if add && !ah {
-            EncAlg::AES_GCM_ICV16
-        } else {
-            EncAlg(0)
-        },
-        auth: if add && ah {
-            AuthAlg::SHA1HMAC
-        } else {
-            AuthAlg(0)
-        },
+        encrypt,
+        auth,
         ..Default::default()
     })
     .unwrap();
@@ -155,15 +187,24 @@ fn sa_message(buf: &mut [u8], spi: u32, add: bool, ah: bool) -> usize {
     w.address(AddressKind::Dst, &Address::host(v4(spi), 0))
         .unwrap();
     if add {
-        w.key(
-            if ah { KeyKind::Auth } else { KeyKind::Encrypt },
-            &Key {
-                bits: 160,
-                reserved: 0,
-                data: &key,
-            },
-        )
-        .unwrap();
+        // (kind, bytes) of each key the algorithm takes; AES-GCM's key
+        // carries the 4-byte salt.
+        let keys: &[(KeyKind, usize)] = match alg {
+            Alg::Ah => &[(KeyKind::Auth, 20)],
+            Alg::Gcm => &[(KeyKind::Encrypt, 20)],
+            Alg::CbcSha256 => &[(KeyKind::Auth, 32), (KeyKind::Encrypt, 16)],
+        };
+        for &(kind, len) in keys {
+            w.key(
+                kind,
+                &Key {
+                    bits: (len * 8) as u16,
+                    reserved: 0,
+                    data: &key[..len],
+                },
+            )
+            .unwrap();
+        }
     }
     w.finish().unwrap()
 }
@@ -287,7 +328,7 @@ fn fill_dump(args: &[String]) -> io::Result<bool> {
     let rcvbuf = arg(args, "--rcvbuf", 4096) as i32;
     let writer = PfKey::open(None)?;
     let t = Instant::now();
-    let e1 = send_all(&writer, nsa, |b, i| sa_message(b, i, true, true))?;
+    let e1 = send_all(&writer, nsa, |b, i| sa_message(b, i, true, Alg::Ah))?;
     let sa_rate = f64::from(nsa) / t.elapsed().as_secs_f64();
     let t = Instant::now();
     let e2 = send_all(&writer, npol, |b, i| policy_message(b, i, true))?;
@@ -338,7 +379,7 @@ fn churn(args: &[String]) -> io::Result<bool> {
                 let len = if i % 3 == 0 {
                     policy_message(&mut buf, spi, add)
                 } else {
-                    sa_message(&mut buf, spi, add, false)
+                    sa_message(&mut buf, spi, add, Alg::Gcm)
                 };
                 s.send(&buf[..len])?;
                 ops += 1;
@@ -383,13 +424,93 @@ fn churn(args: &[String]) -> io::Result<bool> {
     Ok(bad == 0)
 }
 
+/// `(Slab, MemFree)` of /proc/meminfo in kB.
+fn meminfo() -> (u64, u64) {
+    let text = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (field("Slab:"), field("MemFree:"))
+}
+
+/// Sends a FLUSH-like message `t` and waits for its reply.
+fn flush_wait(s: &PfKey, t: MsgType) -> io::Result<()> {
+    let mut buf = [0u8; 64];
+    let mut w = Writer::new(&mut buf);
+    w.header(&header(t, SaType::UNSPEC, 7)).unwrap();
+    let len = w.finish().unwrap();
+    s.drain();
+    s.send(&buf[..len])?;
+    let mut rbuf = vec![0u8; 65536];
+    while let Some(n) = s.recv(&mut rbuf, Duration::from_secs(600))? {
+        if n >= 2 && rbuf[1] == t.0 {
+            return Ok(());
+        }
+    }
+    Err(io::Error::other("no reply to the flush"))
+}
+
+fn fill(args: &[String]) -> io::Result<bool> {
+    let (nsa, npol) = (arg(args, "--sas", 1000), arg(args, "--policies", 1000));
+    let alg_name = args
+        .windows(2)
+        .find(|w| w[0] == "--alg")
+        .map_or("cbc-sha256", |w| w[1].as_str());
+    let Some(alg) = Alg::parse(alg_name) else {
+        return Err(io::Error::other(format!("unknown --alg {alg_name}")));
+    };
+    let keep = args.iter().any(|a| a == "--keep");
+    let s = PfKey::open(None)?;
+    let m0 = meminfo();
+    let t = Instant::now();
+    let e1 = send_all(&s, nsa, |b, i| sa_message(b, i, true, alg))?;
+    let sa_secs = t.elapsed().as_secs_f64();
+    let m1 = meminfo();
+    let t = Instant::now();
+    let e2 = send_all(&s, npol, |b, i| policy_message(b, i, true))?;
+    let pol_secs = t.elapsed().as_secs_f64();
+    let m2 = meminfo();
+    let mut flush_secs = -1.0;
+    let mut m3 = m2;
+    if !keep {
+        let t = Instant::now();
+        flush_wait(&s, MsgType::FLUSH)?;
+        flush_wait(&s, MsgType::X_SPDFLUSH)?;
+        flush_secs = t.elapsed().as_secs_f64();
+        m3 = meminfo();
+    }
+    let rate = |n: u32, secs: f64| if n == 0 { 0.0 } else { f64::from(n) / secs };
+    println!(
+        "{{\"alg\":\"{alg_name}\",\"sas\":{nsa},\"sa_seconds\":{sa_secs:.6},\"sa_rate\":{:.1},\
+         \"policies\":{npol},\"policy_seconds\":{pol_secs:.6},\"policy_rate\":{:.1},\
+         \"errors\":{},\"flush_seconds\":{flush_secs:.6},\
+         \"slab_kb\":[{},{},{},{}],\"memfree_kb\":[{},{},{},{}]}}",
+        rate(nsa, sa_secs),
+        rate(npol, pol_secs),
+        e1 + e2,
+        m0.0,
+        m1.0,
+        m2.0,
+        m3.0,
+        m0.1,
+        m1.1,
+        m2.1,
+        m3.1
+    );
+    Ok(e1 + e2 == 0)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let result = match args.get(1).map(String::as_str) {
         Some("fill-dump") => fill_dump(&args),
         Some("churn") => churn(&args),
+        Some("fill") => fill(&args),
         _ => {
-            eprintln!("usage: pfkey-stress fill-dump [--sas N] [--policies N] [--rcvbuf B] | churn [--threads T] [--seconds S]");
+            eprintln!("usage: pfkey-stress fill-dump [--sas N] [--policies N] [--rcvbuf B] | churn [--threads T] [--seconds S] | fill [--sas N] [--policies N] [--alg ah|gcm|cbc-sha256] [--keep]");
             return ExitCode::from(2);
         }
     };
