@@ -18,7 +18,7 @@ KMAKE = . $(ROOT)/scripts/lib.sh; $(MAKE) -C $(KDIR) M=$(ROOT) $(KMAKE_ARGS)
 
 RUST_SOURCES = $(shell find $(ROOT)/rust $(ROOT)/tools -name '*.rs' -not -name 'bindings_generated.rs' -not -path '*/target/*')
 
-.PHONY: tools kernel-ready all help setup module clippy fmt fmt-check host-test kselftest check vm demo install clean
+.PHONY: tools kernel-ready all help setup module clippy fmt fmt-check host-test kselftest check vm demo install clean bench bench-quick
 
 all: module tools
 
@@ -37,6 +37,9 @@ help:
 	@echo "make kselftest  only the VM kselftests"
 	@echo "make host-test  only cargo test"
 	@echo "make fmt        rustfmt everything"
+	@echo "make bench      benchmarks in the bench-kernel VM: rust_ipsec vs Linux XFRM vs plaintext,"
+	@echo "                PF_KEY rates vs af_key, SPD lookup scaling (~40 min; results in bench/results/)"
+	@echo "make bench-quick  the same, short (a few minutes; bench/results/quick/); ARGS=... passes options"
 
 setup:
 	@$(ROOT)/scripts/setup.sh
@@ -85,6 +88,14 @@ demo:
 	@$(MAKE) --no-print-directory module
 	@cargo build --quiet --release -p splatscan -p setkey
 	@$(ROOT)/scripts/vm-run $(ROOT)/scripts/demo.sh
+
+# Benchmarks (bench/run.sh; Documentation/performance.rst). They build
+# their own rust_ipsec.ko against the bench kernel, outside the checkout.
+bench:
+	@$(ROOT)/bench/run.sh $(ARGS)
+
+bench-quick:
+	@$(ROOT)/bench/run.sh --quick $(ARGS)
 
 PREFIX ?= /usr/local
 install: module tools

@@ -16,6 +16,7 @@ APT_PACKAGES=(
 	rsync clang-19 lld-19 llvm-19 libclang-19-dev
 	python3-venv
 	iproute2 iputils-ping tcpdump iperf3 procps socat ethtool
+	python3-matplotlib
 )
 
 # Debian suite that carries linux-source-7.3 and rust-src of our rustc.

@@ -1,0 +1,342 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest side of `make bench` (bench/run.sh starts it in the bench VM
+# through scripts/vm-run, with rust_ipsec.ko built against the bench kernel
+# already loaded). It measures and records; bench/report.py computes the
+# medians and ratios on the host afterwards.
+#
+#   guest.sh RAW-DIR MODE KO SETKEY PFKEY-STRESS NETBENCH
+#
+# MODE is full or quick. Every measurement appends one JSON line to
+# RAW-DIR/records.jsonl (iperf3's own JSON goes to RAW-DIR/iperf/).
+#
+# Phases:
+#  1. datapath: three pairs of namespaces joined by veth, one per stack
+#     (plaintext, Linux XFRM configured with `ip xfrm`, rust_ipsec
+#     configured with setkey), the same keys on both IPsec stacks; for each
+#     algorithm row, TCP throughput (iperf3), UDP packet rate with 64- and
+#     1400-byte payloads (iperf3 -u -b 0) and TCP request/response latency
+#     (netbench), runs alternated plain, XFRM, rust_ipsec, plain, ...
+#  2. lookup scaling: N-1 outbound policies that do not match the flow
+#     (priority 0, so they come first in the walk) plus the matching one,
+#     N = 1, 1k, 10k (, 100k); UDP 64-byte packet rate, rust_ipsec and
+#     XFRM alternated.
+#  3. control plane: SADB_ADD and X_SPDADD rates and kernel memory per
+#     entry, rust_ipsec against Linux's af_key (the modules swapped in
+#     turn: both claim PF_KEY).
+
+set -uo pipefail
+RAW=$1 MODE=$2 KO=$3 SK=$4 STRESS=$5 NETBENCH=$6
+mkdir -p "$RAW/iperf"
+REC=$RAW/records.jsonl
+: >"$REC"
+T0=$(date +%s)
+
+if [[ $MODE == quick ]]; then
+	REPS=1 T_TCP=2 T_UDP=2 T_RR=2
+	ROWS=(gcm128-transport gcm256-tunnel)
+	LOOKUP_N=(1 1000 10000) LOOKUP_REPS=1
+	CP_N=(1000 10000) CP_REPS=1
+else
+	REPS=5 T_TCP=4 T_UDP=3 T_RR=3
+	ROWS=(gcm128-transport gcm256-tunnel cbc-sha256-transport chacha20-poly1305-transport)
+	LOOKUP_N=(1 1000 10000 100000) LOOKUP_REPS=3
+	CP_N=(1000 10000 100000) CP_REPS=3
+fi
+REPS=${BENCH_REPS:-$REPS}
+
+log() { printf '[bench %4ds] %s\n' $(($(date +%s) - T0)) "$*"; }
+rec() { printf '%s\n' "$1" >>"$REC"; }
+# A JSON string (our values never hold quotes or backslashes but this keeps them valid).
+js() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
+
+# --- the machine, as the guest sees it ---
+cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+cpu_flags=$(awk -F': ' '/^flags/ {print $2; exit}' /proc/cpuinfo)
+has() { [[ " $cpu_flags " == *" $1 "* ]] && echo true || echo false; }
+rec "{\"phase\":\"meta\",\"mode\":$(js "$MODE"),\"reps\":$REPS,\"kernel\":$(js "$(uname -r)"),\"kernel_version\":$(js "$(cat /proc/version)"),\"cpus\":$(nproc),\"cpu_model\":$(js "$cpu_model"),\"aes\":$(has aes),\"pclmulqdq\":$(has pclmulqdq),\"avx2\":$(has avx2),\"hypervisor\":$(has hypervisor),\"mem_kb\":$(awk '/^MemTotal/ {print $2}' /proc/meminfo),\"iperf3\":$(js "$(iperf3 --version | head -1)"),\"t_tcp\":$T_TCP,\"t_udp\":$T_UDP,\"t_rr\":$T_RR}"
+log "mode $MODE, $REPS repetitions, kernel $(uname -r), $(nproc) CPUs: $cpu_model"
+log "AES implementations: $(awk '/^driver/ && /aes/ {print $3}' /proc/crypto | sort -u | tr '\n' ' ')"
+
+# --- helpers ---
+# busy and total CPU ticks (USER_HZ) of all CPUs, from /proc/stat.
+cpu_ticks() { awk '/^cpu / {b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6; exit}' /proc/stat; }
+stat_of() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/rust_ipsec_stat 2>/dev/null; }
+xfrm_packets() { ip -n "$1" -s xfrm state list 2>/dev/null | grep -o '[0-9]*(packets)' | tr -d '(packets)' | awk '{s+=$1} END {print s+0}'; }
+
+# keyhex N DIR: N key bytes, different per direction DIR (as tests/esp.sh).
+keyhex() {
+	local n=$1 dir=$2 i out=0x
+	for ((i = 0; i < n; i++)); do out+=$(printf %02x $(((i * 13 + dir * 71 + n) % 256))); done
+	echo "$out"
+}
+# keys SPEC DIR: every K<n> in SPEC replaced by n key bytes.
+keys() {
+	local out=$1 n
+	for n in $(grep -o 'K[0-9]*' <<<"$1" | sort -u | tr -d K); do
+		out=${out//K$n/$(keyhex "$n" "$2")}
+	done
+	echo "$out"
+}
+
+# row NAME: sets MODE_ (transport/tunnel), SKALG (setkey), XFALG (ip xfrm).
+row() {
+	case $1 in
+	gcm128-transport) M=transport SKALG="-E aes-gcm-16 K20" XFALG="aead 'rfc4106(gcm(aes))' K20 128" ;;
+	gcm256-tunnel) M=tunnel SKALG="-E aes-gcm-16 K36" XFALG="aead 'rfc4106(gcm(aes))' K36 128" ;;
+	cbc-sha256-transport) M=transport SKALG="-E aes-cbc K16 -A hmac-sha256 K32" XFALG="enc 'cbc(aes)' K16 auth-trunc 'hmac(sha256)' K32 128" ;;
+	chacha20-poly1305-transport) M=transport SKALG="-E chacha20-poly1305 K36" XFALG="aead 'rfc7539esp(chacha20,poly1305)' K36 128" ;;
+	*) echo "unknown row $1" >&2; return 1 ;;
+	esac
+}
+
+# --- namespaces: bp (plaintext), bx (XFRM), br (rust_ipsec) ---
+STACKS=(plain xfrm rust)
+declare -A NS=([plain]=bp [xfrm]=bx [rust]=br) NET=([plain]=10 [xfrm]=20 [rust]=30)
+declare -A STATUS
+addr() { echo "192.168.${NET[$1]}.$2"; }
+pids=()
+for s in "${STACKS[@]}"; do
+	n=${NS[$s]}
+	ip netns add "${n}1"
+	ip netns add "${n}2"
+	ip -n "${n}1" link set lo up
+	ip -n "${n}2" link set lo up
+	ip link add veth0 netns "${n}1" type veth peer name veth0 netns "${n}2"
+	ip -n "${n}1" addr add "$(addr "$s" 1)/24" dev veth0
+	ip -n "${n}2" addr add "$(addr "$s" 2)/24" dev veth0
+	ip -n "${n}1" link set veth0 up
+	ip -n "${n}2" link set veth0 up
+	ip netns exec "${n}2" iperf3 -s -D -p 5201 -I "$RAW/iperf3-$s.pid" >/dev/null 2>&1
+	ip netns exec "${n}2" "$NETBENCH" rr-server 7000 &
+	pids+=($!)
+done
+sleep 1
+log "namespaces up; offloads (veth defaults): $(ip netns exec bp1 ethtool -k veth0 2>/dev/null | grep -E '^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):' | tr -s ' \n' ' ')"
+
+# configure ROW: fresh SAs and policies on both IPsec pairs.
+configure() {
+	row "$1" || return 1
+	local a b sk1 sk2 xf1 xf2 n
+	# XFRM pair: 0x2001 (1->2), 0x2002 (2->1).
+	a=$(addr xfrm 1) b=$(addr xfrm 2)
+	xf1=$(keys "$XFALG" 1) xf2=$(keys "$XFALG" 2)
+	for n in bx1 bx2; do
+		ip -n $n xfrm state flush
+		ip -n $n xfrm policy flush
+		eval "ip -n $n xfrm state add src $a dst $b proto esp spi 0x2001 reqid 1 mode $M $xf1"
+		eval "ip -n $n xfrm state add src $b dst $a proto esp spi 0x2002 reqid 1 mode $M $xf2"
+	done
+	local t12="" t21=""
+	[[ $M == tunnel ]] && t12="src $a dst $b" t21="src $b dst $a"
+	ip -n bx1 xfrm policy add src "$a" dst "$b" dir out tmpl $t12 proto esp reqid 1 mode $M
+	ip -n bx1 xfrm policy add src "$b" dst "$a" dir in tmpl $t21 proto esp reqid 1 mode $M
+	ip -n bx2 xfrm policy add src "$b" dst "$a" dir out tmpl $t21 proto esp reqid 1 mode $M
+	ip -n bx2 xfrm policy add src "$a" dst "$b" dir in tmpl $t12 proto esp reqid 1 mode $M
+	# rust_ipsec pair: 0x3001, 0x3002, the same keys.
+	a=$(addr rust 1) b=$(addr rust 2)
+	sk1=$(keys "$SKALG" 1) sk2=$(keys "$SKALG" 2)
+	local r12="esp/transport//require" r21="esp/transport//require"
+	[[ $M == tunnel ]] && r12="esp/tunnel/$a-$b/require" r21="esp/tunnel/$b-$a/require"
+	for n in br1 br2; do
+		ip netns exec $n "$SK" -F
+		ip netns exec $n "$SK" -FP
+		printf '%s\n' "add $a $b esp 0x3001 -m $M $sk1;" "add $b $a esp 0x3002 -m $M $sk2;" |
+			ip netns exec $n "$SK" -c || return 1
+	done
+	printf '%s\n' "spdadd $a $b any -P out ipsec $r12;" "spdadd $b $a any -P in ipsec $r21;" |
+		ip netns exec br1 "$SK" -c || return 1
+	printf '%s\n' "spdadd $b $a any -P out ipsec $r21;" "spdadd $a $b any -P in ipsec $r12;" |
+		ip netns exec br2 "$SK" -c || return 1
+}
+
+# check ROW: every stack answers pings; the IPsec ones really use ESP.
+# Sets STATUS[stack] to ok or to why it is not measured.
+check() {
+	local s n before unsup0 unsup1 esp
+	for s in "${STACKS[@]}"; do
+		n=${NS[$s]}
+		before=0 unsup0=0
+		case $s in
+		xfrm) before=$(xfrm_packets bx1) ;;
+		rust)
+			before=$(stat_of br1 EspOutPackets)
+			unsup0=$(($(stat_of br1 DropUnsupported) + $(stat_of br2 DropUnsupported))) ;;
+		esac
+		if ip netns exec "${n}1" ping -c 3 -i 0.2 -W 2 "$(addr "$s" 2)" >/dev/null 2>&1; then
+			STATUS[$s]=ok
+			case $s in
+			xfrm) esp=$(($(xfrm_packets bx1) - before)) ;;
+			rust) esp=$(($(stat_of br1 EspOutPackets) - before)) ;;
+			*) esp=1 ;;
+			esac
+			((esp > 0)) || STATUS[$s]="failed (pings went out without ESP)"
+		elif [[ $s == rust ]]; then
+			unsup1=$(($(stat_of br1 DropUnsupported) + $(stat_of br2 DropUnsupported)))
+			if ((unsup1 > unsup0)); then
+				STATUS[$s]="n/a (not implemented yet)"
+			else
+				STATUS[$s]="failed (no connectivity)"
+				ip netns exec br1 cat /proc/net/rust_ipsec_stat | grep -v '	0$' | sed 's/^/  br1: /'
+			fi
+		else
+			STATUS[$s]="failed (no connectivity)"
+		fi
+	done
+}
+
+# measure ROW METRIC STACK REP: one run, recorded.
+measure() {
+	local row=$1 metric=$2 s=$3 rep=$4 n=${NS[$3]} dst c0 c1 w0 w1 out rc file=""
+	dst=$(addr "$s" 2)
+	read -r -a c0 < <(cpu_ticks)
+	w0=$(date +%s.%N)
+	case $metric in
+	tcp | udp64 | udp1400)
+		file=iperf/$row-$metric-$s-$rep.json
+		local args=(-t "$T_TCP")
+		[[ $metric == udp64 ]] && args=(-u -b 0 -l 64 -t "$T_UDP")
+		[[ $metric == udp1400 ]] && args=(-u -b 0 -l 1400 -t "$T_UDP")
+		timeout $((T_TCP + T_UDP + 30)) ip netns exec "${n}1" iperf3 -c "$dst" -p 5201 "${args[@]}" -J >"$RAW/$file" 2>&1
+		rc=$?
+		out=null ;;
+	rr)
+		out=$(timeout $((T_RR + 30)) ip netns exec "${n}1" "$NETBENCH" rr-client "$dst" 7000 "$T_RR" 2>&1)
+		rc=$?
+		[[ $rc == 0 && $out == \{* ]] || out=null ;;
+	esac
+	w1=$(date +%s.%N)
+	read -r -a c1 < <(cpu_ticks)
+	rec "{\"phase\":\"datapath\",\"row\":\"$row\",\"metric\":\"$metric\",\"stack\":\"$s\",\"rep\":$rep,\"rc\":$rc,\"file\":$(js "$file"),\"result\":$out,\"cpu_busy\":$((c1[0] - c0[0])),\"cpu_total\":$((c1[1] - c0[1])),\"wall\":$(awk -v a="$w0" -v b="$w1" 'BEGIN {printf "%.3f", b - a}')}"
+	((rc == 0)) || log "  $row $metric $s rep $rep: exit $rc"
+}
+
+# --- phase 1: datapath ---
+for r in "${ROWS[@]}"; do
+	log "row $r: configure"
+	configure "$r" || log "row $r: configuration failed"
+	check "$r"
+	for s in "${STACKS[@]}"; do
+		rec "{\"phase\":\"status\",\"row\":\"$r\",\"stack\":\"$s\",\"status\":$(js "${STATUS[$s]}")}"
+		log "row $r: $s: ${STATUS[$s]}"
+	done
+	for ((rep = 1; rep <= REPS; rep++)); do
+		for metric in tcp udp64 udp1400 rr; do
+			for s in "${STACKS[@]}"; do
+				[[ ${STATUS[$s]} == ok ]] || continue
+				measure "$r" "$metric" "$s" "$rep"
+			done
+		done
+		log "row $r: repetition $rep/$REPS done"
+	done
+	rec "{\"phase\":\"stat\",\"row\":\"$r\",\"rust_stat\":$(js "$(ip netns exec br1 cat /proc/net/rust_ipsec_stat | grep -v '	0$' | tr '\n\t' '; ')")}"
+done
+
+# --- phase 2: lookup scaling (AES-GCM-128 transport) ---
+log "lookup scaling: configure gcm128-transport"
+configure gcm128-transport
+check gcm128-transport
+# fill STACK N: the N-1 extra outbound policies (10.0.0.1 -> 10.x.y.z/32,
+# never matching the 192.168 flow) in the sender's namespace.
+fill() {
+	local s=$1 extra=$(($2 - 1)) t0 t1 out="null"
+	t0=$(date +%s.%N)
+	if [[ $s == rust ]]; then
+		ip netns exec br1 "$SK" -FP
+		if ((extra > 0)); then
+			out=$(ip netns exec br1 "$STRESS" fill --sas 0 --policies "$extra" --keep)
+			[[ $out == \{* ]] || out=null
+		fi
+		local a b
+		a=$(addr rust 1) b=$(addr rust 2)
+		printf '%s\n' "spdadd $a $b any -P out ipsec esp/transport//require;" \
+			"spdadd $b $a any -P in ipsec esp/transport//require;" | ip netns exec br1 "$SK" -c
+	else
+		local a b
+		a=$(addr xfrm 1) b=$(addr xfrm 2)
+		ip -n bx1 xfrm policy flush
+		if ((extra > 0)); then
+			awk -v n="$extra" 'BEGIN { for (i = 2; i < n + 2; i++)
+				printf "xfrm policy add src 10.0.0.1/32 dst 10.%d.%d.%d/32 dir out tmpl proto esp mode transport\n",
+					int(i / 65536) % 256, int(i / 256) % 256, i % 256 }' >/tmp/xfrm-policies
+			ip -n bx1 -batch /tmp/xfrm-policies
+		fi
+		ip -n bx1 xfrm policy add src "$a" dst "$b" dir out tmpl proto esp reqid 1 mode transport
+		ip -n bx1 xfrm policy add src "$b" dst "$a" dir in tmpl proto esp reqid 1 mode transport
+	fi
+	t1=$(date +%s.%N)
+	rec "{\"phase\":\"lookup-fill\",\"stack\":\"$s\",\"n\":$2,\"seconds\":$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}'),\"fill\":$out}"
+}
+for n in "${LOOKUP_N[@]}"; do
+	for s in rust xfrm; do
+		fill "$s" "$n"
+	done
+	check gcm128-transport
+	log "lookup: $n policies installed (rust: ${STATUS[rust]}, xfrm: ${STATUS[xfrm]}, xfrm SPD: $(ip -n bx1 xfrm policy count | tr -s '\t ' ' '))"
+	for ((rep = 1; rep <= LOOKUP_REPS; rep++)); do
+		for s in rust xfrm; do
+			[[ ${STATUS[$s]} == ok ]] || continue
+			measure "lookup-$n" udp64 "$s" "$rep"
+		done
+	done
+done
+ip netns exec br1 "$SK" -FP
+ip -n bx1 xfrm policy flush
+
+# --- tear down the namespaces ---
+for s in "${STACKS[@]}"; do
+	kill "$(cat "$RAW/iperf3-$s.pid" 2>/dev/null)" 2>/dev/null
+	rm -f "$RAW/iperf3-$s.pid"
+done
+kill "${pids[@]}" 2>/dev/null
+wait 2>/dev/null
+for s in "${STACKS[@]}"; do
+	ip netns del "${NS[$s]}1"
+	ip netns del "${NS[$s]}2"
+done
+sleep 1
+
+# --- phase 3: control plane and memory, rust_ipsec against af_key ---
+AFKEY=$RI_KDIR/net/key/af_key.ko
+use_impl() {
+	if [[ $1 == rust ]]; then
+		lsmod | grep -q '^af_key' && rmmod af_key
+		lsmod | grep -q '^rust_ipsec' || insmod "$KO"
+	else
+		lsmod | grep -q '^rust_ipsec' && rmmod rust_ipsec
+		lsmod | grep -q '^af_key' || insmod "$AFKEY"
+	fi
+}
+cp_run() {
+	local impl=$1 n=$2 rep=$3 alg=$4 sas=$5 pols=$6 out rc
+	use_impl "$impl" || { log "cannot switch to $impl"; return 1; }
+	sync
+	echo 2 >/proc/sys/vm/drop_caches
+	out=$("$STRESS" fill --sas "$sas" --policies "$pols" --alg "$alg" 2>/tmp/stress.err)
+	rc=$?
+	[[ $out == \{* ]] || { out=null; log "  $impl $n: $(head -3 /tmp/stress.err)"; }
+	rec "{\"phase\":\"control\",\"impl\":\"$impl\",\"n\":$n,\"rep\":$rep,\"alg\":\"$alg\",\"rc\":$rc,\"result\":$out}"
+}
+if [[ -f $AFKEY ]]; then
+	for n in "${CP_N[@]}"; do
+		reps=$CP_REPS
+		((n >= 100000)) && reps=1
+		for ((rep = 1; rep <= reps; rep++)); do
+			for impl in rust afkey; do
+				cp_run "$impl" "$n" "$rep" cbc-sha256 "$n" "$n"
+			done
+		done
+		log "control plane: $n entries done"
+	done
+	# Memory of the SADB alone: AH SAs (no transform in rust_ipsec).
+	n=${CP_N[-1]}
+	for impl in rust afkey; do
+		cp_run "$impl" "$n" 1 ah "$n" 0
+	done
+	log "control plane: AH SAs done"
+	use_impl rust
+else
+	log "no $AFKEY: control plane skipped"
+fi
+log "done"
