@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench/run.sh [--quick] [--rev REV] [--no-vm]   (what `make bench` runs)
+# bench/run.sh [--quick] [--rev REV | --module KO] [--no-vm]   (what `make bench` runs)
 #
 # Measures rust_ipsec against Linux XFRM and plaintext in one run of the
 # benchmark VM (the bench kernel flavour: no KASAN, lockdep or kmemleak),
@@ -12,6 +12,8 @@
 #               minutes, for development
 #   --rev REV   benchmark the module as committed in REV instead of the
 #               working tree (the tools always come from the working tree)
+#   --module KO benchmark this rust_ipsec.ko (built against the bench
+#               kernel) instead of building one
 #   --no-vm     only redo the report from the last run's raw data
 #
 # Steps: scripts/setup.sh bench (idempotent: builds and caches the bench
@@ -27,14 +29,15 @@
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
-mode=full rev="" vm=1
+mode=full rev="" vm=1 ko=""
 while (($#)); do
 	case $1 in
 	--quick) mode=quick ;;
 	--full) mode=full ;;
 	--rev) rev=$2; shift ;;
+	--module) ko=$(realpath "$2"); shift ;;
 	--no-vm) vm=0 ;;
-	*) echo "usage: bench/run.sh [--quick] [--rev REV] [--no-vm]" >&2; exit 2 ;;
+	*) echo "usage: bench/run.sh [--quick] [--rev REV | --module KO] [--no-vm]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -47,22 +50,12 @@ flavour=${BENCH_FLAVOUR:-bench}
 say() { printf '[bench] %s\n' "$*" >&2; }
 start=$(date +%s)
 
-if ((vm)); then
-	# 1. the bench kernel (cached after the first time)
-	"$RI_ROOT/scripts/setup.sh" "$flavour"
-	kdir=$("$RI_ROOT/scripts/kdir" "$flavour")
-
-	# 2. the tools, from the working tree
-	mkdir -p "$work"
-	say "building the tools"
-	(cd "$RI_ROOT" && flock /tmp/rust_ipsec-build.lock \
-		cargo build --quiet --release -p setkey -p pfkey-stress -p splatscan)
-	flock /tmp/rust_ipsec-build.lock rustc -O --edition 2021 "$RI_ROOT/bench/netbench.rs" -o "$work/netbench"
-
-	# 3. rust_ipsec.ko against the bench kernel, in a copy of the tree:
-	# checksums, not times, decide what is copied, so a file that changed
-	# (either way) is newer than its objects and rebuilt.
-	src=$RI_ROOT
+# build_module KDIR: rust_ipsec.ko against KDIR in a copy of the tree
+# ($work/module; the checkout's own build stays as it is). Checksums, not
+# times, decide what is copied, so a file that changed (either way) is
+# newer than its objects and rebuilt.
+build_module() {
+	local kdir=$1 src=$RI_ROOT
 	if [[ -n $rev ]]; then
 		src=$work/export
 		rm -rf "$src"
@@ -83,9 +76,30 @@ if ((vm)); then
 		say "module build failed (log: $work/module-build.log)"
 		exit 1
 	fi
-	ko=$work/module/rust_ipsec.ko
-	rev_desc=$(git -C "$RI_ROOT" describe --always --dirty 2>/dev/null || echo unknown)
-	[[ -n $rev ]] && rev_desc=$(git -C "$RI_ROOT" rev-parse --short "$rev")
+}
+
+if ((vm)); then
+	# 1. the bench kernel (cached after the first time)
+	"$RI_ROOT/scripts/setup.sh" "$flavour"
+	kdir=$("$RI_ROOT/scripts/kdir" "$flavour")
+
+	# 2. the tools, from the working tree
+	mkdir -p "$work"
+	say "building the tools"
+	(cd "$RI_ROOT" && flock /tmp/rust_ipsec-build.lock \
+		cargo build --quiet --release -p setkey -p pfkey-stress -p splatscan)
+	flock /tmp/rust_ipsec-build.lock rustc -O --edition 2021 "$RI_ROOT/bench/netbench.rs" -o "$work/netbench"
+
+	# 3. rust_ipsec.ko against the bench kernel (unless --module)
+	if [[ -n $ko ]]; then
+		say "using $ko"
+		rev_desc="prebuilt $(modinfo -F srcversion "$ko" 2>/dev/null)"
+	else
+		build_module "$kdir"
+		ko=$work/module/rust_ipsec.ko
+		rev_desc=$(git -C "$RI_ROOT" describe --always --dirty 2>/dev/null || echo unknown)
+		[[ -n $rev ]] && rev_desc=$(git -C "$RI_ROOT" rev-parse --short "$rev")
+	fi
 
 	# 4. the VM
 	rm -rf "$raw"
