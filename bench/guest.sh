@@ -39,7 +39,7 @@ if [[ $MODE == quick ]]; then
 	LOOKUP_N=(1 1000 10000) LOOKUP_REPS=1
 	CP_N=(1000 10000) CP_REPS=1
 else
-	REPS=5 T_TCP=4 T_UDP=3 T_RR=3
+	REPS=5 T_TCP=5 T_UDP=4 T_RR=4
 	ROWS=(gcm128-transport gcm256-tunnel cbc-sha256-transport chacha20-poly1305-transport)
 	LOOKUP_N=(1 1000 10000 100000) LOOKUP_REPS=3
 	CP_N=(1000 10000 100000) CP_REPS=3
@@ -55,8 +55,9 @@ js() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
 cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 cpu_flags=$(awk -F': ' '/^flags/ {print $2; exit}' /proc/cpuinfo)
 has() { [[ " $cpu_flags " == *" $1 "* ]] && echo true || echo false; }
-rec "{\"phase\":\"meta\",\"mode\":$(js "$MODE"),\"reps\":$REPS,\"kernel\":$(js "$(uname -r)"),\"kernel_version\":$(js "$(cat /proc/version)"),\"cpus\":$(nproc),\"cpu_model\":$(js "$cpu_model"),\"aes\":$(has aes),\"pclmulqdq\":$(has pclmulqdq),\"avx2\":$(has avx2),\"hypervisor\":$(has hypervisor),\"mem_kb\":$(awk '/^MemTotal/ {print $2}' /proc/meminfo),\"iperf3\":$(js "$(iperf3 --version | head -1)"),\"t_tcp\":$T_TCP,\"t_udp\":$T_UDP,\"t_rr\":$T_RR}"
-log "mode $MODE, $REPS repetitions, kernel $(uname -r), $(nproc) CPUs: $cpu_model"
+clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)
+rec "{\"phase\":\"meta\",\"mode\":$(js "$MODE"),\"clocksource\":$(js "$clocksource"),\"reps\":$REPS,\"kernel\":$(js "$(uname -r)"),\"kernel_version\":$(js "$(cat /proc/version)"),\"cpus\":$(nproc),\"cpu_model\":$(js "$cpu_model"),\"aes\":$(has aes),\"pclmulqdq\":$(has pclmulqdq),\"avx2\":$(has avx2),\"hypervisor\":$(has hypervisor),\"mem_kb\":$(awk '/^MemTotal/ {print $2}' /proc/meminfo),\"iperf3\":$(js "$(iperf3 --version | head -1)"),\"t_tcp\":$T_TCP,\"t_udp\":$T_UDP,\"t_rr\":$T_RR}"
+log "mode $MODE, $REPS repetitions, kernel $(uname -r), $(nproc) CPUs: $cpu_model, clocksource $clocksource"
 log "AES implementations: $(awk '/^driver/ && /aes/ {print $3}' /proc/crypto | sort -u | tr '\n' ' ')"
 
 # --- helpers ---
@@ -198,7 +199,8 @@ measure() {
 		local args=(-t "$T_TCP")
 		[[ $metric == udp64 ]] && args=(-u -b 0 -l 64 -t "$T_UDP")
 		[[ $metric == udp1400 ]] && args=(-u -b 0 -l 1400 -t "$T_UDP")
-		timeout $((T_TCP + T_UDP + 30)) ip netns exec "${n}1" iperf3 -c "$dst" -p 5201 "${args[@]}" -J >"$RAW/$file" 2>&1
+		timeout $((T_TCP + T_UDP + 30)) ip netns exec "${n}1" iperf3 -c "$dst" -p 5201 "${args[@]}" -J \
+			>"$RAW/$file" 2>"$RAW/${file%.json}.err"
 		rc=$?
 		out=null ;;
 	rr)
@@ -217,6 +219,19 @@ for r in "${ROWS[@]}"; do
 	log "row $r: configure"
 	configure "$r" || log "row $r: configuration failed"
 	check "$r"
+	# Which crypto implementations the SAs use: drivers with a reference
+	# beyond their own (each stack has 4 SAs).
+	inuse=$(awk -v RS= -F'\n' '{ d = ""; r = 0; a = ""
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, / *: /)
+			if (kv[1] ~ /^driver/) d = kv[2]
+			if (kv[1] ~ /^refcnt/) r = kv[2]
+			if (kv[1] ~ /^async/) a = kv[2]
+		}
+		if (r > 1 && d ~ /rfc4106|rfc7539|authenc|gcm|chacha|poly|cbc|sha256/) printf "%s(refcnt %d%s) ", d, r, a == "yes" ? ", async" : ""
+	}' /proc/crypto)
+	log "row $r: crypto in use: $inuse"
+	rec "{\"phase\":\"crypto\",\"row\":\"$r\",\"in_use\":$(js "$inuse")}"
 	for s in "${STACKS[@]}"; do
 		rec "{\"phase\":\"status\",\"row\":\"$r\",\"stack\":\"$s\",\"status\":$(js "${STATUS[$s]}")}"
 		log "row $r: $s: ${STATUS[$s]}"
@@ -319,6 +334,11 @@ cp_run() {
 	rec "{\"phase\":\"control\",\"impl\":\"$impl\",\"n\":$n,\"rep\":$rep,\"alg\":\"$alg\",\"rc\":$rc,\"result\":$out}"
 }
 if [[ -f $AFKEY ]]; then
+	# Warm-up, not recorded: the first transform of a kind instantiates
+	# the crypto templates (and runs their self-tests) once.
+	for impl in rust afkey; do
+		use_impl "$impl" && "$STRESS" fill --sas 200 --policies 200 --alg cbc-sha256 >/dev/null 2>&1
+	done
 	for n in "${CP_N[@]}"; do
 		reps=$CP_REPS
 		((n >= 100000)) && reps=1

@@ -54,7 +54,8 @@ def iperf(raw, rec):
         return None
     try:
         with open(os.path.join(raw, rec["file"])) as f:
-            d = json.load(f)
+            text = f.read()
+        d = json.loads(text[text.index("{"):])
         r = d["end"]["sum_received"]
     except (OSError, ValueError, KeyError):
         return None
@@ -216,7 +217,8 @@ def markdown(meta, host, dp, lk, cp, mem):
              f"{meta.get('cpus')} vCPUs, {meta.get('mem_kb', 0) // 1024} MiB, CPU model "
              f"\"{meta.get('cpu_model')}\" (AES-NI {meta.get('aes')}, PCLMULQDQ {meta.get('pclmulqdq')}, "
              f"AVX2 {meta.get('avx2')}). Host: {host.get('host_cpu')}, {host.get('host_cpus')} cores, "
-             f"{host.get('qemu')}, accelerator **{host.get('accel', '?')}**. "
+             f"{host.get('qemu')}, accelerator **{host.get('accel', '?')}**, guest clocksource "
+             f"{meta.get('clocksource', '?')}. "
              f"iperf3 -t {meta.get('t_tcp')} (TCP) / {meta.get('t_udp')} (UDP, -b 0), "
              f"netbench rr {meta.get('t_rr')} s. VM run {host.get('vm_seconds', '?')} s, "
              f"total {host.get('total_seconds', '?')} s.\n")
@@ -365,7 +367,8 @@ def main():
     lk = lookup(raw, recs)
     cp, mem = control(recs)
     res = {"meta": meta, "host": host, "datapath": dp, "lookup": lk, "control": cp, "memory": mem,
-           "rust_stat": {r["row"]: r["rust_stat"] for r in recs if r["phase"] == "stat"}}
+           "rust_stat": {r["row"]: r["rust_stat"] for r in recs if r["phase"] == "stat"},
+           "crypto_in_use": {r["row"]: r["in_use"] for r in recs if r["phase"] == "crypto"}}
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(res, f, indent=1)

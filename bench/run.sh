@@ -93,7 +93,7 @@ if ((vm)); then
 	# 3. rust_ipsec.ko against the bench kernel (unless --module)
 	if [[ -n $ko ]]; then
 		say "using $ko"
-		rev_desc="prebuilt $(modinfo -F srcversion "$ko" 2>/dev/null)"
+		rev_desc="prebuilt $(sha256sum "$ko" | cut -c1-12)"
 	else
 		build_module "$kdir"
 		ko=$work/module/rust_ipsec.ko
@@ -111,7 +111,7 @@ if ((vm)); then
 		echo "\"host_cpu\":\"$(lscpu | awk -F': *' '/^Model name/ {print $2; exit}')\",\"host_cpus\":$(nproc),"
 		echo "\"host_kernel\":\"$(uname -r)\",\"qemu\":\"$(qemu-system-x86_64 --version | head -1)\","
 		echo "\"vng\":\"$(vng --version 2>/dev/null | head -1)\","
-		echo "\"accel\":\"$([[ -r /dev/kvm && -w /dev/kvm ]] && echo kvm || echo tcg)\"}"
+		echo "\"kvm_device\":$([[ -r /dev/kvm && -w /dev/kvm ]] && echo true || echo false)}"
 	} | tr -d '\n' >"$raw/host.json"
 	echo >>"$raw/host.json"
 	say "waiting for the VM lock, then running the $mode benchmark in the VM"
@@ -123,7 +123,12 @@ if ((vm)); then
 		"$RI_ROOT/target/release/pfkey-stress" "$work/netbench" 2>&1 | tee "$raw/console.log"
 	rc=${PIPESTATUS[0]}
 	set -e
-	echo "{\"phase\":\"host-end\",\"vm_seconds\":$(($(date +%s) - vm_start)),\"total_seconds\":$(($(date +%s) - start)),\"vm_rc\":$rc}" >>"$raw/host.json"
+	# vm-run tries KVM first and says when it fell back to TCG.
+	accel=tcg
+	if grep -q '"kvm_device":true' "$raw/host.json" && ! grep -q 'retrying under TCG' "$raw/console.log"; then
+		accel=kvm
+	fi
+	echo "{\"phase\":\"host-end\",\"accel\":\"$accel\",\"vm_seconds\":$(($(date +%s) - vm_start)),\"total_seconds\":$(($(date +%s) - start)),\"vm_rc\":$rc}" >>"$raw/host.json"
 	if ((rc != 0)); then
 		say "the VM run failed (exit $rc); raw data in $raw"
 		exit "$rc"
