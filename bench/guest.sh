@@ -18,6 +18,7 @@
 #     algorithm row, TCP throughput (iperf3), UDP packet rate with 64- and
 #     1400-byte payloads (iperf3 -u -b 0) and TCP request/response latency
 #     (netbench), runs alternated plain, XFRM, rust_ipsec, plain, ...
+#     Then perf profiles of both IPsec stacks (full mode).
 #  2. lookup scaling: N-1 outbound policies that do not match the flow
 #     (priority 0, so they come first in the walk) plus the matching one,
 #     N = 1, 1k, 10k (, 100k); UDP 64-byte packet rate, rust_ipsec and
@@ -38,12 +39,15 @@ if [[ $MODE == quick ]]; then
 	ROWS=(gcm128-transport gcm256-tunnel)
 	LOOKUP_N=(1 1000 10000) LOOKUP_REPS=1
 	CP_N=(1000 10000) CP_REPS=1
+	PROFILE=0
 else
 	REPS=5 T_TCP=5 T_UDP=4 T_RR=4
 	ROWS=(gcm128-transport gcm256-tunnel cbc-sha256-transport chacha20-poly1305-transport)
 	LOOKUP_N=(1 1000 10000 100000) LOOKUP_REPS=3
 	CP_N=(1000 10000 100000) CP_REPS=3
+	PROFILE=1
 fi
+PROFILE=${BENCH_PROFILE:-$PROFILE}
 REPS=${BENCH_REPS:-$REPS}
 
 log() { printf '[bench %4ds] %s\n' $(($(date +%s) - T0)) "$*"; }
@@ -252,6 +256,33 @@ done
 log "lookup scaling: configure gcm128-transport"
 configure gcm128-transport
 check gcm128-transport
+# --- where the time goes: perf samples (cpu-clock; the guest's timers
+# are tick-based, so about HZ=250 samples a second) during UDP 64-byte and
+# TCP runs of each IPsec stack, AES-GCM-128 transport.
+if command -v perf >/dev/null && ((PROFILE)); then
+	mkdir -p "$RAW/profile"
+	for s in xfrm rust; do
+		for m in udp64 tcp; do
+			args=(-t 6)
+			[[ $m == udp64 ]] && args=(-u -b 0 -l 64 -t 6)
+			ip netns exec "${NS[$s]}1" iperf3 -c "$(addr "$s" 2)" -p 5201 "${args[@]}" >/dev/null 2>&1 &
+			ipid=$!
+			sleep 1.5
+			perf record -e cpu-clock -a -g -o /tmp/perf.data -- sleep 3 >/dev/null 2>&1
+			wait "$ipid"
+			{
+				echo "# perf record -e cpu-clock -a, 3 s of iperf3 $m over $s (AES-GCM-128 transport)"
+				echo "## by module"
+				perf report -i /tmp/perf.data --no-children --sort dso --stdio -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | head -8
+				echo "## by symbol (self time)"
+				perf report -i /tmp/perf.data --no-children --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | head -40
+			} >"$RAW/profile/$s-$m.txt"
+		done
+	done
+	rm -f /tmp/perf.data
+	log "profiles recorded"
+fi
+
 # fill STACK N: the N-1 extra outbound policies (10.0.0.1 -> 10.x.y.z/32,
 # never matching the 192.168 flow) in the sender's namespace.
 fill() {

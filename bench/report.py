@@ -375,6 +375,13 @@ def main():
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write(markdown(meta, host, dp, lk, cp, mem))
     plots(out, dp, lk)
+    prof = os.path.join(raw, "profile")
+    if os.path.isdir(prof):
+        os.makedirs(os.path.join(out, "profile"), exist_ok=True)
+        for name in sorted(os.listdir(prof)):
+            with open(os.path.join(prof, name)) as src, \
+                    open(os.path.join(out, "profile", name), "w") as dst:
+                dst.write(src.read())
 
 
 if __name__ == "__main__":
