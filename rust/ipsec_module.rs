@@ -37,6 +37,7 @@ struct RustIpsec {
 
 impl kernel::Module for RustIpsec {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        glue::netfilter::init_reinject_marker();
         let pernet = glue::pernet::Registration::register()?;
         let family = glue::socket::Family::register()?;
         pr_info!("loaded (PF_KEY v2; sysctl net.ipv4.rust_ipsec, net.ipv6.rust_ipsec)\n");

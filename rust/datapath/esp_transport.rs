@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! ESP in transport mode over IPv4 (RFC 4303): output inserts the ESP
-//! header and IV after the IP header and the trailer after the payload,
-//! then encrypts in place; input checks the replay window, decrypts and
-//! verifies in place, checks the padding, and removes ESP again.
+//! ESP in transport mode over IPv4 and IPv6 (RFC 4303): output inserts
+//! the ESP header and IV after the IP header (IPv6: after the extension
+//! headers that precede it, `transport::TransportHead`) and the trailer
+//! after the payload, then encrypts in place; input checks the replay
+//! window, decrypts and verifies in place, checks the padding, and removes
+//! ESP again.
 //!
-//! Headers are read and written through the core's `esp` helpers on the
-//! packet's linear bytes; the glue owns the sk_buff operations.
+//! Headers are read and written through the core's `esp` and `transport`
+//! helpers on the packet's linear bytes; the glue owns the sk_buff
+//! operations.
 
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -16,39 +19,55 @@ use super::stats::Drop;
 use crate::glue::aead::Region;
 use crate::glue::netfilter::HookPacket;
 use crate::glue::random;
-use crate::ipsec_core::esp::{self, counter_iv, iv_kind, Ad, IvKind, MAX_IV_LEN};
-use crate::ipsec_core::ipview::checksum;
+use crate::ipsec_core::esp::{self, counter_iv, iv_kind, Ad, IvKind, Trailer, MAX_IV_LEN};
+use crate::ipsec_core::ipview::{HEAD_MAX, PROTO_TCP};
+use crate::ipsec_core::mss::clamp_mss;
 use crate::ipsec_core::pfkey::consts::IpsecMode;
 use crate::ipsec_core::pfkey::sockaddr::Addr;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::split;
+use crate::ipsec_core::transport::{transport_head, TransportHead};
 use crate::ipsec_core::usage::UsageEvent;
+
+/// A TCP header without options.
+const TCP_MIN_HDR_LEN: usize = 20;
 
 /// `IPPROTO_ESP`.
 pub(crate) const IPPROTO_ESP: u8 = 50;
 
-/// The IPv4 header length (IHL) of `bytes`, and its protocol.
-fn ipv4_header(bytes: &[u8]) -> Option<(usize, u8)> {
-    let ihl = usize::from(bytes.first()? & 0x0f) * 4;
-    let proto = *bytes.get(9)?;
-    (ihl >= 20 && bytes.len() >= ihl).then_some((ihl, proto))
+/// The transport-mode layout of `pkt`'s head.
+fn head_of(pkt: &HookPacket) -> Result<TransportHead, Drop> {
+    let mut buf = [0u8; HEAD_MAX];
+    transport_head(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)
 }
 
-/// Sets protocol and total length of the IPv4 header at the front of `d`
-/// and recomputes its checksum.
-fn fix_ipv4(d: &mut [u8], ihl: usize, proto: u8) -> Result<(), Drop> {
-    let total = u16::try_from(d.len()).map_err(|_| Drop::Malformed)?;
-    let h = d.get_mut(..ihl).ok_or(Drop::Malformed)?;
-    h[9] = proto;
-    h[2..4].copy_from_slice(&total.to_be_bytes());
-    h[10..12].copy_from_slice(&[0, 0]);
-    let sum = checksum(h);
-    h[10..12].copy_from_slice(&sum.to_be_bytes());
-    Ok(())
+/// Lowers the MSS of a TCP SYN that `sa` protects (`ip` describes the
+/// cleartext packet, linear and writable) so that full-sized segments fit
+/// the link after ESP: outbound the route's MTU, inbound the ingress
+/// device's (see the core's `mss`).
+pub(super) fn clamp_tcp_mss(sa: &DpSa, pkt: &mut HookPacket, ip: &TransportHead, out: bool) {
+    if ip.proto != PROTO_TCP {
+        return;
+    }
+    let mtu = usize::try_from(pkt.mtu(out)).unwrap_or(0);
+    let Some(room) = mtu.checked_sub(ip.hl) else {
+        return;
+    };
+    let max = sa.layout.max_payload(room).saturating_sub(TCP_MIN_HDR_LEN);
+    if max == 0 {
+        return;
+    }
+    if let Some(tcp) = pkt.data_mut().get_mut(ip.hl..) {
+        let r = clamp_mss(tcp, u16::try_from(max).unwrap_or(u16::MAX));
+        pr_info!(
+            "DIAG clamp out={out} mtu={mtu} max={max} r={r:?} flags={:?}\n",
+            tcp.get(12..14)
+        );
+    }
 }
 
 /// The IV for sequence number `seq` of `sa`, in `buf`.
-fn make_iv<'b>(sa: &DpSa, seq: u64, buf: &'b mut [u8; MAX_IV_LEN]) -> &'b [u8] {
+pub(super) fn make_iv<'b>(sa: &DpSa, seq: u64, buf: &'b mut [u8; MAX_IV_LEN]) -> &'b [u8] {
     let n = sa.layout.iv.min(MAX_IV_LEN);
     let iv = &mut buf[..n];
     match iv_kind(sa.enc) {
@@ -63,15 +82,19 @@ fn make_iv<'b>(sa: &DpSa, seq: u64, buf: &'b mut [u8; MAX_IV_LEN]) -> &'b [u8] {
     iv
 }
 
-/// Protects `pkt` (an IPv4 packet, data at the IP header) with `sa` in
-/// transport mode; returns what the packet meant for the SA's lifetime.
+/// Protects `pkt` (data at the IP header) with `sa` in transport mode;
+/// returns what the packet meant for the SA's lifetime.
 pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop> {
     if pkt.is_gso() {
         // The caller segments GSO packets first.
         return Err(Drop::Unsupported);
     }
-    let mut hdr = [0u8; 60];
-    let (ihl, proto) = ipv4_header(pkt.network_bytes(&mut hdr)).ok_or(Drop::Malformed)?;
+    let ip = head_of(pkt)?;
+    if ip.fragment {
+        // A forwarded fragment: transport mode protects whole packets.
+        return Err(Drop::Unsupported);
+    }
+    let ihl = ip.hl;
     let len = usize::try_from(pkt.len).map_err(|_| Drop::Malformed)?;
     let payload = len.checked_sub(ihl).ok_or(Drop::Malformed)?;
     let layout = sa.layout;
@@ -81,6 +104,7 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop
     let as_u32 = |n: usize| u32::try_from(n).map_err(|_| Drop::Malformed);
     pkt.prepare(as_u32(head)?, as_u32(tail)?)
         .map_err(|_| Drop::NoMemory)?;
+    clamp_tcp_mss(sa, pkt, &ip, true);
     let (seq, event) = {
         let mut d = sa.dyn_.lock();
         let event = sa.count(&mut d, len)?;
@@ -98,8 +122,9 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop
         esp::emit_header(esp_at, sa.key.spi, split(seq).1, iv).map_err(|_| Drop::Malformed)?;
         let trailer_at = ihl + head + payload;
         let t = d.get_mut(trailer_at..).ok_or(Drop::Malformed)?;
-        esp::write_trailer(t, pad, proto).map_err(|_| Drop::Malformed)?;
-        fix_ipv4(d, ihl, IPPROTO_ESP)?;
+        esp::write_trailer(t, pad, ip.proto).map_err(|_| Drop::Malformed)?;
+        ip.set_protocol(d, IPPROTO_ESP)
+            .map_err(|_| Drop::Malformed)?;
     }
     // Growing by the ESP overhead must not make a full-sized DF packet
     // undeliverable: IP fragments it after encryption (PMTU handling that
@@ -117,28 +142,46 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop
     Ok(event)
 }
 
-/// Removes ESP from `pkt` (an IPv4 packet for this host, data at the IP
-/// header) with the SA `sa_of` finds for (destination, SPI); returns what
-/// was applied, for the inbound policy check, and what the packet meant
-/// for the SA's lifetime.
-pub(crate) fn input(
-    pkt: &mut HookPacket,
+/// The ESP packet for this host in `pkt` (data at the IP header): its
+/// layout and the SA `sa_of` finds for (destination, SPI).
+pub(crate) fn lookup(
+    pkt: &HookPacket,
     sa_of: impl FnOnce(&Addr, u32) -> Option<Arc<DpSa>>,
-) -> Result<(Applied, UsageEvent), Drop> {
-    let mut hdr = [0u8; 76];
+) -> Result<(TransportHead, Arc<DpSa>), Drop> {
+    let mut hdr = [0u8; HEAD_MAX];
     let bytes = pkt.network_bytes(&mut hdr);
-    let (ihl, _) = ipv4_header(bytes).ok_or(Drop::Malformed)?;
-    let dst: [u8; 4] = bytes
-        .get(16..20)
-        .and_then(|b| b.try_into().ok())
-        .ok_or(Drop::Malformed)?;
-    let esp_hdr = bytes.get(ihl..ihl + 8).ok_or(Drop::Malformed)?;
-    let spi = u32::from_be_bytes([esp_hdr[0], esp_hdr[1], esp_hdr[2], esp_hdr[3]]);
-    let seq_lo = u32::from_be_bytes([esp_hdr[4], esp_hdr[5], esp_hdr[6], esp_hdr[7]]);
-    let sa = sa_of(&Addr::V4(dst), spi).ok_or(Drop::UnknownSpi)?;
-    if sa.mode != IpsecMode::TRANSPORT.0 {
+    let ip = transport_head(bytes).map_err(|_| Drop::Malformed)?;
+    if ip.fragment {
+        // IPv6 reassembles after LOCAL_IN (without nf_defrag_ipv6).
         return Err(Drop::Unsupported);
     }
+    if !ip.esp_here() {
+        return Err(Drop::Malformed);
+    }
+    let spi = bytes
+        .get(ip.hl..)
+        .and_then(|b| b.first_chunk::<4>())
+        .ok_or(Drop::Malformed)?;
+    let sa = sa_of(&ip.dst, u32::from_be_bytes(*spi)).ok_or(Drop::UnknownSpi)?;
+    Ok((ip, sa))
+}
+
+/// Checks the replay window, decrypts and verifies `pkt` (ESP at `ip.hl`)
+/// in place with `sa`, advances the window and counts the packet; returns
+/// the trailer (what the payload is and how long) and what the packet
+/// meant for the SA's lifetime.
+pub(crate) fn decrypt(
+    pkt: &mut HookPacket,
+    ip: &TransportHead,
+    sa: &DpSa,
+) -> Result<(Trailer, UsageEvent), Drop> {
+    let ihl = ip.hl;
+    let layout = sa.layout;
+    let head = layout.header_len();
+    let mut hdr = [0u8; 8];
+    hdr.copy_from_slice(pkt.data_mut().get(ihl..ihl + 8).ok_or(Drop::Malformed)?);
+    let spi = u32::from_be_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
+    let seq_lo = u32::from_be_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]);
     let seq = {
         let d = sa.dyn_.lock();
         if d.usage.exhausted() {
@@ -149,8 +192,6 @@ pub(crate) fn input(
         seq
     };
     pkt.prepare(0, 0).map_err(|_| Drop::NoMemory)?;
-    let layout = sa.layout;
-    let head = layout.header_len();
     let len = usize::try_from(pkt.len).map_err(|_| Drop::Malformed)?;
     let body = len
         .checked_sub(ihl + head)
@@ -185,13 +226,33 @@ pub(crate) fn input(
     if trailer.is_dummy() {
         return Err(Drop::Malformed);
     }
+    Ok((trailer, event))
+}
+
+/// Removes transport-mode ESP from `pkt` (ESP at `ip.hl`, for the
+/// transport SA `sa`); returns what was applied, for the inbound policy
+/// check, and what the packet meant for the SA's lifetime.
+pub(crate) fn input(
+    pkt: &mut HookPacket,
+    ip: &TransportHead,
+    sa: &DpSa,
+) -> Result<(Applied, UsageEvent), Drop> {
+    let ihl = ip.hl;
+    let head = sa.layout.header_len();
+    let (trailer, event) = decrypt(pkt, ip, sa)?;
     let as_u32 = |n: usize| u32::try_from(n).map_err(|_| Drop::Malformed);
     pkt.trim(as_u32(ihl + head + trailer.payload_len)?)
         .map_err(|_| Drop::NoMemory)?;
     pkt.data_mut().copy_within(0..ihl, head);
-    pkt.pull_network(as_u32(head)?, as_u32(ihl)?)
+    pkt.pull_network(as_u32(head)?, as_u32(ip.transport_at)?)
         .map_err(|_| Drop::Malformed)?;
-    fix_ipv4(pkt.data_mut(), ihl, trailer.next_header)?;
+    ip.set_protocol(pkt.data_mut(), trailer.next_header)
+        .map_err(|_| Drop::Malformed)?;
+    let inner = TransportHead {
+        proto: trailer.next_header,
+        ..*ip
+    };
+    clamp_tcp_mss(sa, pkt, &inner, false);
     let applied = Applied {
         proto: u16::from(IPPROTO_ESP),
         mode: IpsecMode::TRANSPORT.0,

@@ -2,7 +2,7 @@
 
 //! The datapath of a namespace: netfilter hooks for IPv4 and IPv6.
 //!
-//! Stages 0, 2 and 3a of `Documentation/design/datapath-plan.rst`. The
+//! Stages 0 to 5 and part of 9 of `Documentation/design/datapath-plan.rst`. The
 //! hooks are registered per namespace (POST_ROUTING for everything
 //! leaving, LOCAL_IN for everything delivered here, FORWARD for routed
 //! packets) and removed in `pre_exit`. A namespace is *active* for a
@@ -15,11 +15,15 @@
 //! enforced: discard and `def_policy` 0 drop, none passes, an IPsec policy
 //! whose `require`/`unique` request has no SA drops; inbound, a cleartext
 //! packet a policy requires protection for is dropped, and ESP for an
-//! unknown SPI is dropped. ESP output and input themselves are the next
-//! stage: a packet that would need them is dropped (counted as
-//! `DropUnsupported`), never passed in the clear.
+//! unknown SPI is dropped. ESP in transport mode (IPv4 and IPv6) is
+//! applied and removed here (`esp_transport.rs`); what is not implemented
+//! yet (tunnel mode, bundles, AH, IPComp) is dropped (counted as
+//! `DropUnsupported`), never passed in the clear. Missing SAs are
+//! acquired through PF_KEY (`pfkey/acquire.rs`); per-SA counters feed the
+//! SADB's lifetimes.
 
-pub(crate) mod esp_v4;
+pub(crate) mod esp_transport;
+pub(crate) mod esp_tunnel;
 pub(crate) mod sa;
 pub(crate) mod spd;
 pub(crate) mod stats;
@@ -27,9 +31,7 @@ pub(crate) mod stats;
 use crate::glue::netfilter::{HookHandler, HookPacket, HookPoint, HookSpec, Proto, Verdict};
 use crate::glue::ratelimit::net_ratelimit;
 use crate::ipsec_core::acquire::AcquireRequest;
-use crate::ipsec_core::ipview::{
-    selector_from_head, walk_ipv6, Ipv6Packet, PacketSelector, HEAD_MAX,
-};
+use crate::ipsec_core::ipview::{selector_from_head, PacketSelector, HEAD_MAX};
 use crate::ipsec_core::knobs::{Family, Knob, KnobValues};
 use crate::ipsec_core::pfkey::consts::IpProto;
 use crate::ipsec_core::pfkey::consts::{IpsecDir, IpsecMode};
@@ -39,9 +41,10 @@ use crate::ipsec_core::policy::{
     decide, inbound_ok, plan_sas, Applied, Bundle, Decision, DiscardReason, Level, Violation,
 };
 use crate::ipsec_core::spd::{PolicyRecord, MAX_REQUESTS};
+use crate::ipsec_core::transport::TransportHead;
 use crate::ipsec_core::usage::UsageEvent;
 use crate::netns::NetnsShared;
-use esp_v4::IPPROTO_ESP;
+use esp_transport::IPPROTO_ESP;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use sa::DpSa;
@@ -169,18 +172,28 @@ impl NetnsShared {
             .zip(plan.apply)
             .filter(|(_, a)| *a)
             .map(|(s, _)| s);
-        match (applied.next(), applied.next(), pkt.proto) {
-            (Some(Some(sa)), None, Proto::Ipv4) if sa.mode == IpsecMode::TRANSPORT.0 => {
+        match (applied.next(), applied.next()) {
+            (Some(Some(sa)), None) => {
                 if pkt.is_gso() {
-                    return self.output_segments(sa, pkt);
+                    return self.output_segments(sa, pkt, knobs);
                 }
-                let event = esp_v4::output(sa, pkt)?;
-                self.used(event);
-                self.stats().esp(true);
-                Ok(Sent::Accept)
+                self.protect(sa, pkt, knobs)
             }
             _ => Err(Drop::Unsupported),
         }
+    }
+
+    /// Applies `sa` to `pkt` (not GSO): transport mode in place (the
+    /// packet goes on), tunnel mode sent as a new packet (stolen).
+    fn protect(&self, sa: &DpSa, pkt: &mut HookPacket, knobs: &KnobValues) -> Outcome {
+        let (event, sent) = if sa.mode == IpsecMode::TUNNEL.0 {
+            (esp_tunnel::output(sa, pkt, knobs)?, Sent::Stolen)
+        } else {
+            (esp_transport::output(sa, pkt)?, Sent::Accept)
+        };
+        self.used(event);
+        self.stats().esp(true);
+        Ok(sent)
     }
 
     /// Tells PF_KEY when a packet reached an SA's byte or packet limit or
@@ -227,14 +240,16 @@ impl NetnsShared {
     }
 
     /// A GSO packet: each segment is protected and sent on by itself.
-    fn output_segments(&self, sa: &DpSa, pkt: &mut HookPacket) -> Result<Sent, Drop> {
+    fn output_segments(
+        &self,
+        sa: &DpSa,
+        pkt: &mut HookPacket,
+        knobs: &KnobValues,
+    ) -> Result<Sent, Drop> {
         let refused = pkt
-            .send_segments(|seg| match esp_v4::output(sa, seg) {
-                Ok(event) => {
-                    self.used(event);
-                    self.stats().esp(true);
-                    Ok(())
-                }
+            .send_segments(|seg| match self.protect(sa, seg, knobs) {
+                Ok(Sent::Accept) => Ok(Verdict::Accept),
+                Ok(Sent::Stolen) => Ok(Verdict::Stolen),
                 Err(why) => {
                     self.stats().dropped(why);
                     Err(why)
@@ -252,7 +267,6 @@ impl NetnsShared {
         &self,
         pkt: &mut HookPacket,
         sel: &PacketSelector,
-        bytes: &[u8],
         dir: IpsecDir,
         knobs: &KnobValues,
     ) -> Outcome {
@@ -265,23 +279,13 @@ impl NetnsShared {
         let mut applied = 0;
         let mut inner = *sel;
         if sel.proto == IPPROTO_ESP && dir == IpsecDir::INBOUND {
-            if pkt.proto != Proto::Ipv4 {
-                let spi = esp_spi(bytes).ok_or(Drop::Malformed)?;
-                return if self
-                    .pfkey()
-                    .dp_sas
-                    .lock()
-                    .find_inbound(&sel.dst, spi)
-                    .is_some()
-                {
-                    Err(Drop::Unsupported)
-                } else {
-                    Err(Drop::UnknownSpi)
-                };
-            }
-            let (done, event) = esp_v4::input(pkt, |dst, spi| {
+            let (ip, sa) = esp_transport::lookup(pkt, |dst, spi| {
                 self.pfkey().dp_sas.lock().find_inbound(dst, spi)
             })?;
+            if sa.mode == IpsecMode::TUNNEL.0 {
+                return self.decapsulate(pkt, &ip, &sa, knobs);
+            }
+            let (done, event) = esp_transport::input(pkt, &ip, &sa)?;
             history[0] = done;
             self.used(event);
             applied = 1;
@@ -297,40 +301,59 @@ impl NetnsShared {
         }
     }
 
+    /// Tunnel-mode ESP for this host: the inner packet must satisfy the
+    /// `in` policy (inner destination here) or the `fwd` one (routed on);
+    /// then it is re-injected, marked as checked, and the hook steals it.
+    fn decapsulate(
+        &self,
+        pkt: &mut HookPacket,
+        ip: &TransportHead,
+        sa: &DpSa,
+        knobs: &KnobValues,
+    ) -> Outcome {
+        let inner = esp_tunnel::input(pkt, ip, sa)?;
+        self.used(inner.event);
+        self.stats().esp(false);
+        let dir = if pkt.is_local(&inner.sel.dst) {
+            IpsecDir::INBOUND
+        } else {
+            IpsecDir::FWD
+        };
+        let policy = self.pfkey().dp_policies.lock().lookup(dir.0, &inner.sel);
+        match inbound_ok(policy.as_ref(), &[inner.applied], knobs) {
+            Ok(()) => {
+                pkt.reinject(inner.v6);
+                Ok(Sent::Stolen)
+            }
+            Err(Violation::Discard(DiscardReason::NoPolicy)) => Err(Drop::DefaultPolicy),
+            Err(_) => Err(Drop::PolicyViolation),
+        }
+    }
+
     fn decide_packet(&self, pkt: &mut HookPacket) -> Outcome {
         let mut buf = [0u8; HEADER_BYTES];
-        let bytes = pkt.network_bytes(&mut buf);
-        let sel = selector_from_head(bytes).map_err(|_| Drop::Malformed)?;
+        let sel = selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)?;
         let knobs = self.knobs(family(pkt.proto));
         match pkt.point {
             HookPoint::PostRouting => self.outbound(pkt, &sel, &knobs),
-            HookPoint::LocalIn => self.inbound(pkt, &sel, bytes, IpsecDir::INBOUND, &knobs),
-            HookPoint::Forward => self.inbound(pkt, &sel, bytes, IpsecDir::FWD, &knobs),
+            HookPoint::LocalIn => self.inbound(pkt, &sel, IpsecDir::INBOUND, &knobs),
+            HookPoint::Forward => self.inbound(pkt, &sel, IpsecDir::FWD, &knobs),
         }
     }
-}
-
-/// The SPI of the ESP header after the IPv6 header and extension headers
-/// at the front of `bytes` (the head of a longer packet).
-fn esp_spi(bytes: &[u8]) -> Option<u32> {
-    let mut buf = [0u8; HEAD_MAX];
-    let n = bytes.len().min(HEAD_MAX);
-    buf.get_mut(..n)?.copy_from_slice(bytes.get(..n)?);
-    // Clamp the payload length to what was copied (as selector_from_head).
-    let room = u16::try_from(n.saturating_sub(40)).ok()?;
-    let payload = u16::from_be_bytes([*buf.get(4)?, *buf.get(5)?]).min(room);
-    buf.get_mut(4..6)?.copy_from_slice(&payload.to_be_bytes());
-    let head = buf.get(..n)?;
-    let off = walk_ipv6(&Ipv6Packet::new_checked(head).ok()?)
-        .ok()?
-        .upper_offset;
-    let spi = head.get(off..)?.first_chunk::<4>()?;
-    Some(u32::from_be_bytes(*spi))
 }
 
 impl HookHandler for NetnsShared {
     fn hook(&self, pkt: &mut HookPacket) -> Verdict {
         if !self.active(pkt.proto) {
+            return Verdict::Accept;
+        }
+        let ours = match pkt.point {
+            // The outer packet our tunnel output sent.
+            HookPoint::PostRouting => pkt.transformed(),
+            // An inner packet our tunnel input checked and re-injected.
+            HookPoint::LocalIn | HookPoint::Forward => pkt.take_marker(),
+        };
+        if ours {
             return Verdict::Accept;
         }
         self.stats().seen(pkt.proto, pkt.point, pkt.len);

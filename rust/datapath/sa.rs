@@ -21,6 +21,7 @@ use crate::glue::spinlock_bh::{new_spinlock_bh, SpinLockBh};
 use crate::ipsec_core::algs::AlgInfo;
 use crate::ipsec_core::errno::Errno;
 use crate::ipsec_core::esp::{self, AuthencKey, CryptoName, Layout, Outer};
+use crate::ipsec_core::pfkey::consts::IpsecMode;
 use crate::ipsec_core::pfkey::sockaddr::Addr;
 use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::replay::{OutboundSeq, ReplayWindow};
@@ -108,7 +109,12 @@ impl DpSa {
             }
         }
         .map_err(errno)?;
-        let layout = Layout::for_algs(enc, auth, Outer::None);
+        let outer = match (rec.mode, rec.dst.addr()) {
+            (m, _) if m != IpsecMode::TUNNEL.0 => Outer::None,
+            (_, Addr::V4(_)) => Outer::V4,
+            (_, Addr::V6(_)) => Outer::V6,
+        };
+        let layout = Layout::for_algs(enc, auth, outer);
         let icv = u32::try_from(layout.icv).map_err(|_| Errno::EINVAL)?;
         tfm.set_authsize(icv).map_err(errno)?;
         let replay = ReplayWindow::new(rec.replay, rec.esn).map_err(|_| Errno::EINVAL)?;

@@ -58,10 +58,14 @@ pub(crate) enum Drop {
     /// The SA reached its hard byte or packet limit (PF_KEY removes it
     /// and sends SADB_EXPIRE).
     SaExpired,
+    /// No route to a tunnel's far end.
+    NoRoute,
+    /// RFC 6040: CE outside a Not-ECT inner packet.
+    EcnDrop,
 }
 
 impl Drop {
-    const ALL: [Drop; 14] = [
+    const ALL: [Drop; 16] = [
         Drop::DefaultPolicy,
         Drop::PolicyDiscard,
         Drop::NoSa,
@@ -76,6 +80,8 @@ impl Drop {
         Drop::NoMemory,
         Drop::CryptoError,
         Drop::SaExpired,
+        Drop::NoRoute,
+        Drop::EcnDrop,
     ];
 
     /// What a `debug=1` log line says.
@@ -95,6 +101,8 @@ impl Drop {
             Drop::NoMemory => "out of memory",
             Drop::CryptoError => "the crypto API failed",
             Drop::SaExpired => "the SA reached its hard byte or packet limit",
+            Drop::NoRoute => "no route to the tunnel's far end",
+            Drop::EcnDrop => "CE outside a Not-ECT inner packet (RFC 6040)",
         }
     }
 
@@ -114,6 +122,8 @@ impl Drop {
             Drop::NoMemory => "DropNoMemory",
             Drop::CryptoError => "DropCryptoError",
             Drop::SaExpired => "DropSaExpired",
+            Drop::NoRoute => "DropNoRoute",
+            Drop::EcnDrop => "DropEcn",
         }
     }
 }
@@ -124,7 +134,7 @@ pub(crate) struct Stats {
     /// Indexed by [`slot`].
     seen: [Counter; 6],
     /// Indexed by `Drop as usize`.
-    drops: [AtomicU64; 14],
+    drops: [AtomicU64; 16],
     /// ESP packets sent and received (decrypted and verified).
     esp_out: AtomicU64,
     esp_in: AtomicU64,

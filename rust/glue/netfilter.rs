@@ -15,6 +15,7 @@ use core::ffi::c_void;
 use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, Ordering};
 
+use crate::ipsec_core::pfkey::sockaddr::Addr;
 use kernel::bindings;
 use kernel::ffi::c_uint;
 use kernel::prelude::*;
@@ -78,6 +79,14 @@ pub(crate) struct HookSpec {
     pub(crate) point: HookPoint,
     /// The priority (smaller runs first; `NF_IP_PRI_*`).
     pub(crate) priority: i32,
+}
+
+/// Draws the cookie that marks re-injected inner packets
+/// ([`HookPacket::reinject`]); call once at module load, before any hook
+/// is registered.
+pub(crate) fn init_reinject_marker() {
+    // SAFETY: no arguments; writes a static only the shims read.
+    unsafe { glue_bindings::rust_ipsec_marker_init() };
 }
 
 /// A packet in a hook: only what the handler may look at.
@@ -164,13 +173,14 @@ impl HookPacket {
 
     /// Splits a GSO packet into its segments in software, passes each to
     /// `each` (which transforms it, or says why not) and sends the
-    /// transformed ones on with the hook's continuation; the hook must
-    /// then return [`Verdict::Stolen`]. Returns how many segments `each`
-    /// refused (they are freed), or `Err` when segmentation failed (the
-    /// packet is left as it was, for the caller to drop).
+    /// segments `each` accepted on with the hook's continuation (those it
+    /// stole it sent itself); the hook must then return
+    /// [`Verdict::Stolen`]. Returns how many segments `each` refused (they
+    /// are freed), or `Err` when segmentation failed (the packet is left
+    /// as it was, for the caller to drop).
     pub(crate) fn send_segments<E>(
         &mut self,
-        mut each: impl FnMut(&mut HookPacket) -> Result<(), E>,
+        mut each: impl FnMut(&mut HookPacket) -> Result<Verdict, E>,
     ) -> Result<u32, ()> {
         // SAFETY: `skb` is live (invariant); on success the shim returns a
         // list of new segments we own.
@@ -195,14 +205,19 @@ impl HookPacket {
                 skb: seg,
                 state: self.state,
             };
-            if each(&mut p).is_ok() {
-                // SAFETY: `state` is the hook's state (valid during the
-                // hook); `seg` is ours and passes to the continuation.
-                unsafe { glue_bindings::rust_ipsec_nf_okfn(self.state, seg) };
-            } else {
-                refused += 1;
-                // SAFETY: `seg` is ours, off the list, not used again.
-                unsafe { glue_bindings::rust_ipsec_kfree_skb_list(seg) };
+            match each(&mut p) {
+                Ok(Verdict::Accept) => {
+                    // SAFETY: `state` is the hook's state (valid during the
+                    // hook); `seg` is ours and passes to the continuation.
+                    unsafe { glue_bindings::rust_ipsec_nf_okfn(self.state, seg) };
+                }
+                // `each` sent it on itself.
+                Ok(Verdict::Stolen) => {}
+                Ok(Verdict::Drop) | Err(_) => {
+                    refused += 1;
+                    // SAFETY: `seg` is ours, off the list, not used again.
+                    unsafe { glue_bindings::rust_ipsec_kfree_skb_list(seg) };
+                }
             }
         }
         // SAFETY: the original is ours; the hook returns NF_STOLEN, so
@@ -216,6 +231,85 @@ impl HookPacket {
     pub(crate) fn allow_fragmentation(&mut self) {
         // SAFETY: `skb` is live (invariant).
         unsafe { glue_bindings::rust_ipsec_skb_ignore_df(self.skb) };
+    }
+
+    /// The MTU the packet leaves by (`out`: its route's) or of the device
+    /// it arrived on; 0 if unknown.
+    pub(crate) fn mtu(&self, out: bool) -> u32 {
+        // SAFETY: `skb` is live (invariant).
+        unsafe { glue_bindings::rust_ipsec_skb_mtu(self.skb, out) }
+    }
+
+    /// Whether our tunnel output produced this packet (it passes our
+    /// POST_ROUTING hook untouched).
+    pub(crate) fn transformed(&self) -> bool {
+        // SAFETY: `skb` is live (invariant).
+        unsafe { glue_bindings::rust_ipsec_skb_transformed(self.skb, self.proto == Proto::Ipv6) }
+    }
+
+    /// Whether this is an inner packet rust_ipsec decapsulated, checked
+    /// and re-injected ([`HookPacket::reinject`]); clears the marker.
+    pub(crate) fn take_marker(&mut self) -> bool {
+        // SAFETY: `skb` is live (invariant) and ours during the hook.
+        unsafe { glue_bindings::rust_ipsec_marker_take(self.skb) }
+    }
+
+    /// Whether `addr` is an address of this host (in the hook's
+    /// namespace).
+    pub(crate) fn is_local(&self, addr: &Addr) -> bool {
+        let o = addr.octets();
+        // SAFETY: `state` is the hook's state, valid during the hook;
+        // `o` holds 4 (IPv4) or 16 (IPv6) readable bytes, as `v6` says.
+        unsafe {
+            glue_bindings::rust_ipsec_addr_is_local(
+                self.state,
+                matches!(addr, Addr::V6(_)),
+                o.as_ptr(),
+            )
+        }
+    }
+
+    /// Routes the packet from `src` to `dst` (same family) in the hook's
+    /// namespace, replacing its route; returns the route's hop limit.
+    pub(crate) fn route_outer(&mut self, src: &Addr, dst: &Addr) -> Result<u8> {
+        let v6 = match (src, dst) {
+            (Addr::V4(_), Addr::V4(_)) => false,
+            (Addr::V6(_), Addr::V6(_)) => true,
+            _ => return Err(EINVAL),
+        };
+        // SAFETY: `skb` is live and ours during the hook; `state` is the
+        // hook's; the addresses hold as many bytes as `v6` says.
+        let rc = unsafe {
+            glue_bindings::rust_ipsec_route_outer(
+                self.skb,
+                self.state,
+                v6,
+                src.octets().as_ptr(),
+                dst.octets().as_ptr(),
+            )
+        };
+        kernel::error::to_result(rc.min(0))?;
+        Ok(u8::try_from(rc).unwrap_or(u8::MAX))
+    }
+
+    /// Sends the packet (an `outer` IPv4 or IPv6 packet with the route
+    /// [`HookPacket::route_outer`] attached) as a local one. The packet is
+    /// gone: the hook must return [`Verdict::Stolen`] and not use `self`
+    /// again.
+    pub(crate) fn send_local(&mut self, outer_v6: bool) {
+        // SAFETY: `skb` is ours (invariant); it passes to the stack, which
+        // frees it on error; the caller returns NF_STOLEN.
+        let _ = unsafe { glue_bindings::rust_ipsec_local_out(self.skb, self.state, outer_v6) };
+    }
+
+    /// Hands the packet (a decapsulated inner IPv4 or IPv6 packet, data at
+    /// its header) back to the receive path, marked as checked. The packet
+    /// is gone: the hook must return [`Verdict::Stolen`] and not use
+    /// `self` again.
+    pub(crate) fn reinject(&mut self, v6: bool) {
+        // SAFETY: `skb` is ours (invariant); netif_rx takes it (and frees
+        // it when the backlog is full); the caller returns NF_STOLEN.
+        let _ = unsafe { glue_bindings::rust_ipsec_reinject(self.skb, v6) };
     }
 
     /// Cuts the packet to `len` bytes.

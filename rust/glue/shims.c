@@ -3,6 +3,7 @@
 #include <crypto/aead.h>
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
+#include <net/dst.h>
 #include <linux/slab.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
@@ -151,6 +152,17 @@ int rust_ipsec_aead_crypt(struct crypto_aead *tfm, bool encrypt, const unsigned 
 	err = encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
 	kfree_sensitive(mem);
 	return err;
+}
+
+/* The MTU a packet leaves by (its route's, path MTU included) or, for
+ * one received, of the device it came in on; 0 if neither is known. */
+unsigned int rust_ipsec_skb_mtu(const struct sk_buff *skb, bool out)
+{
+	struct dst_entry *dst = skb_dst(skb);
+
+	if (out && dst)
+		return dst_mtu(dst);
+	return skb->dev ? READ_ONCE(skb->dev->mtu) : 0;
 }
 
 void rust_ipsec_skb_ignore_df(struct sk_buff *skb)

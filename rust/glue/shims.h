@@ -44,6 +44,7 @@ void rust_ipsec_skb_pull_network(struct sk_buff *skb, unsigned int len, unsigned
 void rust_ipsec_skb_put(struct sk_buff *skb, unsigned int len);
 int rust_ipsec_skb_trim(struct sk_buff *skb, unsigned int len);
 void rust_ipsec_skb_ignore_df(struct sk_buff *skb);
+unsigned int rust_ipsec_skb_mtu(const struct sk_buff *skb, bool out);
 /*
  * GSO: segments skb in software (NULL on failure), takes the first
  * segment off the list, sends a packet on with the hook's okfn, frees.
@@ -68,6 +69,17 @@ void rust_ipsec_aead_free(struct crypto_aead *tfm);
 int rust_ipsec_aead_crypt(struct crypto_aead *tfm, bool encrypt, const unsigned char *ad,
 			  unsigned int adlen, const unsigned char *iv, unsigned int ivlen,
 			  unsigned char *data, unsigned int len, unsigned int icvlen);
+
+/* Tunnel mode: rust/glue/tunnel_shims.c. */
+struct nf_hook_state;
+void rust_ipsec_marker_init(void);
+bool rust_ipsec_marker_take(struct sk_buff *skb);
+bool rust_ipsec_addr_is_local(const struct nf_hook_state *state, bool v6, const unsigned char *addr);
+int rust_ipsec_route_outer(struct sk_buff *skb, const struct nf_hook_state *state, bool v6,
+			   const unsigned char *saddr, const unsigned char *daddr);
+int rust_ipsec_local_out(struct sk_buff *skb, const struct nf_hook_state *state, bool v6);
+bool rust_ipsec_skb_transformed(const struct sk_buff *skb, bool v6);
+int rust_ipsec_reinject(struct sk_buff *skb, bool v6);
 
 #endif
 

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! ESP in tunnel mode (RFC 4303 section 3.1.2): 4in4, 6in6, 4in6, 6in4.
+//!
+//! Output wraps the whole packet: outer IPv4/IPv6 header to the SA's
+//! endpoints (the core's `tunnel::write_outer`: DSCP copied, ECN per the
+//! `ecn` knob, DF per `dfbit`, TTL from the outer route), ESP header, IV,
+//! the packet, trailer with next header 4 or 41, ICV; the outer packet is
+//! routed to the tunnel's end and sent as a local packet (the hook steals
+//! the original).
+//!
+//! Input decrypts as transport mode does, checks the inner packet and
+//! applies RFC 6040 decapsulation, checks the inbound (`in` for this host,
+//! else `fwd`) policy of the inner packet against the tunnel SA, and
+//! re-injects the inner packet into the receive path marked as checked,
+//! so the inner packet's LOCAL_IN or FORWARD hook lets it pass.
+
+use kernel::prelude::*;
+
+use super::esp_transport::{clamp_tcp_mss, make_iv, IPPROTO_ESP};
+use super::sa::DpSa;
+use super::stats::Drop;
+use crate::glue::aead::Region;
+use crate::glue::netfilter::HookPacket;
+use crate::glue::random;
+use crate::ipsec_core::ecn::EncapMode;
+use crate::ipsec_core::esp::{self, Ad, Outer, MAX_IV_LEN};
+use crate::ipsec_core::ipview::{selector_from_head, PacketSelector, HEAD_MAX};
+use crate::ipsec_core::knobs::KnobValues;
+use crate::ipsec_core::pfkey::consts::IpsecMode;
+use crate::ipsec_core::pfkey::sockaddr::Addr;
+use crate::ipsec_core::policy::Applied;
+use crate::ipsec_core::replay::split;
+use crate::ipsec_core::transport::{transport_head, TransportHead};
+use crate::ipsec_core::tunnel::{self, inner_proto, write_outer, OuterParams, TunnelError};
+use crate::ipsec_core::usage::UsageEvent;
+
+fn as_u32(n: usize) -> Result<u32, Drop> {
+    u32::try_from(n).map_err(|_| Drop::Malformed)
+}
+
+/// Wraps `pkt` (data at its IP header) in ESP with the tunnel SA `sa`
+/// and sends the outer packet; the hook then returns `Stolen`. On error
+/// the packet is left for the caller to drop.
+pub(crate) fn output(
+    sa: &DpSa,
+    pkt: &mut HookPacket,
+    knobs: &KnobValues,
+) -> Result<UsageEvent, Drop> {
+    if pkt.is_gso() {
+        return Err(Drop::Unsupported);
+    }
+    let layout = sa.layout;
+    let outer_len = layout.outer.len();
+    let outer_v6 = layout.outer == Outer::V6;
+    let len = usize::try_from(pkt.len).map_err(|_| Drop::Malformed)?;
+    let esp_head = layout.header_len();
+    let head = outer_len + esp_head;
+    let pad = layout.pad_len(len);
+    let tail = layout.trailer_len(len);
+    let mut first = [0u8; HEAD_MAX];
+    let inner: TransportHead =
+        transport_head(pkt.network_bytes(&mut first)).map_err(|_| Drop::Malformed)?;
+    let next = inner_proto(&first).map_err(|_| Drop::Malformed)?;
+    pkt.prepare(as_u32(head)?, as_u32(tail)?)
+        .map_err(|_| Drop::NoMemory)?;
+    clamp_tcp_mss(sa, pkt, &inner, true);
+    let hops = pkt
+        .route_outer(&sa.src, &sa.key.dst)
+        .map_err(|_| Drop::NoRoute)?;
+    let (seq, event) = {
+        let mut d = sa.dyn_.lock();
+        let event = sa.count(&mut d, len)?;
+        let seq = d.out.next_seq().map_err(|_| Drop::SeqOverflow)?;
+        (seq, event)
+    };
+    let mut ivbuf = [0u8; MAX_IV_LEN];
+    let iv = make_iv(sa, seq, &mut ivbuf);
+    let mut id = [0u8; 2];
+    random::fill(&mut id);
+    pkt.push_network(as_u32(head)?);
+    pkt.put(as_u32(tail)?);
+    {
+        let d = pkt.data_mut();
+        let total = d.len();
+        let (outer, rest) = d.split_at_mut(outer_len);
+        let params = OuterParams {
+            src: sa.src,
+            dst: sa.key.dst,
+            ttl: hops,
+            id: u16::from_be_bytes(id),
+            dfbit: knobs.dfbit(),
+            ecn: EncapMode::from_knob(knobs.ecn()),
+        };
+        let inner_bytes = rest.get(esp_head..).ok_or(Drop::Malformed)?;
+        write_outer(outer, &params, inner_bytes, total).map_err(|_| Drop::Malformed)?;
+        esp::emit_header(rest, sa.key.spi, split(seq).1, iv).map_err(|_| Drop::Malformed)?;
+        let t = rest.get_mut(esp_head + len..).ok_or(Drop::Malformed)?;
+        esp::write_trailer(t, pad, next).map_err(|_| Drop::Malformed)?;
+    }
+    let ad = Ad::new(sa.key.spi, seq, sa.esn, iv).map_err(|_| Drop::Malformed)?;
+    let region = Region {
+        offset: head,
+        len: len + pad + 2,
+        icv: layout.icv,
+    };
+    sa.tfm
+        .encrypt_packet(ad.as_bytes(), iv, pkt, region)
+        .map_err(|_| Drop::CryptoError)?;
+    // Too big for the path: IP fragments the ESP packet (RFC 4303
+    // section 3.3.5); ICMP "too big" to the inner source is stage 8.
+    pkt.allow_fragmentation();
+    pkt.send_local(outer_v6);
+    Ok(event)
+}
+
+/// A decapsulated inner packet, ready for its policy check.
+pub(crate) struct Inner {
+    /// What was applied to it.
+    pub(crate) applied: Applied,
+    /// Its selector.
+    pub(crate) sel: PacketSelector,
+    /// IPv6 inside.
+    pub(crate) v6: bool,
+    /// What it meant for the SA's lifetime.
+    pub(crate) event: UsageEvent,
+}
+
+/// Removes the outer header and ESP from `pkt` (a packet for this host,
+/// data at the outer header, ESP found at `ip.hl` for the tunnel SA `sa`)
+/// and checks the inner packet; `pkt` then holds the inner packet.
+pub(crate) fn input(pkt: &mut HookPacket, ip: &TransportHead, sa: &DpSa) -> Result<Inner, Drop> {
+    let ihl = ip.hl;
+    let mut outer = [0u8; 2];
+    let outer_tos = tunnel::tos_of(pkt.network_bytes(&mut outer)).ok_or(Drop::Malformed)?;
+    let (plain, event) = super::esp_transport::decrypt(pkt, ip, sa)?;
+    let layout = sa.layout;
+    let head = layout.header_len();
+    let as_err = |e: TunnelError| match e {
+        TunnelError::EcnDrop => Drop::EcnDrop,
+        _ => Drop::Malformed,
+    };
+    pkt.trim(as_u32(ihl + head + plain.payload_len)?)
+        .map_err(|_| Drop::NoMemory)?;
+    {
+        let d = pkt.data_mut();
+        let inner = d.get_mut(ihl + head..).ok_or(Drop::Malformed)?;
+        tunnel::decapsulate(inner, plain.next_header, outer_tos).map_err(as_err)?;
+    }
+    pkt.pull_network(as_u32(ihl + head)?, 0)
+        .map_err(|_| Drop::Malformed)?;
+    let mut buf = [0u8; HEAD_MAX];
+    let sel = selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)?;
+    Ok(Inner {
+        applied: Applied {
+            proto: u16::from(IPPROTO_ESP),
+            mode: IpsecMode::TUNNEL.0,
+            reqid: sa.reqid,
+            endpoints: (sa.src, sa.key.dst),
+        },
+        sel,
+        v6: matches!(sel.dst, Addr::V6(_)),
+        event,
+    })
+}

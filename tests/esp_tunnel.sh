@@ -1,0 +1,204 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ESP tunnel mode (datapath stages 6-7): 4in4 and 6in6 between a host
+# running rust_ipsec (T) and one running Linux XFRM (X) with the same keys,
+# ping and TCP both ways, only ESP between the tunnel ends on the wire,
+# the dfbit and ecn knobs visible in the outer headers; and a gateway
+# topology A -- G1 (rust_ipsec) === G2 (XFRM) -- B where the gateways
+# tunnel traffic between the two hosts' subnets (fwd policies).
+
+. "$(dirname "$0")/lib/ktap.sh"
+. "$(dirname "$0")/lib/module.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+SK=${SETKEY:-$KTAP_ROOT/target/release/setkey}
+T=${RI_NS}tnr X=${RI_NS}tnx A=${RI_NS}tna B=${RI_NS}tnb G1=${RI_NS}tg1 G2=${RI_NS}tg2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ri_netns_cleanup
+ri_load || { echo "TAP version 13"; echo "not ok 1 module loads"; echo "1..1"; exit 1; }
+ktap_header "ESP tunnel mode: rust_ipsec with Linux XFRM, host to host and between gateways"
+if [[ ! -x $SK ]]; then
+	ktap_skip "ESP tunnel mode" "no setkey binary at $SK (make tools)"
+	ktap_finish
+fi
+
+sk() { local ns=$1; shift; ip netns exec "$ns" "$SK" "$@"; }
+stat_of() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/rust_ipsec_stat; }
+mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
+# tcp FROM TO-NS TO-ADDR: a 200 kB transfer, checked by hash.
+tcp() {
+	local from=$1 to=$2 addr=$3 got sent
+	timeout 40 ip netns exec "$to" python3 "$here/esp/tcp.py" serve "$addr" 5001 >"$tmp/srv" 2>&1 &
+	local spid=$!
+	sleep 1
+	sent=$(timeout 30 ip netns exec "$from" python3 "$here/esp/tcp.py" send "$addr" 5001 200000 2>&1)
+	wait "$spid"
+	got=$(cat "$tmp/srv")
+	[[ -n $sent && $sent == "$got" ]]
+}
+# link NS1 NS2 IF: a veth pair, offloads off.
+link() {
+	ip link add "$3" netns "$1" type veth peer name "$3" netns "$2"
+	for ns in "$1" "$2"; do
+		ip -n "$ns" link set "$3" up
+		ip netns exec "$ns" ethtool -K "$3" tso off gso off gro off >/dev/null 2>&1
+	done
+}
+
+for ns in "$T" "$X" "$A" "$B" "$G1" "$G2"; do
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+done
+
+# Host to host: T 10.4.0.1 / fd04::1 -- X 10.4.0.2 / fd04::2 on the link;
+# the protected addresses are on lo: T 192.168.1.1, fd11::1; X 192.168.2.1,
+# fd12::1.
+link "$T" "$X" vt
+ip -n "$T" addr add 10.4.0.1/24 dev vt
+ip -n "$X" addr add 10.4.0.2/24 dev vt
+ip -n "$T" addr add fd04::1/64 dev vt nodad
+ip -n "$X" addr add fd04::2/64 dev vt nodad
+ip -n "$T" -6 neigh add fd04::2 lladdr "$(mac "$X" vt)" dev vt nud permanent
+ip -n "$X" -6 neigh add fd04::1 lladdr "$(mac "$T" vt)" dev vt nud permanent
+ip -n "$T" addr add 192.168.1.1/32 dev lo
+ip -n "$X" addr add 192.168.2.1/32 dev lo
+ip -n "$T" addr add fd11::1/128 dev lo
+ip -n "$X" addr add fd12::1/128 dev lo
+ip -n "$T" route add 192.168.2.1/32 via 10.4.0.2 src 192.168.1.1
+ip -n "$X" route add 192.168.1.1/32 via 10.4.0.1 src 192.168.2.1
+ip -n "$T" route add fd12::1/128 via fd04::2 src fd11::1
+ip -n "$X" route add fd11::1/128 via fd04::1 src fd12::1
+
+K1=0x$(python3 -c "print(bytes(range(20)).hex())")
+K2=0x$(python3 -c "print(bytes(range(50, 70)).hex())")
+sk "$T" -c <<EOF
+add 10.4.0.1 10.4.0.2 esp 0x5001 -m tunnel -E aes-gcm-16 $K1;
+add 10.4.0.2 10.4.0.1 esp 0x5002 -m tunnel -E aes-gcm-16 $K2;
+add fd04::1 fd04::2 esp 0x6001 -m tunnel -E aes-gcm-16 $K1;
+add fd04::2 fd04::1 esp 0x6002 -m tunnel -E aes-gcm-16 $K2;
+spdadd 192.168.1.1 192.168.2.1 any -P out ipsec esp/tunnel/10.4.0.1-10.4.0.2/require;
+spdadd 192.168.2.1 192.168.1.1 any -P in ipsec esp/tunnel/10.4.0.2-10.4.0.1/require;
+spdadd fd11::1 fd12::1 any -P out ipsec esp/tunnel/fd04::1-fd04::2/require;
+spdadd fd12::1 fd11::1 any -P in ipsec esp/tunnel/fd04::2-fd04::1/require;
+EOF
+xs() { ip -n "$X" xfrm "$@"; }
+xs state add src 10.4.0.1 dst 10.4.0.2 proto esp spi 0x5001 reqid 1 mode tunnel aead 'rfc4106(gcm(aes))' "$K1" 128
+xs state add src 10.4.0.2 dst 10.4.0.1 proto esp spi 0x5002 reqid 1 mode tunnel aead 'rfc4106(gcm(aes))' "$K2" 128
+xs state add src fd04::1 dst fd04::2 proto esp spi 0x6001 reqid 2 mode tunnel aead 'rfc4106(gcm(aes))' "$K1" 128
+xs state add src fd04::2 dst fd04::1 proto esp spi 0x6002 reqid 2 mode tunnel aead 'rfc4106(gcm(aes))' "$K2" 128
+xs policy add src 192.168.2.1 dst 192.168.1.1 dir out tmpl src 10.4.0.2 dst 10.4.0.1 proto esp reqid 1 mode tunnel
+xs policy add src 192.168.1.1 dst 192.168.2.1 dir in tmpl src 10.4.0.1 dst 10.4.0.2 proto esp reqid 1 mode tunnel
+xs policy add src fd12::1 dst fd11::1 dir out tmpl src fd04::2 dst fd04::1 proto esp reqid 2 mode tunnel
+xs policy add src fd11::1 dst fd12::1 dir in tmpl src fd04::1 dst fd04::2 proto esp reqid 2 mode tunnel
+
+ip netns exec "$X" tcpdump -i vt -nn -U -v -w "$tmp/cap.pcap" 2>/dev/null &
+tpid=$!
+sleep 1
+ktap_check "4in4: T pings X's inner address through the tunnel" \
+	ip netns exec "$T" ping -c 2 -i 0.2 -W 2 192.168.2.1
+ktap_check "4in4: X pings T's inner address" ip netns exec "$X" ping -c 2 -i 0.2 -W 2 192.168.1.1
+ktap_check "4in4: TCP from T to X" tcp "$T" "$X" 192.168.2.1
+ktap_check "4in4: TCP from X to T" tcp "$X" "$T" 192.168.1.1
+ktap_check "6in6: T pings X's inner address" ip netns exec "$T" ping -6 -c 2 -i 0.2 -W 2 fd12::1
+ktap_check "6in6: TCP from T to X" tcp "$T" "$X" fd12::1
+ktap_check "6in6: TCP from X to T" tcp "$X" "$T" fd11::1
+sleep 0.5
+kill "$tpid"
+wait "$tpid" 2>/dev/null
+n4=$(tcpdump -r "$tmp/cap.pcap" -nn 'ip proto 50 and host 10.4.0.1 and host 10.4.0.2' 2>/dev/null | wc -l)
+n6=$(tcpdump -r "$tmp/cap.pcap" -nn 'ip6 proto 50 and host fd04::1 and host fd04::2' 2>/dev/null | wc -l)
+clear=$(tcpdump -r "$tmp/cap.pcap" -nn '(ip and not ip proto 50) or (ip6 and not ip6 proto 50 and not src net fe80::/10 and not dst net ff00::/8)' 2>/dev/null | grep -v ARP | wc -l)
+if ((n4 > 20 && n6 > 20 && clear == 0)); then
+	ktap_ok "only ESP between the tunnel ends on the wire (IPv4 $n4, IPv6 $n6 packets)"
+else
+	ktap_fail "only ESP between the tunnel ends (IPv4 $n4, IPv6 $n6, other $clear)"
+	tcpdump -r "$tmp/cap.pcap" -nn 'not ip proto 50 and not ip6 proto 50' 2>/dev/null | head -5 | sed 's/^/# /'
+fi
+
+# The outer headers: dfbit (0 clear, 1 set, 2 copy) and ecn (RFC 6040).
+# ping -Q sets the inner TOS; -M do sets DF on the inner packet.
+outer() { # outer DFBIT ECN TOS: prints the first outer header line of T's ESP
+	ip netns exec "$T" sysctl -qw net.ipv4.rust_ipsec.dfbit="$1" net.ipv4.rust_ipsec.ecn="$2"
+	ip netns exec "$X" tcpdump -i vt -nn -v -c 1 -U 'ip proto 50 and src 10.4.0.1' >"$tmp/o" 2>/dev/null &
+	local p=$!
+	sleep 1
+	ip netns exec "$T" ping -c 1 -W 2 -M do -Q "$3" 192.168.2.1 >/dev/null
+	wait "$p"
+	head -1 "$tmp/o"
+}
+o=$(outer 0 1 0xb9)
+ktap_check "dfbit=0: outer DF clear; ecn=1: DSCP and ECT(1) copied (tos 0xb9)" \
+	bash -c "grep -q 'tos 0xb9' <<<'$o' && ! grep -q 'DF' <<<'$o'"
+ktap_diag "$o"
+o=$(outer 1 0 0xb9)
+ktap_check "dfbit=1: outer DF set; ecn=0: ECN cleared, DSCP kept (tos 0xb8)" \
+	bash -c "grep -q 'tos 0xb8' <<<'$o' && grep -q 'DF' <<<'$o'"
+ktap_diag "$o"
+o=$(outer 2 1 0x03)
+ktap_check "dfbit=2: DF copied from the inner packet; ecn=1 copies CE (tos 0x3)" \
+	bash -c "grep -q 'tos 0x3' <<<'$o' && grep -q 'DF' <<<'$o'"
+ktap_diag "$o"
+ip netns exec "$T" sysctl -qw net.ipv4.rust_ipsec.dfbit=0 net.ipv4.rust_ipsec.ecn=0
+
+# Gateways: A 10.10.0.2 -- G1 (10.10.0.1; 10.5.0.1) === G2 (10.5.0.2;
+# 10.20.0.1) -- B 10.20.0.2. G1 runs rust_ipsec, G2 Linux XFRM.
+link "$A" "$G1" va
+link "$G1" "$G2" vg
+link "$G2" "$B" vb
+ip -n "$A" addr add 10.10.0.2/24 dev va
+ip -n "$G1" addr add 10.10.0.1/24 dev va
+ip -n "$G1" addr add 10.5.0.1/24 dev vg
+ip -n "$G2" addr add 10.5.0.2/24 dev vg
+ip -n "$G2" addr add 10.20.0.1/24 dev vb
+ip -n "$B" addr add 10.20.0.2/24 dev vb
+ip -n "$A" route add default via 10.10.0.1
+ip -n "$B" route add default via 10.20.0.1
+ip -n "$G1" route add 10.20.0.0/24 via 10.5.0.2
+ip -n "$G2" route add 10.10.0.0/24 via 10.5.0.1
+for g in "$G1" "$G2"; do ip netns exec "$g" sysctl -qw net.ipv4.ip_forward=1; done
+sk "$G1" -c <<EOF
+add 10.5.0.1 10.5.0.2 esp 0x7001 -m tunnel -E aes-cbc 0x$(python3 -c "print(bytes(range(16)).hex())") -A hmac-sha256 0x$(python3 -c "print(bytes(range(32)).hex())");
+add 10.5.0.2 10.5.0.1 esp 0x7002 -m tunnel -E aes-cbc 0x$(python3 -c "print(bytes(range(16, 32)).hex())") -A hmac-sha256 0x$(python3 -c "print(bytes(range(32, 64)).hex())");
+spdadd 10.10.0.0/24 10.20.0.0/24 any -P out ipsec esp/tunnel/10.5.0.1-10.5.0.2/require;
+spdadd 10.20.0.0/24 10.10.0.0/24 any -P fwd ipsec esp/tunnel/10.5.0.2-10.5.0.1/require;
+EOF
+xg() { ip -n "$G2" xfrm "$@"; }
+xg state add src 10.5.0.1 dst 10.5.0.2 proto esp spi 0x7001 reqid 3 mode tunnel \
+	enc 'cbc(aes)' 0x$(python3 -c "print(bytes(range(16)).hex())") \
+	auth-trunc 'hmac(sha256)' 0x$(python3 -c "print(bytes(range(32)).hex())") 128
+xg state add src 10.5.0.2 dst 10.5.0.1 proto esp spi 0x7002 reqid 3 mode tunnel \
+	enc 'cbc(aes)' 0x$(python3 -c "print(bytes(range(16, 32)).hex())") \
+	auth-trunc 'hmac(sha256)' 0x$(python3 -c "print(bytes(range(32, 64)).hex())") 128
+xg policy add src 10.20.0.0/24 dst 10.10.0.0/24 dir out tmpl src 10.5.0.2 dst 10.5.0.1 proto esp reqid 3 mode tunnel
+xg policy add src 10.10.0.0/24 dst 10.20.0.0/24 dir fwd tmpl src 10.5.0.1 dst 10.5.0.2 proto esp reqid 3 mode tunnel
+xg policy add src 10.10.0.0/24 dst 10.20.0.0/24 dir in tmpl src 10.5.0.1 dst 10.5.0.2 proto esp reqid 3 mode tunnel
+
+ip netns exec "$G2" tcpdump -i vg -nn -U -w "$tmp/gw.pcap" 2>/dev/null &
+tpid=$!
+sleep 1
+ktap_check "gateways: A pings B through G1 (rust_ipsec) and G2 (XFRM)" \
+	ip netns exec "$A" ping -c 3 -i 0.2 -W 2 10.20.0.2
+ktap_check "gateways: B pings A" ip netns exec "$B" ping -c 3 -i 0.2 -W 2 10.10.0.2
+ktap_check "gateways: TCP from A to B" tcp "$A" "$B" 10.20.0.2
+ktap_check "gateways: TCP from B to A" tcp "$B" "$A" 10.10.0.2
+sleep 0.5
+kill "$tpid"
+wait "$tpid" 2>/dev/null
+esp=$(tcpdump -r "$tmp/gw.pcap" -nn 'ip proto 50' 2>/dev/null | wc -l)
+clear=$(tcpdump -r "$tmp/gw.pcap" -nn 'ip and not ip proto 50' 2>/dev/null | wc -l)
+ktap_check "gateways: only ESP between G1 and G2 ($esp ESP packets, $clear other)" \
+	test "$esp" -gt 20 -a "$clear" = 0
+# A packet from B's subnet that arrives at G1 in the clear is refused by
+# the fwd policy (it must come through the tunnel).
+before=$(stat_of "$G1" DropPolicyViolation)
+ip -n "$G2" xfrm policy flush
+ip netns exec "$B" ping -c 2 -i 0.2 -W 1 10.10.0.2 >/dev/null 2>&1
+after=$(stat_of "$G1" DropPolicyViolation)
+ktap_check "gateways: cleartext the fwd policy requires protection for is dropped (DropPolicyViolation $before -> $after)" \
+	test "$after" -gt "$before"
+ip netns exec "$G1" cat /proc/net/rust_ipsec_stat | grep -v '	0$' | sed 's/^/# /'
+
+ri_netns_cleanup
+ktap_finish
