@@ -38,6 +38,30 @@ tcp() {
 	got=$(cat "$tmp/srv")
 	[[ -n $sent && $sent == "$got" ]]
 }
+# wire NS1 NS2 IF NAME: captures what NS1 and NS2 send on their end of
+# the veth IF (-Q out on both ends is the whole wire: a decapsulating host
+# shows the inner packets it re-injects as received on its own end, Linux
+# XFRM and rust_ipsec alike); stop_wire NAME ends the capture.
+wire() {
+	ip netns exec "$1" tcpdump -i "$3" -Q out -nn -U -w "$tmp/$4.1.pcap" 2>/dev/null &
+	wpids="$!"
+	ip netns exec "$2" tcpdump -i "$3" -Q out -nn -U -w "$tmp/$4.2.pcap" 2>/dev/null &
+	wpids+=" $!"
+	sleep 1
+}
+stop_wire() {
+	sleep 0.5
+	kill $wpids
+	wait $wpids 2>/dev/null
+}
+# on_wire NAME FILTER: packets of the capture NAME matching FILTER.
+on_wire() {
+	{
+		tcpdump -r "$tmp/$1.1.pcap" -nn "$2" 2>/dev/null
+		tcpdump -r "$tmp/$1.2.pcap" -nn "$2" 2>/dev/null
+	} | grep -v ARP
+}
+
 # link NS1 NS2 IF: a veth pair, offloads off.
 link() {
 	ip link add "$3" netns "$1" type veth peer name "$3" netns "$2"
@@ -93,9 +117,7 @@ xs policy add src 192.168.1.1 dst 192.168.2.1 dir in tmpl src 10.4.0.1 dst 10.4.
 xs policy add src fd12::1 dst fd11::1 dir out tmpl src fd04::2 dst fd04::1 proto esp reqid 2 mode tunnel
 xs policy add src fd11::1 dst fd12::1 dir in tmpl src fd04::1 dst fd04::2 proto esp reqid 2 mode tunnel
 
-ip netns exec "$X" tcpdump -i vt -nn -U -v -w "$tmp/cap.pcap" 2>/dev/null &
-tpid=$!
-sleep 1
+wire "$T" "$X" vt host
 ktap_check "4in4: T pings X's inner address through the tunnel" \
 	ip netns exec "$T" ping -c 2 -i 0.2 -W 2 192.168.2.1
 ktap_check "4in4: X pings T's inner address" ip netns exec "$X" ping -c 2 -i 0.2 -W 2 192.168.1.1
@@ -104,17 +126,15 @@ ktap_check "4in4: TCP from X to T" tcp "$X" "$T" 192.168.1.1
 ktap_check "6in6: T pings X's inner address" ip netns exec "$T" ping -6 -c 2 -i 0.2 -W 2 fd12::1
 ktap_check "6in6: TCP from T to X" tcp "$T" "$X" fd12::1
 ktap_check "6in6: TCP from X to T" tcp "$X" "$T" fd11::1
-sleep 0.5
-kill "$tpid"
-wait "$tpid" 2>/dev/null
-n4=$(tcpdump -r "$tmp/cap.pcap" -nn 'ip proto 50 and host 10.4.0.1 and host 10.4.0.2' 2>/dev/null | wc -l)
-n6=$(tcpdump -r "$tmp/cap.pcap" -nn 'ip6 proto 50 and host fd04::1 and host fd04::2' 2>/dev/null | wc -l)
-clear=$(tcpdump -r "$tmp/cap.pcap" -nn '(ip and not ip proto 50) or (ip6 and not ip6 proto 50 and not src net fe80::/10 and not dst net ff00::/8)' 2>/dev/null | grep -v ARP | wc -l)
+stop_wire host
+n4=$(on_wire host 'ip proto 50 and host 10.4.0.1 and host 10.4.0.2' | wc -l)
+n6=$(on_wire host 'ip6 proto 50 and host fd04::1 and host fd04::2' | wc -l)
+clear=$(on_wire host '(ip and not ip proto 50) or (ip6 and not ip6 proto 50 and not src net fe80::/10 and not dst net ff00::/8)' | wc -l)
 if ((n4 > 20 && n6 > 20 && clear == 0)); then
 	ktap_ok "only ESP between the tunnel ends on the wire (IPv4 $n4, IPv6 $n6 packets)"
 else
 	ktap_fail "only ESP between the tunnel ends (IPv4 $n4, IPv6 $n6, other $clear)"
-	tcpdump -r "$tmp/cap.pcap" -nn 'not ip proto 50 and not ip6 proto 50' 2>/dev/null | head -5 | sed 's/^/# /'
+	on_wire host 'not ip proto 50 and not ip6 proto 50' | head -5 | sed 's/^/# /'
 fi
 
 # The outer headers: dfbit (0 clear, 1 set, 2 copy) and ecn (RFC 6040).
@@ -175,19 +195,15 @@ xg policy add src 10.20.0.0/24 dst 10.10.0.0/24 dir out tmpl src 10.5.0.2 dst 10
 xg policy add src 10.10.0.0/24 dst 10.20.0.0/24 dir fwd tmpl src 10.5.0.1 dst 10.5.0.2 proto esp reqid 3 mode tunnel
 xg policy add src 10.10.0.0/24 dst 10.20.0.0/24 dir in tmpl src 10.5.0.1 dst 10.5.0.2 proto esp reqid 3 mode tunnel
 
-ip netns exec "$G2" tcpdump -i vg -nn -U -w "$tmp/gw.pcap" 2>/dev/null &
-tpid=$!
-sleep 1
+wire "$G1" "$G2" vg gw
 ktap_check "gateways: A pings B through G1 (rust_ipsec) and G2 (XFRM)" \
 	ip netns exec "$A" ping -c 3 -i 0.2 -W 2 10.20.0.2
 ktap_check "gateways: B pings A" ip netns exec "$B" ping -c 3 -i 0.2 -W 2 10.10.0.2
 ktap_check "gateways: TCP from A to B" tcp "$A" "$B" 10.20.0.2
 ktap_check "gateways: TCP from B to A" tcp "$B" "$A" 10.10.0.2
-sleep 0.5
-kill "$tpid"
-wait "$tpid" 2>/dev/null
-esp=$(tcpdump -r "$tmp/gw.pcap" -nn 'ip proto 50' 2>/dev/null | wc -l)
-clear=$(tcpdump -r "$tmp/gw.pcap" -nn 'ip and not ip proto 50' 2>/dev/null | wc -l)
+stop_wire gw
+esp=$(on_wire gw 'ip proto 50' | wc -l)
+clear=$(on_wire gw 'ip and not ip proto 50' | wc -l)
 ktap_check "gateways: only ESP between G1 and G2 ($esp ESP packets, $clear other)" \
 	test "$esp" -gt 20 -a "$clear" = 0
 # A packet from B's subnet that arrives at G1 in the clear is refused by
