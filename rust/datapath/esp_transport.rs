@@ -58,11 +58,7 @@ pub(super) fn clamp_tcp_mss(sa: &DpSa, pkt: &mut HookPacket, ip: &TransportHead,
         return;
     }
     if let Some(tcp) = pkt.data_mut().get_mut(ip.hl..) {
-        let r = clamp_mss(tcp, u16::try_from(max).unwrap_or(u16::MAX));
-        pr_info!(
-            "DIAG clamp out={out} mtu={mtu} max={max} r={r:?} flags={:?}\n",
-            tcp.get(12..14)
-        );
+        clamp_mss(tcp, u16::try_from(max).unwrap_or(u16::MAX));
     }
 }
 
