@@ -137,7 +137,7 @@ pub(crate) fn input(pkt: &mut HookPacket, ip: &TransportHead, sa: &DpSa) -> Resu
     let layout = sa.layout;
     let head = layout.header_len();
     let as_err = |e: TunnelError| match e {
-        TunnelError::EcnDrop => Drop::EcnDrop,
+        TunnelError::EcnDrop => Drop::Ecn,
         _ => Drop::Malformed,
     };
     pkt.trim(as_u32(ihl + head + plain.payload_len)?)

@@ -166,7 +166,11 @@ impl DpPolicies {
         let host = self.first_host(dir, sel);
         let wide = self.first_wide(dir, sel);
         match (host, wide) {
-            (Some(h), Some(w)) => Some(if PolicyKey::of(&w) < PolicyKey::of(&h) { w } else { h }),
+            (Some(h), Some(w)) => Some(if PolicyKey::of(&w) < PolicyKey::of(&h) {
+                w
+            } else {
+                h
+            }),
             (h, w) => h.or(w),
         }
     }

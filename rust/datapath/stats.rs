@@ -61,7 +61,7 @@ pub(crate) enum Drop {
     /// No route to a tunnel's far end.
     NoRoute,
     /// RFC 6040: CE outside a Not-ECT inner packet.
-    EcnDrop,
+    Ecn,
 }
 
 impl Drop {
@@ -81,7 +81,7 @@ impl Drop {
         Drop::CryptoError,
         Drop::SaExpired,
         Drop::NoRoute,
-        Drop::EcnDrop,
+        Drop::Ecn,
     ];
 
     /// What a `debug=1` log line says.
@@ -102,7 +102,7 @@ impl Drop {
             Drop::CryptoError => "the crypto API failed",
             Drop::SaExpired => "the SA reached its hard byte or packet limit",
             Drop::NoRoute => "no route to the tunnel's far end",
-            Drop::EcnDrop => "CE outside a Not-ECT inner packet (RFC 6040)",
+            Drop::Ecn => "CE outside a Not-ECT inner packet (RFC 6040)",
         }
     }
 
@@ -123,7 +123,7 @@ impl Drop {
             Drop::CryptoError => "DropCryptoError",
             Drop::SaExpired => "DropSaExpired",
             Drop::NoRoute => "DropNoRoute",
-            Drop::EcnDrop => "DropEcn",
+            Drop::Ecn => "DropEcn",
         }
     }
 }
