@@ -21,7 +21,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 ri_netns_cleanup
 ri_load || { echo "TAP version 13"; echo "not ok 1 module loads"; echo "1..1"; exit 1; }
-ktap_header "ESP transport over IPv4: rust_ipsec with Linux XFRM and with itself"
+ktap_header "ESP transport over IPv4 and IPv6: rust_ipsec with Linux XFRM and with itself"
 if [[ ! -x $SK ]]; then
 	ktap_skip "ESP" "no setkey binary at $SK (make tools)"
 	ktap_finish

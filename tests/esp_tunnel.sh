@@ -4,7 +4,8 @@
 # ESP tunnel mode (datapath stages 6-7): 4in4 and 6in6 between a host
 # running rust_ipsec (T) and one running Linux XFRM (X) with the same keys,
 # ping and TCP both ways, only ESP between the tunnel ends on the wire,
-# the dfbit and ecn knobs visible in the outer headers; and a gateway
+# the dfbit and ecn knobs visible in the outer headers; 4in6 and 6in4
+# between two rust_ipsec hosts; and a gateway
 # topology A -- G1 (rust_ipsec) === G2 (XFRM) -- B where the gateways
 # tunnel traffic between the two hosts' subnets (fwd policies).
 
@@ -12,7 +13,7 @@
 . "$(dirname "$0")/lib/module.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 SK=${SETKEY:-$KTAP_ROOT/target/release/setkey}
-T=${RI_NS}tnr X=${RI_NS}tnx A=${RI_NS}tna B=${RI_NS}tnb G1=${RI_NS}tg1 G2=${RI_NS}tg2
+T=${RI_NS}tnr R=${RI_NS}tnq X=${RI_NS}tnx A=${RI_NS}tna B=${RI_NS}tnb G1=${RI_NS}tg1 G2=${RI_NS}tg2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -71,7 +72,7 @@ link() {
 	done
 }
 
-for ns in "$T" "$X" "$A" "$B" "$G1" "$G2"; do
+for ns in "$T" "$R" "$X" "$A" "$B" "$G1" "$G2"; do
 	ip netns add "$ns"
 	ip -n "$ns" link set lo up
 done
@@ -161,6 +162,58 @@ ktap_check "dfbit=2: DF copied from the inner packet; ecn=1 copies CE (tos 0x3)"
 	bash -c "grep -q 'tos 0x3' <<<'$o' && grep -q 'DF' <<<'$o'"
 ktap_diag "$o"
 ip netns exec "$T" sysctl -qw net.ipv4.rust_ipsec.dfbit=0 net.ipv4.rust_ipsec.ecn=0
+
+# Mixed families between two rust_ipsec hosts: IPv4 inside IPv6 (4in6)
+# and IPv6 inside IPv4 (6in4). T (fd05::1, 10.6.0.1) -- R (fd05::3,
+# 10.6.0.3); inner addresses on lo: T 192.168.1.1 and fd11::1, R
+# 192.168.3.1 and fd13::1.
+link "$T" "$R" vr
+ip -n "$T" addr add 10.6.0.1/24 dev vr
+ip -n "$R" addr add 10.6.0.3/24 dev vr
+ip -n "$T" addr add fd05::1/64 dev vr nodad
+ip -n "$R" addr add fd05::3/64 dev vr nodad
+ip -n "$T" -6 neigh add fd05::3 lladdr "$(mac "$R" vr)" dev vr nud permanent
+ip -n "$R" -6 neigh add fd05::1 lladdr "$(mac "$T" vr)" dev vr nud permanent
+ip -n "$R" addr add 192.168.3.1/32 dev lo
+ip -n "$R" addr add fd13::1/128 dev lo
+# The inner routes point into the tunnel's link; the SPD does the rest.
+ip -n "$T" route add 192.168.3.1/32 dev vr src 192.168.1.1
+ip -n "$R" route add 192.168.1.1/32 dev vr src 192.168.3.1
+ip -n "$T" route add fd13::1/128 via fd05::3 src fd11::1
+ip -n "$R" route add fd11::1/128 via fd05::1 src fd13::1
+mixed_sas() { # the SAs both ends share
+	cat <<EOF
+add fd05::1 fd05::3 esp 0x8001 -m tunnel -E aes-gcm-16 $K1;
+add fd05::3 fd05::1 esp 0x8002 -m tunnel -E aes-gcm-16 $K2;
+add 10.6.0.1 10.6.0.3 esp 0x8003 -m tunnel -E aes-gcm-16 $K1;
+add 10.6.0.3 10.6.0.1 esp 0x8004 -m tunnel -E aes-gcm-16 $K2;
+EOF
+}
+{ mixed_sas; cat <<EOF
+spdadd 192.168.1.1 192.168.3.1 any -P out ipsec esp/tunnel/fd05::1-fd05::3/require;
+spdadd 192.168.3.1 192.168.1.1 any -P in ipsec esp/tunnel/fd05::3-fd05::1/require;
+spdadd fd11::1 fd13::1 any -P out ipsec esp/tunnel/10.6.0.1-10.6.0.3/require;
+spdadd fd13::1 fd11::1 any -P in ipsec esp/tunnel/10.6.0.3-10.6.0.1/require;
+EOF
+} | sk "$T" -c
+{ mixed_sas; cat <<EOF
+spdadd 192.168.3.1 192.168.1.1 any -P out ipsec esp/tunnel/fd05::3-fd05::1/require;
+spdadd 192.168.1.1 192.168.3.1 any -P in ipsec esp/tunnel/fd05::1-fd05::3/require;
+spdadd fd13::1 fd11::1 any -P out ipsec esp/tunnel/10.6.0.3-10.6.0.1/require;
+spdadd fd11::1 fd13::1 any -P in ipsec esp/tunnel/10.6.0.1-10.6.0.3/require;
+EOF
+} | sk "$R" -c
+wire "$T" "$R" vr mixed
+ktap_check "4in6 between two rust_ipsec hosts: ping" ip netns exec "$T" ping -c 2 -i 0.2 -W 2 192.168.3.1
+ktap_check "4in6: TCP" tcp "$T" "$R" 192.168.3.1
+ktap_check "6in4 between two rust_ipsec hosts: ping" ip netns exec "$T" ping -6 -c 2 -i 0.2 -W 2 fd13::1
+ktap_check "6in4: TCP" tcp "$R" "$T" fd11::1
+stop_wire mixed
+in6=$(on_wire mixed 'ip6 proto 50' | wc -l)
+in4=$(on_wire mixed 'ip proto 50' | wc -l)
+clear=$(on_wire mixed '(ip and not ip proto 50) or (ip6 and not ip6 proto 50 and not src net fe80::/10 and not dst net ff00::/8)' | wc -l)
+ktap_check "mixed families: only ESP on the wire (over IPv6 $in6, over IPv4 $in4, other $clear)" \
+	test "$in6" -gt 20 -a "$in4" -gt 20 -a "$clear" = 0
 
 # Gateways: A 10.10.0.2 -- G1 (10.10.0.1; 10.5.0.1) === G2 (10.5.0.2;
 # 10.20.0.1) -- B 10.20.0.2. G1 runs rust_ipsec, G2 Linux XFRM.

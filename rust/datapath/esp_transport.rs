@@ -101,12 +101,7 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop
     pkt.prepare(as_u32(head)?, as_u32(tail)?)
         .map_err(|_| Drop::NoMemory)?;
     clamp_tcp_mss(sa, pkt, &ip, true);
-    let (seq, event) = {
-        let mut d = sa.dyn_.lock();
-        let event = sa.count(&mut d, len)?;
-        let seq = d.out.next_seq().map_err(|_| Drop::SeqOverflow)?;
-        (seq, event)
-    };
+    let (seq, event) = sa.next_out(len)?;
     let mut ivbuf = [0u8; MAX_IV_LEN];
     let iv = make_iv(sa, seq, &mut ivbuf);
     pkt.push_network(as_u32(head)?);

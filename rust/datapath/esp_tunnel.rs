@@ -68,12 +68,7 @@ pub(crate) fn output(
     let hops = pkt
         .route_outer(&sa.src, &sa.key.dst)
         .map_err(|_| Drop::NoRoute)?;
-    let (seq, event) = {
-        let mut d = sa.dyn_.lock();
-        let event = sa.count(&mut d, len)?;
-        let seq = d.out.next_seq().map_err(|_| Drop::SeqOverflow)?;
-        (seq, event)
-    };
+    let (seq, event) = sa.next_out(len)?;
     let mut ivbuf = [0u8; MAX_IV_LEN];
     let iv = make_iv(sa, seq, &mut ivbuf);
     let mut id = [0u8; 2];

@@ -78,6 +78,15 @@ impl DpSa {
         Ok(d.usage
             .count(bytes as u64, clock::now_seconds, &self.soft, &self.hard))
     }
+
+    /// Counts an outbound packet of `bytes` bytes and takes its sequence
+    /// number.
+    pub(crate) fn next_out(&self, bytes: usize) -> Result<(u64, UsageEvent), Drop> {
+        let mut d = self.dyn_.lock();
+        let event = self.count(&mut d, bytes)?;
+        let seq = d.out.next_seq().map_err(|_| Drop::SeqOverflow)?;
+        Ok((seq, event))
+    }
 }
 
 /// Maps a kernel error to a PF_KEY errno.
