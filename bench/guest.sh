@@ -20,9 +20,9 @@
 #     (netbench), runs alternated plain, XFRM, rust_ipsec, plain, ...
 #     Then perf profiles of both IPsec stacks (full mode).
 #  2. lookup scaling: N-1 outbound policies that do not match the flow
-#     (priority 0, so they come first in the walk) plus the matching one,
-#     N = 1, 1k, 10k (, 100k); UDP 64-byte packet rate, rust_ipsec and
-#     XFRM alternated.
+#     (priority 0, so they come first in priority order) plus the
+#     matching one, N = 1, 1k, 10k (, 100k), to /32 hosts and then to /24
+#     networks; UDP 64-byte packet rate, rust_ipsec and XFRM alternated.
 #  3. control plane: SADB_ADD and X_SPDADD rates and kernel memory per
 #     entry, rust_ipsec against Linux's af_key (the modules swapped in
 #     turn: both claim PF_KEY).
@@ -283,47 +283,54 @@ if command -v perf >/dev/null && ((PROFILE)); then
 	log "profiles recorded"
 fi
 
-# fill STACK N: the N-1 extra outbound policies (10.0.0.1 -> 10.x.y.z/32,
-# never matching the 192.168 flow) in the sender's namespace.
+# fill STACK N PREFIX: the N-1 extra outbound policies in the sender's
+# namespace, from 10.0.0.1 to distinct /PREFIX destinations counted from
+# 10.0.0.0 (/32: one host each; /24: one network each), never matching
+# the 192.168 flow.
 fill() {
-	local s=$1 extra=$(($2 - 1)) t0 t1 out="null"
+	local s=$1 extra=$(($2 - 1)) prefix=$3 t0 t1 out="null" a b
 	t0=$(date +%s.%N)
 	if [[ $s == rust ]]; then
+		a=$(addr rust 1) b=$(addr rust 2)
 		ip netns exec br1 "$SK" -FP
 		if ((extra > 0)); then
-			out=$(ip netns exec br1 "$STRESS" fill --sas 0 --policies "$extra" --keep)
+			out=$(ip netns exec br1 "$STRESS" fill --sas 0 --policies "$extra" --prefix "$prefix" --keep)
 			[[ $out == \{* ]] || out=null
 		fi
-		local a b
-		a=$(addr rust 1) b=$(addr rust 2)
 		printf '%s\n' "spdadd $a $b any -P out ipsec esp/transport//require;" \
 			"spdadd $b $a any -P in ipsec esp/transport//require;" | ip netns exec br1 "$SK" -c
 	else
-		local a b
 		a=$(addr xfrm 1) b=$(addr xfrm 2)
 		ip -n bx1 xfrm policy flush
 		if ((extra > 0)); then
-			awk -v n="$extra" 'BEGIN { for (i = 2; i < n + 2; i++)
-				printf "xfrm policy add src 10.0.0.1/32 dst 10.%d.%d.%d/32 dir out tmpl proto esp mode transport\n",
-					int(i / 65536) % 256, int(i / 256) % 256, i % 256 }' >/tmp/xfrm-policies
+			# pfkey-stress's numbering: /32 hosts 10.0.0.0 + i, /24
+			# networks 10.0.0.0 + 256 i.
+			awk -v n="$extra" -v p="$prefix" 'BEGIN { m = 2 ^ (32 - p)
+				for (i = 2; i < n + 2; i++) {
+					d = 167772160 + i * m
+					printf "xfrm policy add src 10.0.0.1/32 dst %d.%d.%d.%d/%d dir out tmpl proto esp mode transport\n",
+						int(d / 16777216) % 256, int(d / 65536) % 256, int(d / 256) % 256, d % 256, p
+				} }' >/tmp/xfrm-policies
 			ip -n bx1 -batch /tmp/xfrm-policies
 		fi
 		ip -n bx1 xfrm policy add src "$a" dst "$b" dir out tmpl proto esp reqid 1 mode transport
 		ip -n bx1 xfrm policy add src "$b" dst "$a" dir in tmpl proto esp reqid 1 mode transport
 	fi
 	t1=$(date +%s.%N)
-	rec "{\"phase\":\"lookup-fill\",\"stack\":\"$s\",\"n\":$2,\"seconds\":$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}'),\"fill\":$out}"
+	rec "{\"phase\":\"lookup-fill\",\"stack\":\"$s\",\"n\":$2,\"prefix\":$prefix,\"seconds\":$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}'),\"fill\":$out}"
 }
-for n in "${LOOKUP_N[@]}"; do
-	for s in rust xfrm; do
-		fill "$s" "$n"
-	done
-	check gcm128-transport
-	log "lookup: $n policies installed (rust: ${STATUS[rust]}, xfrm: ${STATUS[xfrm]}, xfrm SPD: $(ip -n bx1 xfrm policy count | tr -s '\t ' ' '))"
-	for ((rep = 1; rep <= LOOKUP_REPS; rep++)); do
+for prefix in 32 24; do
+	for n in "${LOOKUP_N[@]}"; do
 		for s in rust xfrm; do
-			[[ ${STATUS[$s]} == ok ]] || continue
-			measure "lookup-$n" udp64 "$s" "$rep"
+			fill "$s" "$n" "$prefix"
+		done
+		check gcm128-transport
+		log "lookup /$prefix: $n policies installed (rust: ${STATUS[rust]}, xfrm: ${STATUS[xfrm]}, xfrm SPD: $(ip -n bx1 xfrm policy count | tr -s '\t ' ' '))"
+		for ((rep = 1; rep <= LOOKUP_REPS; rep++)); do
+			for s in rust xfrm; do
+				[[ ${STATUS[$s]} == ok ]] || continue
+				measure "lookup-$prefix-$n" udp64 "$s" "$rep"
+			done
 		done
 	done
 done

@@ -11,13 +11,15 @@
 //! pfkey-stress churn --threads T --seconds S
 //!     T threads add and delete SAs and policies on their own sockets while
 //!     another thread dumps in a loop; fails on any unexpected errno.
-//! pfkey-stress fill --sas N --policies N [--alg ah|gcm|cbc-sha256] [--keep]
+//! pfkey-stress fill --sas N --policies N [--alg ah|gcm|cbc-sha256] [--prefix P] [--keep]
 //!     for the benchmarks (bench/): adds N SAs of the given kind, then N
 //!     policies, and prints one JSON line with the time each took and the
 //!     kernel's Slab and MemFree (kB, /proc/meminfo) before, after the SAs
 //!     and after the policies; then flushes both (timed) unless --keep.
 //!     `cbc-sha256` (ESP, AES-128-CBC with HMAC-SHA-256) is what both
 //!     rust_ipsec and Linux's af_key accept: af_key has no AEAD over PF_KEY.
+//!     The policies go to /32 hosts, or with --prefix P to distinct /P
+//!     networks counted from 10.0.0.0.
 //! ```
 //! Messages are encoded with the protocol core's `Writer` and checked
 //! with its parser.
@@ -212,6 +214,13 @@ fn sa_message(buf: &mut [u8], spi: u32, add: bool, alg: Alg) -> usize {
 /// X_SPDADD (or X_SPDDELETE) of an outbound ESP transport policy for the
 /// /32 pair (10.0.0.1, 10.x.y.z(i)).
 fn policy_message(buf: &mut [u8], i: u32, add: bool) -> usize {
+    policy_message_prefix(buf, i, add, 32)
+}
+
+/// As [`policy_message`], with destination the `prefix`-bit network number
+/// `i` counted from 10.0.0.0 (10.0.i.0/24 and so on for /24; /32 is
+/// 10.x.y.z(i) as above): distinct networks, none covering another.
+fn policy_message_prefix(buf: &mut [u8], i: u32, add: bool, prefix: u8) -> usize {
     let mut w = Writer::new(buf);
     let t = if add {
         MsgType::X_SPDADD
@@ -219,13 +228,22 @@ fn policy_message(buf: &mut [u8], i: u32, add: bool) -> usize {
         MsgType::X_SPDDELETE
     };
     w.header(&header(t, SaType::UNSPEC, i)).unwrap();
-    let sel = |a: Addr| Address {
+    let sel = |a: Addr, prefixlen: u8| Address {
         proto: IpProto::IPSEC_ANY,
-        prefixlen: 32,
+        prefixlen,
         sockaddr: SockAddr::new(a, 0),
     };
-    w.address(AddressKind::Src, &sel(v4(1))).unwrap();
-    w.address(AddressKind::Dst, &sel(v4(i))).unwrap();
+    let dst = if prefix >= 32 {
+        v4(i)
+    } else {
+        Addr::V4(
+            0x0a00_0000u32
+                .wrapping_add(i << (32 - prefix))
+                .to_be_bytes(),
+        )
+    };
+    w.address(AddressKind::Src, &sel(v4(1), 32)).unwrap();
+    w.address(AddressKind::Dst, &sel(dst, prefix)).unwrap();
     w.x_policy(&Policy {
         policy_type: PolicyType::IPSEC,
         dir: IpsecDir::OUTBOUND,
@@ -470,7 +488,8 @@ fn fill(args: &[String]) -> io::Result<bool> {
     let sa_secs = t.elapsed().as_secs_f64();
     let m1 = meminfo();
     let t = Instant::now();
-    let e2 = send_all(&s, npol, |b, i| policy_message(b, i, true))?;
+    let prefix = arg(args, "--prefix", 32).clamp(8, 32) as u8;
+    let e2 = send_all(&s, npol, |b, i| policy_message_prefix(b, i, true, prefix))?;
     let pol_secs = t.elapsed().as_secs_f64();
     let m2 = meminfo();
     let mut flush_secs = -1.0;
@@ -510,7 +529,7 @@ fn main() -> ExitCode {
         Some("churn") => churn(&args),
         Some("fill") => fill(&args),
         _ => {
-            eprintln!("usage: pfkey-stress fill-dump [--sas N] [--policies N] [--rcvbuf B] | churn [--threads T] [--seconds S] | fill [--sas N] [--policies N] [--alg ah|gcm|cbc-sha256] [--keep]");
+            eprintln!("usage: pfkey-stress fill-dump [--sas N] [--policies N] [--rcvbuf B] | churn [--threads T] [--seconds S] | fill [--sas N] [--policies N] [--alg ah|gcm|cbc-sha256] [--prefix P] [--keep]");
             return ExitCode::from(2);
         }
     };
