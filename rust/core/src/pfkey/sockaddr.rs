@@ -76,41 +76,61 @@ impl Addr {
     }
 }
 
-/// Dotted quad, or RFC 5952 text (the longest run of two or more zero
-/// groups as `::`), for log lines.
+/// The longest run of two or more zero words, the first on a tie, as
+/// (start, length).
+fn longest_zero_run(words: &[u16; 8]) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < words.len() {
+        if words[i] != 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < words.len() && words[i] == 0 {
+            i += 1;
+        }
+        let len = i - start;
+        if len >= 2 && best.is_none_or(|(_, l)| len > l) {
+            best = Some((start, len));
+        }
+    }
+    best
+}
+
+/// Dotted quad, or IPv6 as glibc's `inet_ntop` writes it (RFC 5952: the
+/// longest run of two or more zero words as `::`, the first on a tie;
+/// `::a.b.c.d` and `::ffff:a.b.c.d` for IPv4-compatible and -mapped
+/// addresses): what log lines and setkey print.
 impl core::fmt::Display for Addr {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let a = match self {
             Addr::V4([a, b, c, d]) => return write!(f, "{a}.{b}.{c}.{d}"),
             Addr::V6(a) => a,
         };
-        let g: [u16; 8] = core::array::from_fn(|i| u16::from_be_bytes([a[2 * i], a[2 * i + 1]]));
-        // The longest run of zero groups (the first of equals), if >= 2.
-        let (mut best, mut run) = ((0, 0), (0, 0));
-        for (i, v) in g.iter().enumerate() {
-            run = if *v == 0 {
-                (run.0, run.1 + 1)
-            } else {
-                (i + 1, 0)
-            };
-            if run.1 > best.1 {
-                best = run;
-            }
-        }
-        let (start, len) = if best.1 >= 2 { best } else { (8, 0) };
-        let groups = |f: &mut core::fmt::Formatter<'_>, r: &[u16]| -> core::fmt::Result {
-            for (i, v) in r.iter().enumerate() {
-                if i > 0 {
+        let words: [u16; 8] =
+            core::array::from_fn(|i| u16::from_be_bytes([a[2 * i], a[2 * i + 1]]));
+        let best = longest_zero_run(&words);
+        let in_run = |i: usize| best.is_some_and(|(s, l)| i >= s && i < s + l);
+        let mapped =
+            best.is_some_and(|(s, l)| s == 0 && (l == 6 || (l == 5 && words[5] == 0xffff)));
+        for (i, w) in words.iter().enumerate() {
+            if in_run(i) {
+                if best.is_some_and(|(s, _)| s == i) {
                     f.write_str(":")?;
                 }
-                write!(f, "{v:x}")?;
+                continue;
             }
-            Ok(())
-        };
-        groups(f, &g[..start])?;
-        if len > 0 {
-            f.write_str("::")?;
-            groups(f, &g[start + len..])?;
+            if i != 0 {
+                f.write_str(":")?;
+            }
+            if i == 6 && mapped {
+                return write!(f, "{}.{}.{}.{}", a[12], a[13], a[14], a[15]);
+            }
+            write!(f, "{w:x}")?;
+        }
+        if best.is_some_and(|(s, l)| s + l == words.len()) {
+            f.write_str(":")?;
         }
         Ok(())
     }
@@ -256,7 +276,7 @@ mod tests {
     use std::string::ToString;
 
     #[test]
-    fn addresses_print_as_rfc_5952() {
+    fn addresses_print_as_inet_ntop() {
         let v6 = |s: [u16; 8]| {
             let mut a = [0u8; 16];
             for (i, g) in s.iter().enumerate() {

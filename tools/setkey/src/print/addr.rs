@@ -9,7 +9,7 @@
 
 use core::fmt::Write;
 
-use ipsec_core::pfkey::sockaddr::SockAddr;
+use ipsec_core::pfkey::sockaddr::{Addr, SockAddr};
 
 /// A dotted quad.
 fn v4(a: &[u8; 4], out: &mut String) {
@@ -17,58 +17,10 @@ fn v4(a: &[u8; 4], out: &mut String) {
 }
 
 /// The longest run of at least two zero groups: (start, length).
-fn longest_zero_run(words: &[u16; 8]) -> Option<(usize, usize)> {
-    let mut best: Option<(usize, usize)> = None;
-    let mut i = 0;
-    while i < words.len() {
-        if words[i] != 0 {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < words.len() && words[i] == 0 {
-            i += 1;
-        }
-        let len = i - start;
-        if len >= 2 && best.is_none_or(|(_, l)| len > l) {
-            best = Some((start, len));
-        }
-    }
-    best
-}
-
-/// glibc's `inet_ntop6`.
 fn v6(a: &[u8; 16], out: &mut String) {
-    let mut words = [0u16; 8];
-    for (w, pair) in words.iter_mut().zip(a.chunks_exact(2)) {
-        *w = u16::from_be_bytes([pair[0], pair[1]]);
-    }
-    let best = longest_zero_run(&words);
-    let in_run = |i: usize| best.is_some_and(|(s, l)| i >= s && i < s + l);
-    let mapped = best.is_some_and(|(s, l)| s == 0 && (l == 6 || (l == 5 && words[5] == 0xffff)));
-    for (i, w) in words.iter().enumerate() {
-        if in_run(i) {
-            if best.is_some_and(|(s, _)| s == i) {
-                out.push(':');
-            }
-            continue;
-        }
-        if i != 0 {
-            out.push(':');
-        }
-        if i == 6 && mapped {
-            v4(&[a[12], a[13], a[14], a[15]], out);
-            return;
-        }
-        let _ = write!(out, "{w:x}");
-    }
-    if best.is_some_and(|(s, l)| s + l == words.len()) {
-        out.push(':');
-    }
+    let _ = write!(out, "{}", Addr::V6(*a));
 }
 
-/// Whether glibc names the scope of `a` by interface (link-local unicast
-/// and multicast).
 fn scope_by_name(a: &[u8; 16]) -> bool {
     (a[0] == 0xfe && a[1] & 0xc0 == 0x80) || (a[0] == 0xff && a[1] & 0x0f == 0x02)
 }
@@ -116,7 +68,6 @@ pub fn host_port(sa: &SockAddr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ipsec_core::pfkey::sockaddr::Addr;
 
     fn six(s: [u16; 8]) -> String {
         let mut a = [0u8; 16];
