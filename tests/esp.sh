@@ -135,6 +135,22 @@ tcp() {
 	[[ -n $sent && $sent == "$got" ]]
 }
 
+# only_esp NAME PCAP SPI-OUT SPI-IN SCOPE ESP: one case, passing when the
+# capture $tmp/PCAP.pcap has more than 10 ESP packets with each SPI (hex,
+# without 0x) and nothing else within the tcpdump filter SCOPE.
+only_esp() {
+	local name=$1 pcap=$tmp/$2.pcap out in other
+	out=$(tcpdump -r "$pcap" -nn "$6" 2>/dev/null | grep -c "spi=0x0000$3")
+	in=$(tcpdump -r "$pcap" -nn "$6" 2>/dev/null | grep -c "spi=0x0000$4")
+	other=$(tcpdump -r "$pcap" -nn "($5) and not ($6)" 2>/dev/null | wc -l)
+	if ((out > 10 && in > 10 && other == 0)); then
+		ktap_ok "$name: the link carried only ESP (spi 0x$3: $out, 0x$4: $in packets)"
+	else
+		ktap_fail "$name: only ESP on the link (0x$3: $out, 0x$4: $in, other: $other)"
+		tcpdump -r "$pcap" -nn "($5) and not ($6)" 2>/dev/null | head -5 | sed 's/^/# /'
+	fi
+}
+
 first=1
 while IFS='|' read -r name skspec xfspec; do
 	name=$(trim "$name") skspec=$(trim "$skspec") xfspec=$(trim "$xfspec")
@@ -167,16 +183,8 @@ while IFS='|' read -r name skspec xfspec; do
 		sleep 0.5
 		kill "$tpid"
 		wait "$tpid" 2>/dev/null
-		esp_out=$(tcpdump -r "$tmp/cap.pcap" -nn 'ip proto 50' 2>/dev/null | grep -c 'spi=0x00001001')
-		esp_in=$(tcpdump -r "$tmp/cap.pcap" -nn 'ip proto 50' 2>/dev/null | grep -c 'spi=0x00001002')
 		# IPv4 only: the IPv6 link-local chatter has no policy here.
-		other=$(tcpdump -r "$tmp/cap.pcap" -nn 'ip and not ip proto 50' 2>/dev/null | wc -l)
-		if ((esp_out > 10 && esp_in > 10 && other == 0)); then
-			ktap_ok "$name: the link carried only ESP (spi 0x1001: $esp_out, 0x1002: $esp_in packets)"
-		else
-			ktap_fail "$name: only ESP on the link (0x1001: $esp_out, 0x1002: $esp_in, other: $other)"
-			tcpdump -r "$tmp/cap.pcap" -nn 'ip and not ip proto 50' 2>/dev/null | head -5 | sed 's/^/# /'
-		fi
+		only_esp "$name" cap 1001 1002 'ip' 'ip proto 50'
 	fi
 done <"${ESP_ALGORITHMS:-$here/esp/algorithms.txt}"
 
@@ -214,17 +222,10 @@ while IFS='|' read -r name skspec xfspec; do
 		sleep 0.5
 		kill "$tpid"
 		wait "$tpid" 2>/dev/null
-		esp_out=$(tcpdump -r "$tmp/cap6.pcap" -nn 'ip6 proto 50' 2>/dev/null | grep -c 'spi=0x00003001')
-		esp_in=$(tcpdump -r "$tmp/cap6.pcap" -nn 'ip6 proto 50' 2>/dev/null | grep -c 'spi=0x00003002')
 		# Link-local and multicast chatter (router solicitations, MLD) has
 		# no policy here.
-		other=$(tcpdump -r "$tmp/cap6.pcap" -nn 'ip6 and not ip6 proto 50 and not src net fe80::/10 and not dst net ff00::/8' 2>/dev/null | wc -l)
-		if ((esp_out > 10 && esp_in > 10 && other == 0)); then
-			ktap_ok "IPv6 $name: the link carried only ESP (spi 0x3001: $esp_out, 0x3002: $esp_in packets)"
-		else
-			ktap_fail "IPv6 $name: only ESP on the link (0x3001: $esp_out, 0x3002: $esp_in, other: $other)"
-			tcpdump -r "$tmp/cap6.pcap" -nn 'ip6 and not ip6 proto 50' 2>/dev/null | head -5 | sed 's/^/# /'
-		fi
+		only_esp "IPv6 $name" cap6 3001 3002 \
+			'ip6 and not src net fe80::/10 and not dst net ff00::/8' 'ip6 proto 50'
 	fi
 done <"$here/esp/algorithms.txt"
 
