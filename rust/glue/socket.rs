@@ -150,8 +150,9 @@ impl SkBuff {
 
 impl Drop for SkBuff {
     fn drop(&mut self) {
-        // SAFETY: we own the skb; clones hold their own references.
-        unsafe { bindings::consume_skb(self.ptr.as_ptr()) };
+        // SAFETY: we own the skb; clones hold their own references. (The
+        // shim: `consume_skb` is a static inline without TRACEPOINTS.)
+        unsafe { glue::rust_ipsec_consume_skb(self.ptr.as_ptr()) };
     }
 }
 
