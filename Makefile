@@ -38,7 +38,7 @@ help:
 	@echo "make host-test  only cargo test"
 	@echo "make fmt        rustfmt everything"
 	@echo "make bench      benchmarks in the bench-kernel VM: rust_ipsec vs Linux XFRM vs plaintext,"
-	@echo "                PF_KEY rates vs af_key, SPD lookup scaling (~25 min; results in bench/results/)"
+	@echo "                PF_KEY rates vs af_key, SPD lookup scaling (~30 min; results in bench/results/)"
 	@echo "make bench-quick  the same, short (a few minutes; bench/results/quick/); ARGS=... passes options"
 
 setup:
