@@ -15,7 +15,7 @@
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
-SK=${SETKEY:-$KTAP_ROOT/target/release/setkey}
+. "$(dirname "$0")/lib/net.sh"
 A=${RI_NS}dpa B=${RI_NS}dpb
 
 ri_netns_cleanup
@@ -48,7 +48,6 @@ ip -n "$A" xfrm policy add src 10.0.0.2 dst 10.0.0.1 dir in tmpl proto esp reqid
 ip -n "$B" xfrm policy add src 10.0.0.2 dst 10.0.0.1 dir out tmpl proto esp reqid 1 mode transport
 ip -n "$B" xfrm policy add src 10.0.0.1 dst 10.0.0.2 dir in tmpl proto esp reqid 1 mode transport
 
-stat_of() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/rust_ipsec_stat; }
 
 cap=$(mktemp)
 ip netns exec "$B" tcpdump -i veth0 -nn -U -w "$cap" 2>/dev/null &
@@ -123,7 +122,6 @@ for ns in "$C" "$D"; do
 	ip -n "$ns" link set lo up
 	ip -n "$ns" link set veth1 up
 done
-sk() { local ns=$1; shift; ip netns exec "$ns" "$SK" "$@"; }
 pings() { ip netns exec "$C" ping -c 2 -i 0.2 -W 1 10.1.0.2 >/dev/null 2>&1; }
 # expect_ping yes|no DESCRIPTION COUNTER-NS COUNTER: one case.
 expect_ping() {
@@ -165,6 +163,16 @@ s.sendto(struct.pack("!II", 0xdead, 1) + bytes(32), ("10.1.0.2", 0))'
 		test "$after" -gt "$before"
 	sk "$D" -FP
 	ktap_check "after spdflush C pings D again" pings
+	# Host policies are indexed apart from prefix ones; priority still
+	# decides between the two kinds.
+	printf '%s\n' 'spdadd 10.1.0.1 10.1.0.2 icmp -P out none;' \
+		'spdadd 10.1.0.0/24 10.1.0.0/24 icmp -P out prio high discard;' | sk "$C" -c
+	expect_ping no "a /24 discard policy ranked before a host none policy wins" "$C" DropPolicyDiscard
+	sk "$C" -FP
+	printf '%s\n' 'spdadd 10.1.0.1 10.1.0.2 icmp -P out prio high none;' \
+		'spdadd 10.1.0.0/24 10.1.0.0/24 icmp -P out discard;' | sk "$C" -c
+	ktap_check "a host none policy ranked before a /24 discard policy wins" pings
+	sk "$C" -FP
 else
 	ktap_skip "policy enforcement" "no setkey binary at $SK (make tools)"
 fi

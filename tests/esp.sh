@@ -13,8 +13,8 @@
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
+. "$(dirname "$0")/lib/net.sh"
 here=$(cd "$(dirname "$0")" && pwd)
-SK=${SETKEY:-$KTAP_ROOT/target/release/setkey}
 E=${RI_NS}espr F=${RI_NS}espx G=${RI_NS}espg
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -53,7 +53,6 @@ done
 
 # IPv6 neighbours are pinned: neighbour discovery between addresses a
 # policy covers would need the policy's own exception.
-mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
 ip -n "$E" -6 neigh add fd02::2 lladdr "$(mac "$F" veth2)" dev veth2 nud permanent
 ip -n "$F" -6 neigh add fd02::1 lladdr "$(mac "$E" veth2)" dev veth2 nud permanent
 ip -n "$E" -6 neigh add fd03::3 lladdr "$(mac "$G" veth3)" dev veth3 nud permanent
@@ -69,10 +68,8 @@ keys() {
 	echo "$out"
 }
 
-sk() { local ns=$1; shift; ip netns exec "$ns" "$SK" "$@"; }
 # (not `echo`: it would take a leading -E as its own option)
 trim() { sed 's/^[[:space:]]*//; s/[[:space:]]*$//' <<<"$1"; }
-stat_of() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/rust_ipsec_stat; }
 
 # Policies: rust_ipsec in E for both peers, XFRM in F.
 sk "$E" -c <<'EOF'
@@ -123,17 +120,6 @@ set_sas() {
 		"add fd03::3 fd03::1 esp 0x4002 -m transport $sk2;" | sk "$G" -c
 }
 
-# tcp FROM TO-NS TO-ADDR: a 200 kB transfer, checked by hash.
-tcp() {
-	local from=$1 to=$2 addr=$3 got sent
-	timeout 40 ip netns exec "$to" python3 "$here/esp/tcp.py" serve "$addr" 5001 >"$tmp/srv" 2>&1 &
-	local spid=$!
-	sleep 0.5
-	sent=$(timeout 30 ip netns exec "$from" python3 "$here/esp/tcp.py" send "$addr" 5001 200000 2>&1)
-	wait "$spid"
-	got=$(cat "$tmp/srv")
-	[[ -n $sent && $sent == "$got" ]]
-}
 
 # only_esp NAME PCAP SPI-OUT SPI-IN SCOPE ESP: one case, passing when the
 # capture $tmp/PCAP.pcap has more than 10 ESP packets with each SPI (hex,

@@ -10,8 +10,8 @@
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
+. "$(dirname "$0")/lib/net.sh"
 here=$(cd "$(dirname "$0")" && pwd)
-SK=${SETKEY:-$KTAP_ROOT/target/release/setkey}
 E=${RI_NS}evr F=${RI_NS}evx
 
 ri_netns_cleanup
@@ -34,8 +34,6 @@ for ns in "$E" "$F"; do
 	ip netns exec "$ns" ethtool -K veth2 tso off gso off gro off >/dev/null 2>&1
 done
 
-sk() { local ns=$1; shift; ip netns exec "$ns" "$SK" "$@"; }
-stat_of() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/rust_ipsec_stat; }
 # events.py SUBCOMMAND in NS: each "ok"/"fail" line it prints is a case.
 events() {
 	local ns=$1 sub=$2 line

@@ -11,8 +11,7 @@
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
-here=$(cd "$(dirname "$0")" && pwd)
-SK=${SETKEY:-$KTAP_ROOT/target/release/setkey}
+. "$(dirname "$0")/lib/net.sh"
 T=${RI_NS}tnr R=${RI_NS}tnq X=${RI_NS}tnx A=${RI_NS}tna B=${RI_NS}tnb G1=${RI_NS}tg1 G2=${RI_NS}tg2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -25,20 +24,6 @@ if [[ ! -x $SK ]]; then
 	ktap_finish
 fi
 
-sk() { local ns=$1; shift; ip netns exec "$ns" "$SK" "$@"; }
-stat_of() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/rust_ipsec_stat; }
-mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
-# tcp FROM TO-NS TO-ADDR: a 200 kB transfer, checked by hash.
-tcp() {
-	local from=$1 to=$2 addr=$3 got sent
-	timeout 40 ip netns exec "$to" python3 "$here/esp/tcp.py" serve "$addr" 5001 >"$tmp/srv" 2>&1 &
-	local spid=$!
-	sleep 1
-	sent=$(timeout 30 ip netns exec "$from" python3 "$here/esp/tcp.py" send "$addr" 5001 200000 2>&1)
-	wait "$spid"
-	got=$(cat "$tmp/srv")
-	[[ -n $sent && $sent == "$got" ]]
-}
 # wire NS1 NS2 IF NAME: captures what NS1 and NS2 send on their end of
 # the veth IF (-Q out on both ends is the whole wire: a decapsulating host
 # shows the inner packets it re-injects as received on its own end, Linux

@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers of the datapath tests: setkey and the statistics of a namespace,
+# veth addresses, a TCP transfer checked end to end.
+
+SK=${SETKEY:-$KTAP_ROOT/target/release/setkey}
+RI_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# sk NS ARGS...: setkey in NS.
+sk() { local ns=$1; shift; ip netns exec "$ns" "$SK" "$@"; }
+# stat_of NS NAME: a counter of NS's /proc/net/rust_ipsec_stat.
+stat_of() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/rust_ipsec_stat; }
+# mac NS IF: IF's link-layer address.
+mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
+
+# tcp FROM TO-NS TO-ADDR: a 200 kB transfer from namespace FROM to a
+# server at TO-ADDR in TO-NS; passes when both ends saw the same bytes.
+tcp() {
+	local from=$1 to=$2 addr=$3 srv got sent spid
+	srv=$(mktemp)
+	timeout 40 ip netns exec "$to" python3 "$RI_TESTS/esp/tcp.py" serve "$addr" 5001 >"$srv" 2>&1 &
+	spid=$!
+	sleep 1
+	sent=$(timeout 30 ip netns exec "$from" python3 "$RI_TESTS/esp/tcp.py" send "$addr" 5001 200000 2>&1)
+	wait "$spid"
+	got=$(cat "$srv")
+	rm -f "$srv"
+	[[ -n $sent && $sent == "$got" ]]
+}
