@@ -22,7 +22,6 @@ use crate::glue::random;
 use crate::ipsec_core::esp::{self, counter_iv, iv_kind, Ad, IvKind, Trailer, MAX_IV_LEN};
 use crate::ipsec_core::ipview::{HEAD_MAX, PROTO_TCP};
 use crate::ipsec_core::mss::clamp_mss;
-use crate::ipsec_core::pfkey::consts::IpsecMode;
 use crate::ipsec_core::pfkey::sockaddr::Addr;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::split;
@@ -34,6 +33,33 @@ const TCP_MIN_HDR_LEN: usize = 20;
 
 /// `IPPROTO_ESP`.
 pub(crate) const IPPROTO_ESP: u8 = 50;
+
+/// A length as the skb API takes it.
+pub(super) fn as_u32(n: usize) -> Result<u32, Drop> {
+    u32::try_from(n).map_err(|_| Drop::Malformed)
+}
+
+/// Encrypts `plain` bytes of `pkt` from `offset` (payload, padding and
+/// the two trailer bytes) with `sa`, sequence number `seq` and `iv`; the
+/// ICV goes after them.
+pub(super) fn seal(
+    sa: &DpSa,
+    pkt: &mut HookPacket,
+    seq: u64,
+    iv: &[u8],
+    offset: usize,
+    plain: usize,
+) -> Result<(), Drop> {
+    let ad = Ad::new(sa.key.spi, seq, sa.esn, iv).map_err(|_| Drop::Malformed)?;
+    let region = Region {
+        offset,
+        len: plain,
+        icv: sa.layout.icv,
+    };
+    sa.tfm
+        .encrypt_packet(ad.as_bytes(), iv, pkt, region)
+        .map_err(|_| Drop::CryptoError)
+}
 
 /// The transport-mode layout of `pkt`'s head.
 fn head_of(pkt: &HookPacket) -> Result<TransportHead, Drop> {
@@ -97,7 +123,6 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop
     let head = layout.header_len();
     let pad = layout.pad_len(payload);
     let tail = layout.trailer_len(payload);
-    let as_u32 = |n: usize| u32::try_from(n).map_err(|_| Drop::Malformed);
     pkt.prepare(as_u32(head)?, as_u32(tail)?)
         .map_err(|_| Drop::NoMemory)?;
     clamp_tcp_mss(sa, pkt, &ip, true);
@@ -117,19 +142,10 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop
         ip.set_protocol(d, IPPROTO_ESP)
             .map_err(|_| Drop::Malformed)?;
     }
-    // Growing by the ESP overhead must not make a full-sized DF packet
-    // undeliverable: IP fragments it after encryption (PMTU handling that
-    // shrinks the inner packets instead is a later stage).
+    // A packet still too big after ESP (TCP is clamped; UDP, ICMP are
+    // not) is fragmented after encryption rather than dropped.
     pkt.allow_fragmentation();
-    let ad = Ad::new(sa.key.spi, seq, sa.esn, iv).map_err(|_| Drop::Malformed)?;
-    let region = Region {
-        offset: ihl + head,
-        len: payload + pad + 2,
-        icv: layout.icv,
-    };
-    sa.tfm
-        .encrypt_packet(ad.as_bytes(), iv, pkt, region)
-        .map_err(|_| Drop::CryptoError)?;
+    seal(sa, pkt, seq, iv, ihl + head, payload + pad + 2)?;
     Ok(event)
 }
 
@@ -158,9 +174,10 @@ pub(crate) fn lookup(
 }
 
 /// Checks the replay window, decrypts and verifies `pkt` (ESP at `ip.hl`)
-/// in place with `sa`, advances the window and counts the packet; returns
-/// the trailer (what the payload is and how long) and what the packet
-/// meant for the SA's lifetime.
+/// in place with `sa`, advances the window and counts the packet, and
+/// cuts padding, trailer and ICV off; returns the trailer (what the
+/// payload is and how long) and what the packet meant for the SA's
+/// lifetime.
 pub(crate) fn decrypt(
     pkt: &mut HookPacket,
     ip: &TransportHead,
@@ -217,6 +234,8 @@ pub(crate) fn decrypt(
     if trailer.is_dummy() {
         return Err(Drop::Malformed);
     }
+    pkt.trim(as_u32(ihl + head + trailer.payload_len)?)
+        .map_err(|_| Drop::NoMemory)?;
     Ok((trailer, event))
 }
 
@@ -231,9 +250,6 @@ pub(crate) fn input(
     let ihl = ip.hl;
     let head = sa.layout.header_len();
     let (trailer, event) = decrypt(pkt, ip, sa)?;
-    let as_u32 = |n: usize| u32::try_from(n).map_err(|_| Drop::Malformed);
-    pkt.trim(as_u32(ihl + head + trailer.payload_len)?)
-        .map_err(|_| Drop::NoMemory)?;
     pkt.data_mut().copy_within(0..ihl, head);
     pkt.pull_network(as_u32(head)?, as_u32(ip.transport_at)?)
         .map_err(|_| Drop::Malformed)?;
@@ -244,11 +260,5 @@ pub(crate) fn input(
         ..*ip
     };
     clamp_tcp_mss(sa, pkt, &inner, false);
-    let applied = Applied {
-        proto: u16::from(IPPROTO_ESP),
-        mode: IpsecMode::TRANSPORT.0,
-        reqid: sa.reqid,
-        endpoints: (sa.src, sa.key.dst),
-    };
-    Ok((applied, event))
+    Ok((sa.applied(), event))
 }

@@ -17,27 +17,22 @@
 
 use kernel::prelude::*;
 
-use super::esp_transport::{clamp_tcp_mss, make_iv, IPPROTO_ESP};
+use super::esp_transport::{as_u32, clamp_tcp_mss, make_iv, seal};
 use super::sa::DpSa;
 use super::stats::Drop;
-use crate::glue::aead::Region;
 use crate::glue::netfilter::HookPacket;
 use crate::glue::random;
 use crate::ipsec_core::ecn::EncapMode;
-use crate::ipsec_core::esp::{self, Ad, Outer, MAX_IV_LEN};
+use crate::ipsec_core::esp::{self, Outer, MAX_IV_LEN};
 use crate::ipsec_core::ipview::{selector_from_head, PacketSelector, HEAD_MAX};
 use crate::ipsec_core::knobs::KnobValues;
-use crate::ipsec_core::pfkey::consts::IpsecMode;
-use crate::ipsec_core::pfkey::sockaddr::Addr;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::split;
 use crate::ipsec_core::transport::{transport_head, TransportHead};
-use crate::ipsec_core::tunnel::{self, inner_proto, write_outer, OuterParams, TunnelError};
+use crate::ipsec_core::tunnel::{
+    self, write_outer, OuterParams, TunnelError, PROTO_IPIP, PROTO_IPV6,
+};
 use crate::ipsec_core::usage::UsageEvent;
-
-fn as_u32(n: usize) -> Result<u32, Drop> {
-    u32::try_from(n).map_err(|_| Drop::Malformed)
-}
 
 /// Wraps `pkt` (data at its IP header) in ESP with the tunnel SA `sa`
 /// and sends the outer packet; the hook then returns `Stolen`. On error
@@ -59,9 +54,8 @@ pub(crate) fn output(
     let pad = layout.pad_len(len);
     let tail = layout.trailer_len(len);
     let mut first = [0u8; HEAD_MAX];
-    let inner: TransportHead =
-        transport_head(pkt.network_bytes(&mut first)).map_err(|_| Drop::Malformed)?;
-    let next = inner_proto(&first).map_err(|_| Drop::Malformed)?;
+    let inner = transport_head(pkt.network_bytes(&mut first)).map_err(|_| Drop::Malformed)?;
+    let next = if inner.v6 { PROTO_IPV6 } else { PROTO_IPIP };
     pkt.prepare(as_u32(head)?, as_u32(tail)?)
         .map_err(|_| Drop::NoMemory)?;
     clamp_tcp_mss(sa, pkt, &inner, true);
@@ -93,15 +87,7 @@ pub(crate) fn output(
         let t = rest.get_mut(esp_head + len..).ok_or(Drop::Malformed)?;
         esp::write_trailer(t, pad, next).map_err(|_| Drop::Malformed)?;
     }
-    let ad = Ad::new(sa.key.spi, seq, sa.esn, iv).map_err(|_| Drop::Malformed)?;
-    let region = Region {
-        offset: head,
-        len: len + pad + 2,
-        icv: layout.icv,
-    };
-    sa.tfm
-        .encrypt_packet(ad.as_bytes(), iv, pkt, region)
-        .map_err(|_| Drop::CryptoError)?;
+    seal(sa, pkt, seq, iv, head, len + pad + 2)?;
     // Too big for the path: IP fragments the ESP packet (RFC 4303
     // section 3.3.5); ICMP "too big" to the inner source is stage 8.
     pkt.allow_fragmentation();
@@ -115,8 +101,6 @@ pub(crate) struct Inner {
     pub(crate) applied: Applied,
     /// Its selector.
     pub(crate) sel: PacketSelector,
-    /// IPv6 inside.
-    pub(crate) v6: bool,
     /// What it meant for the SA's lifetime.
     pub(crate) event: UsageEvent,
 }
@@ -135,8 +119,6 @@ pub(crate) fn input(pkt: &mut HookPacket, ip: &TransportHead, sa: &DpSa) -> Resu
         TunnelError::EcnDrop => Drop::Ecn,
         _ => Drop::Malformed,
     };
-    pkt.trim(as_u32(ihl + head + plain.payload_len)?)
-        .map_err(|_| Drop::NoMemory)?;
     {
         let d = pkt.data_mut();
         let inner = d.get_mut(ihl + head..).ok_or(Drop::Malformed)?;
@@ -147,14 +129,8 @@ pub(crate) fn input(pkt: &mut HookPacket, ip: &TransportHead, sa: &DpSa) -> Resu
     let mut buf = [0u8; HEAD_MAX];
     let sel = selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)?;
     Ok(Inner {
-        applied: Applied {
-            proto: u16::from(IPPROTO_ESP),
-            mode: IpsecMode::TUNNEL.0,
-            reqid: sa.reqid,
-            endpoints: (sa.src, sa.key.dst),
-        },
+        applied: sa.applied(),
         sel,
-        v6: matches!(sel.dst, Addr::V6(_)),
         event,
     })
 }

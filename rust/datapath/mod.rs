@@ -15,10 +15,10 @@
 //! enforced: discard and `def_policy` 0 drop, none passes, an IPsec policy
 //! whose `require`/`unique` request has no SA drops; inbound, a cleartext
 //! packet a policy requires protection for is dropped, and ESP for an
-//! unknown SPI is dropped. ESP in transport mode (IPv4 and IPv6) is
-//! applied and removed here (`esp_transport.rs`); what is not implemented
-//! yet (tunnel mode, bundles, AH, IPComp) is dropped (counted as
-//! `DropUnsupported`), never passed in the clear. Missing SAs are
+//! unknown SPI is dropped. ESP in transport and tunnel mode (IPv4 and
+//! IPv6) is applied and removed here (`esp_transport.rs`,
+//! `esp_tunnel.rs`); what is not implemented yet (bundles, AH, IPComp)
+//! is dropped (counted as `DropUnsupported`), never passed in the clear. Missing SAs are
 //! acquired through PF_KEY (`pfkey/acquire.rs`); per-SA counters feed the
 //! SADB's lifetimes.
 
@@ -120,8 +120,7 @@ impl NetnsShared {
         self.pfkey().is_configured() || self.knob(family(proto), Knob::DefPolicy) == 0
     }
 
-    /// An outbound packet: the SPD decides; ESP transport over IPv4 is
-    /// applied here.
+    /// An outbound packet: the SPD decides; ESP is applied here.
     fn outbound(&self, pkt: &mut HookPacket, sel: &PacketSelector, knobs: &KnobValues) -> Outcome {
         let policy = self
             .pfkey()
@@ -322,7 +321,7 @@ impl NetnsShared {
         let policy = self.pfkey().dp_policies.lock().lookup(dir.0, &inner.sel);
         match inbound_ok(policy.as_ref(), &[inner.applied], knobs) {
             Ok(()) => {
-                pkt.reinject(inner.v6);
+                pkt.reinject(matches!(inner.sel.dst, Addr::V6(_)));
                 Ok(Sent::Stolen)
             }
             Err(Violation::Discard(DiscardReason::NoPolicy)) => Err(Drop::DefaultPolicy),

@@ -14,6 +14,7 @@ use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
 use kernel::sync::Arc;
 
+use super::esp_transport::IPPROTO_ESP;
 use super::stats::Drop;
 use crate::glue::aead::AeadTfm;
 use crate::glue::clock;
@@ -24,6 +25,7 @@ use crate::ipsec_core::esp::{self, AuthencKey, CryptoName, Layout, Outer};
 use crate::ipsec_core::pfkey::consts::IpsecMode;
 use crate::ipsec_core::pfkey::sockaddr::Addr;
 use crate::ipsec_core::pfkey::SaType;
+use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::{OutboundSeq, ReplayWindow};
 use crate::ipsec_core::sadb::{LifetimeLimits, SaKey, SaRecord, SaState};
 use crate::ipsec_core::usage::{SaUsage, UsageEvent};
@@ -77,6 +79,16 @@ impl DpSa {
         }
         Ok(d.usage
             .count(bytes as u64, clock::now_seconds, &self.soft, &self.hard))
+    }
+
+    /// What applying this SA means to the inbound policy check.
+    pub(crate) fn applied(&self) -> Applied {
+        Applied {
+            proto: u16::from(IPPROTO_ESP),
+            mode: self.mode,
+            reqid: self.reqid,
+            endpoints: (self.src, self.key.dst),
+        }
     }
 
     /// Counts an outbound packet of `bytes` bytes and takes its sequence
