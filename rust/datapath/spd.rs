@@ -6,13 +6,12 @@
 //!
 //! A lookup returns the first policy of a direction, in (priority, id)
 //! order, whose selector matches (KAME's and Linux's rule: the smaller
-//! priority value wins, then the older policy). Policies whose destination
-//! is a single host (full-length prefix, the common case of per-peer
-//! policies at scale) are indexed by (direction, destination): a lookup
-//! walks only the policies for the packet's destination, plus every policy
-//! with a wider destination prefix, and takes the first match of the two
-//! walks. With many host policies and few prefix ones a lookup costs
-//! O(log n).
+//! priority value wins, then the older policy). Policies are indexed by
+//! (direction, destination network, destination prefix length): a lookup
+//! probes one bin for each prefix length the direction uses (the core's
+//! `prefixes`), walks each bin in policy order to its first match, and
+//! stops a walk once it passes the best match so far. With 100,000 /24
+//! policies and a catch-all, a lookup probes two bins, each O(log n).
 
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
@@ -20,6 +19,7 @@ use kernel::rbtree::{RBTree, RBTreeNode};
 use crate::ipsec_core::errno::Errno;
 use crate::ipsec_core::ipview::PacketSelector;
 use crate::ipsec_core::pfkey::sockaddr::Addr;
+use crate::ipsec_core::prefixes::{masked, PrefixLengths};
 use crate::ipsec_core::spd::PolicyRecord;
 
 /// Where a policy sits: direction, then priority, then id (age).
@@ -31,6 +31,15 @@ pub(crate) struct PolicyKey {
 }
 
 impl PolicyKey {
+    /// The smallest key of direction `dir`.
+    fn first(dir: u8) -> Self {
+        Self {
+            dir,
+            priority: 0,
+            id: 0,
+        }
+    }
+
     /// The key of `rec`.
     pub(crate) fn of(rec: &PolicyRecord) -> Self {
         Self {
@@ -59,164 +68,158 @@ fn addr_key(a: &Addr) -> AddrKey {
     k
 }
 
-/// A host policy's place: direction, destination, then the policy order.
+/// A bin of the index: a direction, a destination network and its prefix
+/// length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct HostKey {
+struct Bin {
     dir: u8,
-    dst: AddrKey,
+    plen: u8,
+    net: AddrKey,
+}
+
+impl Bin {
+    /// The bin of a packet to `dst` for policies of prefix length `plen`.
+    fn of_packet(dir: u8, dst: &Addr, plen: u8) -> Self {
+        Self {
+            dir,
+            plen,
+            net: addr_key(&masked(dst, plen).unwrap_or(*dst)),
+        }
+    }
+
+    /// The bin of `rec`.
+    fn of_policy(rec: &PolicyRecord) -> Self {
+        let d = &rec.selector.dst;
+        Self::of_packet(rec.dir, &d.addr(), d.prefixlen)
+    }
+}
+
+/// A policy's place in the index: its bin, then the policy order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct IndexKey {
+    bin: Bin,
     order: PolicyKey,
 }
 
-/// The destination host `rec` is limited to, if its destination prefix
-/// is full length.
-fn host_of(rec: &PolicyRecord) -> Option<Addr> {
-    let d = &rec.selector.dst;
-    let a = d.addr();
-    (d.prefixlen == a.bits()).then_some(a)
+impl IndexKey {
+    fn of(rec: &PolicyRecord) -> Self {
+        Self {
+            bin: Bin::of_policy(rec),
+            order: PolicyKey::of(rec),
+        }
+    }
 }
 
 /// A node allocated outside the lock, to insert under it.
-pub(crate) enum PreparedPolicy {
-    /// For the host index.
-    Host(RBTreeNode<HostKey, PolicyRecord>),
-    /// For the list of prefix policies.
-    Wide(RBTreeNode<PolicyKey, PolicyRecord>),
+pub(crate) struct PreparedPolicy {
+    node: RBTreeNode<IndexKey, PolicyRecord>,
+    dir: u8,
+    v6: bool,
+    plen: u8,
 }
 
 /// The policies of a namespace, as the datapath sees them.
 pub(crate) struct DpPolicies {
-    /// Policies with a single destination host.
-    hosts: RBTree<HostKey, PolicyRecord>,
-    /// Every other policy.
-    wide: RBTree<PolicyKey, PolicyRecord>,
+    index: RBTree<IndexKey, PolicyRecord>,
+    /// The destination prefix lengths in use, per direction and family.
+    lengths: PrefixLengths,
 }
 
 /// Removed policies, to free after unlocking.
 pub(crate) struct Cleared {
-    _hosts: RBTree<HostKey, PolicyRecord>,
-    _wide: RBTree<PolicyKey, PolicyRecord>,
+    _index: RBTree<IndexKey, PolicyRecord>,
+}
+
+/// The family and prefix length `rec`'s destination is counted under.
+fn length_of(rec: &PolicyRecord) -> (bool, u8) {
+    let d = &rec.selector.dst;
+    (matches!(d.addr(), Addr::V6(_)), d.prefixlen)
 }
 
 impl DpPolicies {
     /// No policies.
     pub(crate) fn new() -> Self {
         Self {
-            hosts: RBTree::new(),
-            wide: RBTree::new(),
+            index: RBTree::new(),
+            lengths: PrefixLengths::new(),
         }
     }
 
     /// Allocates the node for `rec` (may sleep: call without the lock).
     pub(crate) fn prepare(rec: &PolicyRecord) -> Result<PreparedPolicy, Errno> {
-        let order = PolicyKey::of(rec);
-        match host_of(rec) {
-            Some(dst) => {
-                let key = HostKey {
-                    dir: rec.dir,
-                    dst: addr_key(&dst),
-                    order,
-                };
-                RBTreeNode::new(key, *rec, GFP_KERNEL).map(PreparedPolicy::Host)
-            }
-            None => RBTreeNode::new(order, *rec, GFP_KERNEL).map(PreparedPolicy::Wide),
-        }
-        .map_err(|_| Errno::ENOMEM)
+        let (v6, plen) = length_of(rec);
+        let node =
+            RBTreeNode::new(IndexKey::of(rec), *rec, GFP_KERNEL).map_err(|_| Errno::ENOMEM)?;
+        Ok(PreparedPolicy {
+            node,
+            dir: rec.dir,
+            v6,
+            plen,
+        })
     }
 
     /// Inserts a policy (replacing one with the same key).
     pub(crate) fn insert(&mut self, p: PreparedPolicy) {
-        match p {
-            PreparedPolicy::Host(n) => {
-                self.hosts.insert(n);
-            }
-            PreparedPolicy::Wide(n) => {
-                self.wide.insert(n);
-            }
+        if self.index.insert(p.node).is_none() {
+            self.lengths.add(p.dir, p.v6, p.plen);
         }
     }
 
     /// Removes the policy `rec` was inserted as.
     pub(crate) fn remove(&mut self, rec: &PolicyRecord) {
-        let order = PolicyKey::of(rec);
-        match host_of(rec) {
-            Some(dst) => {
-                self.hosts.remove(&HostKey {
-                    dir: rec.dir,
-                    dst: addr_key(&dst),
-                    order,
-                });
-            }
-            None => {
-                self.wide.remove(&order);
-            }
+        if self.index.remove(&IndexKey::of(rec)).is_some() {
+            let (v6, plen) = length_of(rec);
+            self.lengths.remove(rec.dir, v6, plen);
         }
     }
 
     /// Removes every policy; the caller drops the result after unlocking.
     pub(crate) fn clear(&mut self) -> Cleared {
+        self.lengths = PrefixLengths::new();
         Cleared {
-            _hosts: core::mem::take(&mut self.hosts),
-            _wide: core::mem::take(&mut self.wide),
+            _index: core::mem::take(&mut self.index),
         }
     }
 
     /// The first policy of direction `dir` (smallest priority, then
     /// oldest) whose selector matches `sel`.
     pub(crate) fn lookup(&mut self, dir: u8, sel: &PacketSelector) -> Option<PolicyRecord> {
-        let host = self.first_host(dir, sel);
-        let wide = self.first_wide(dir, sel);
-        match (host, wide) {
-            (Some(h), Some(w)) => Some(if PolicyKey::of(&w) < PolicyKey::of(&h) {
-                w
-            } else {
-                h
-            }),
-            (h, w) => h.or(w),
+        let v6 = matches!(sel.dst, Addr::V6(_));
+        let mut best: Option<(PolicyKey, PolicyRecord)> = None;
+        let index = &mut self.index;
+        for plen in self.lengths.in_use(dir, v6) {
+            let bin = Bin::of_packet(dir, &sel.dst, plen);
+            let start = IndexKey {
+                bin,
+                order: PolicyKey::first(dir),
+            };
+            let bound = best.map(|(k, _)| k);
+            let within = |k: &IndexKey| k.bin == bin && bound.is_none_or(|b| k.order < b);
+            if let Some(rec) = first_match(index, &start, within, sel) {
+                best = Some((PolicyKey::of(&rec), rec));
+            }
         }
+        best.map(|(_, rec)| rec)
     }
+}
 
-    /// The first matching policy for `sel`'s destination host.
-    fn first_host(&mut self, dir: u8, sel: &PacketSelector) -> Option<PolicyRecord> {
-        let dst = addr_key(&sel.dst);
-        let start = HostKey {
-            dir,
-            dst,
-            order: PolicyKey {
-                dir,
-                priority: 0,
-                id: 0,
-            },
-        };
-        let mut cursor = self.hosts.cursor_lower_bound_mut(&start)?;
-        loop {
-            let (k, rec) = cursor.current();
-            if k.dir != dir || k.dst != dst {
-                return None;
-            }
-            if sel.matches(&rec.selector) {
-                return Some(*rec);
-            }
-            cursor = cursor.move_next()?;
+/// The first policy of `tree`, from `start` on while `within` holds for
+/// the key, whose selector matches `sel`.
+fn first_match<K: Ord>(
+    tree: &mut RBTree<K, PolicyRecord>,
+    start: &K,
+    within: impl Fn(&K) -> bool,
+    sel: &PacketSelector,
+) -> Option<PolicyRecord> {
+    let mut cursor = tree.cursor_lower_bound_mut(start)?;
+    loop {
+        let (k, rec) = cursor.current();
+        if !within(k) {
+            return None;
         }
-    }
-
-    /// The first matching policy with a wider destination.
-    fn first_wide(&mut self, dir: u8, sel: &PacketSelector) -> Option<PolicyRecord> {
-        let start = PolicyKey {
-            dir,
-            priority: 0,
-            id: 0,
-        };
-        let mut cursor = self.wide.cursor_lower_bound_mut(&start)?;
-        loop {
-            let (k, rec) = cursor.current();
-            if k.dir != dir {
-                return None;
-            }
-            if sel.matches(&rec.selector) {
-                return Some(*rec);
-            }
-            cursor = cursor.move_next()?;
+        if sel.matches(&rec.selector) {
+            return Some(*rec);
         }
+        cursor = cursor.move_next()?;
     }
 }

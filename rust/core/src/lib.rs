@@ -22,6 +22,7 @@ pub mod knobs;
 pub mod mss;
 pub mod pfkey;
 pub mod policy;
+pub mod prefixes;
 pub mod replay;
 pub mod sadb;
 pub mod spd;
