@@ -33,17 +33,20 @@ module! {
 struct RustIpsec {
     _family: glue::socket::Family,
     _pernet: glue::pernet::Registration<netns::NetnsState>,
+    _reassembly: glue::defrag::Ipv6Reassembly,
 }
 
 impl kernel::Module for RustIpsec {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         glue::netfilter::init_reinject_marker();
+        let reassembly = glue::defrag::Ipv6Reassembly::acquire();
         let pernet = glue::pernet::Registration::register()?;
         let family = glue::socket::Family::register()?;
         pr_info!("loaded (PF_KEY v2; sysctl net.ipv4.rust_ipsec, net.ipv6.rust_ipsec)\n");
         Ok(Self {
             _family: family,
             _pernet: pernet,
+            _reassembly: reassembly,
         })
     }
 }

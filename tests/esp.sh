@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# ESP transport over IPv4 and IPv6 (datapath stages 3-5): for every
-# algorithm in esp/algorithms.txt (IPv6: four of them), a namespace
-# configured with setkey (rust_ipsec) and one configured with `ip xfrm` (Linux XFRM) with the same keys ping each
-# other and move data over TCP, and the link carries only ESP with the
-# expected SPIs; two rust_ipsec namespaces do the same with each other; a
+# The ESP algorithm matrix (datapath stages 3-7): for every algorithm in
+# esp/algorithms.txt, a namespace configured with setkey (rust_ipsec) and
+# one configured with `ip xfrm` (Linux XFRM) with the same keys ping each
+# other and move data over TCP in transport mode over IPv4, ping over IPv6,
+# and ping both ways and move data through 4in4 and 6in6 tunnels; two
+# rust_ipsec namespaces do the same in transport mode; the link carries
+# only ESP with the expected SPIs. Four algorithms (one of each kind) also
+# get TCP both ways over IPv6 transport. Fragmented ESP both ways; a
 # packet whose ICV does not verify is counted and dropped; GSO packets (TSO
 # on) are segmented, then protected; TCP SYNs get their MSS clamped so
 # that no segment needs fragmenting after ESP. (Replay, ACQUIRE and
@@ -44,6 +47,12 @@ ip -n "$E" addr add fd02::1/64 dev veth2 nodad
 ip -n "$F" addr add fd02::2/64 dev veth2 nodad
 ip -n "$E" addr add fd03::1/64 dev veth3 nodad
 ip -n "$G" addr add fd03::3/64 dev veth3 nodad
+# Tunnel mode: inner addresses on lo, E 192.168.21.1 / fd21::1 and F
+# 192.168.22.1 / fd22::1, tunnelled between the veth2 addresses.
+ip -n "$E" addr add 192.168.21.1/32 dev lo
+ip -n "$F" addr add 192.168.22.1/32 dev lo
+ip -n "$E" addr add fd21::1/128 dev lo
+ip -n "$F" addr add fd22::1/128 dev lo
 for l in "$E veth2" "$F veth2" "$E veth3" "$G veth3"; do
 	set -- $l
 	ip -n "$1" link set "$2" up
@@ -57,6 +66,11 @@ ip -n "$E" -6 neigh add fd02::2 lladdr "$(mac "$F" veth2)" dev veth2 nud permane
 ip -n "$F" -6 neigh add fd02::1 lladdr "$(mac "$E" veth2)" dev veth2 nud permanent
 ip -n "$E" -6 neigh add fd03::3 lladdr "$(mac "$G" veth3)" dev veth3 nud permanent
 ip -n "$G" -6 neigh add fd03::1 lladdr "$(mac "$E" veth3)" dev veth3 nud permanent
+
+ip -n "$E" route add 192.168.22.1/32 via 10.2.0.2 src 192.168.21.1
+ip -n "$F" route add 192.168.21.1/32 via 10.2.0.1 src 192.168.22.1
+ip -n "$E" route add fd22::1/128 via fd02::2 src fd21::1
+ip -n "$F" route add fd21::1/128 via fd02::1 src fd22::1
 
 # K<n> in a spec becomes n key bytes (different per direction $2).
 keys() {
@@ -81,6 +95,10 @@ spdadd fd02::1 fd02::2 any -P out ipsec esp/transport//require;
 spdadd fd02::2 fd02::1 any -P in ipsec esp/transport//require;
 spdadd fd03::1 fd03::3 any -P out ipsec esp/transport//require;
 spdadd fd03::3 fd03::1 any -P in ipsec esp/transport//require;
+spdadd 192.168.21.1 192.168.22.1 any -P out ipsec esp/tunnel/10.2.0.1-10.2.0.2/require;
+spdadd 192.168.22.1 192.168.21.1 any -P in ipsec esp/tunnel/10.2.0.2-10.2.0.1/require;
+spdadd fd21::1 fd22::1 any -P out ipsec esp/tunnel/fd02::1-fd02::2/require;
+spdadd fd22::1 fd21::1 any -P in ipsec esp/tunnel/fd02::2-fd02::1/require;
 EOF
 sk "$G" -c <<'EOF'
 spdadd 10.3.0.3 10.3.0.1 any -P out ipsec esp/transport//require;
@@ -92,13 +110,19 @@ ip -n "$F" xfrm policy add src 10.2.0.2 dst 10.2.0.1 dir out tmpl proto esp reqi
 ip -n "$F" xfrm policy add src 10.2.0.1 dst 10.2.0.2 dir in tmpl proto esp reqid 1 mode transport
 ip -n "$F" xfrm policy add src fd02::2 dst fd02::1 dir out tmpl proto esp reqid 2 mode transport
 ip -n "$F" xfrm policy add src fd02::1 dst fd02::2 dir in tmpl proto esp reqid 2 mode transport
+ip -n "$F" xfrm policy add src 192.168.22.1 dst 192.168.21.1 dir out tmpl src 10.2.0.2 dst 10.2.0.1 proto esp reqid 3 mode tunnel
+ip -n "$F" xfrm policy add src 192.168.21.1 dst 192.168.22.1 dir in tmpl src 10.2.0.1 dst 10.2.0.2 proto esp reqid 3 mode tunnel
+ip -n "$F" xfrm policy add src fd22::1 dst fd21::1 dir out tmpl src fd02::2 dst fd02::1 proto esp reqid 4 mode tunnel
+ip -n "$F" xfrm policy add src fd21::1 dst fd22::1 dir in tmpl src fd02::1 dst fd02::2 proto esp reqid 4 mode tunnel
 
 # set_sas SK-SPEC XFRM-SPEC: fresh SAs 0x1001 (E->F), 0x1002 (F->E) with
 # the same keys on both sides, and 0x2001 (E->G), 0x2002 (G->E); over
-# IPv6 0x3001/0x3002 (E-F) and 0x4001/0x4002 (E-G).
+# IPv6 0x3001/0x3002 (E-F) and 0x4001/0x4002 (E-G); tunnel SAs E-F
+# 0x5001/0x5002 (IPv4) and 0x6001/0x6002 (IPv6), with keys of their own.
 set_sas() {
-	local sk1 sk2 xf1 xf2
+	local sk1 sk2 xf1 xf2 skt1 skt2 xft1 xft2
 	sk1=$(keys "$1" 1) sk2=$(keys "$1" 2) xf1=$(keys "$2" 1) xf2=$(keys "$2" 2)
+	skt1=$(keys "$1" 3) skt2=$(keys "$1" 4) xft1=$(keys "$2" 3) xft2=$(keys "$2" 4)
 	ip -n "$F" xfrm state flush
 	sk "$E" -F
 	sk "$G" -F
@@ -106,6 +130,10 @@ set_sas() {
 	eval "ip -n $F xfrm state add src 10.2.0.2 dst 10.2.0.1 proto esp spi 0x1002 reqid 1 mode transport $xf2"
 	eval "ip -n $F xfrm state add src fd02::1 dst fd02::2 proto esp spi 0x3001 reqid 2 mode transport $xf1"
 	eval "ip -n $F xfrm state add src fd02::2 dst fd02::1 proto esp spi 0x3002 reqid 2 mode transport $xf2"
+	eval "ip -n $F xfrm state add src 10.2.0.1 dst 10.2.0.2 proto esp spi 0x5001 reqid 3 mode tunnel $xft1"
+	eval "ip -n $F xfrm state add src 10.2.0.2 dst 10.2.0.1 proto esp spi 0x5002 reqid 3 mode tunnel $xft2"
+	eval "ip -n $F xfrm state add src fd02::1 dst fd02::2 proto esp spi 0x6001 reqid 4 mode tunnel $xft1"
+	eval "ip -n $F xfrm state add src fd02::2 dst fd02::1 proto esp spi 0x6002 reqid 4 mode tunnel $xft2"
 	printf '%s\n' "add 10.2.0.1 10.2.0.2 esp 0x1001 -m transport $sk1;" \
 		"add 10.2.0.2 10.2.0.1 esp 0x1002 -m transport $sk2;" \
 		"add 10.3.0.1 10.3.0.3 esp 0x2001 -m transport $sk1;" \
@@ -113,7 +141,11 @@ set_sas() {
 		"add fd02::1 fd02::2 esp 0x3001 -m transport $sk1;" \
 		"add fd02::2 fd02::1 esp 0x3002 -m transport $sk2;" \
 		"add fd03::1 fd03::3 esp 0x4001 -m transport $sk1;" \
-		"add fd03::3 fd03::1 esp 0x4002 -m transport $sk2;" | sk "$E" -c || return 1
+		"add fd03::3 fd03::1 esp 0x4002 -m transport $sk2;" \
+		"add 10.2.0.1 10.2.0.2 esp 0x5001 -m tunnel $skt1;" \
+		"add 10.2.0.2 10.2.0.1 esp 0x5002 -m tunnel $skt2;" \
+		"add fd02::1 fd02::2 esp 0x6001 -m tunnel $skt1;" \
+		"add fd02::2 fd02::1 esp 0x6002 -m tunnel $skt2;" | sk "$E" -c || return 1
 	printf '%s\n' "add 10.3.0.1 10.3.0.3 esp 0x2001 -m transport $sk1;" \
 		"add 10.3.0.3 10.3.0.1 esp 0x2002 -m transport $sk2;" \
 		"add fd03::1 fd03::3 esp 0x4001 -m transport $sk1;" \
@@ -122,18 +154,19 @@ set_sas() {
 
 
 # only_esp NAME PCAP SPI-OUT SPI-IN SCOPE ESP: one case, passing when the
-# capture $tmp/PCAP.pcap has more than 10 ESP packets with each SPI (hex,
-# without 0x) and nothing else within the tcpdump filter SCOPE.
+# captures $tmp/PCAP*.pcap have more than 10 ESP packets with each SPI
+# (hex, without 0x) and nothing else within the tcpdump filter SCOPE.
 only_esp() {
-	local name=$1 pcap=$tmp/$2.pcap out in other
-	out=$(tcpdump -r "$pcap" -nn "$6" 2>/dev/null | grep -c "spi=0x0000$3")
-	in=$(tcpdump -r "$pcap" -nn "$6" 2>/dev/null | grep -c "spi=0x0000$4")
-	other=$(tcpdump -r "$pcap" -nn "($5) and not ($6)" 2>/dev/null | wc -l)
+	local name=$1 out in other
+	read_caps() { local f; for f in "$tmp/$2"*.pcap; do tcpdump -r "$f" -nn "$1" 2>/dev/null; done; }
+	out=$(read_caps "$6" "$2" | grep -c "spi=0x0000$3")
+	in=$(read_caps "$6" "$2" | grep -c "spi=0x0000$4")
+	other=$(read_caps "($5) and not ($6)" "$2" | wc -l)
 	if ((out > 10 && in > 10 && other == 0)); then
 		ktap_ok "$name: the link carried only ESP (spi 0x$3: $out, 0x$4: $in packets)"
 	else
 		ktap_fail "$name: only ESP on the link (0x$3: $out, 0x$4: $in, other: $other)"
-		tcpdump -r "$pcap" -nn "($5) and not ($6)" 2>/dev/null | head -5 | sed 's/^/# /'
+		read_caps "($5) and not ($6)" "$2" | head -5 | sed 's/^/# /'
 	fi
 }
 
@@ -147,8 +180,12 @@ while IFS='|' read -r name skspec xfspec; do
 		continue
 	fi
 	if ((first)); then
-		ip netns exec "$F" tcpdump -i veth2 -nn -U -w "$tmp/cap.pcap" 2>/dev/null &
+		# What each end sends (-Q out): a decapsulating host shows the
+		# inner packets it re-injects as received on its own end.
+		ip netns exec "$F" tcpdump -i veth2 -Q out -nn -U -w "$tmp/cap.f.pcap" 2>/dev/null &
 		tpid=$!
+		ip netns exec "$E" tcpdump -i veth2 -Q out -nn -U -w "$tmp/cap.e.pcap" 2>/dev/null &
+		tpid+=" $!"
 		sleep 1
 	fi
 	ok=1 why=""
@@ -162,13 +199,26 @@ while IFS='|' read -r name skspec xfspec; do
 		ktap_fail "$name:$why"
 		ip netns exec "$E" cat /proc/net/rust_ipsec_stat | grep -v '	0$' | sed 's/^/# /'
 	fi
+	ok=1 why=""
+	ip netns exec "$E" ping -c 2 -i 0.2 -W 2 192.168.22.1 >/dev/null || { ok=0 why+=" ping-4in4"; }
+	ip netns exec "$F" ping -c 2 -i 0.2 -W 2 192.168.21.1 >/dev/null || { ok=0 why+=" ping-4in4-back"; }
+	tcp "$E" "$F" 192.168.22.1 || { ok=0 why+=" tcp-4in4"; }
+	ip netns exec "$E" ping -6 -c 2 -i 0.2 -W 2 fd22::1 >/dev/null || { ok=0 why+=" ping-6in6"; }
+	ip netns exec "$F" ping -6 -c 2 -i 0.2 -W 2 fd21::1 >/dev/null || { ok=0 why+=" ping-6in6-back"; }
+	ip netns exec "$E" ping -6 -c 2 -i 0.2 -W 2 fd02::2 >/dev/null || { ok=0 why+=" ping-v6-transport"; }
+	if ((ok)); then
+		ktap_ok "$name: tunnel 4in4 and 6in6 (ping both ways, TCP) and IPv6 transport (ping) with Linux XFRM"
+	else
+		ktap_fail "$name:$why"
+		ip netns exec "$E" cat /proc/net/rust_ipsec_stat | grep -v '	0$' | sed 's/^/# /'
+	fi
 	if ((first)); then
 		first=0
 		tcp "$F" "$E" 10.2.0.1 && ktap_ok "$name: TCP from the XFRM side too" ||
 			ktap_fail "$name: TCP from the XFRM side too"
 		sleep 0.5
-		kill "$tpid"
-		wait "$tpid" 2>/dev/null
+		kill $tpid
+		wait $tpid 2>/dev/null
 		# IPv4 only: the IPv6 link-local chatter has no policy here.
 		only_esp "$name" cap 1001 1002 'ip' 'ip proto 50'
 	fi
@@ -230,6 +280,39 @@ frags=$(tcpdump -r "$tmp/frag.pcap" -nn '(ip[6:2] & 0x3fff != 0) or ip6[6] == 44
 esp=$(tcpdump -r "$tmp/frag.pcap" -nn 'ip proto 50 or ip6 proto 50' 2>/dev/null | wc -l)
 ktap_check "TCP over ESP sends no fragments: MSS clamped ($esp ESP packets, $frags fragments)" \
 	test "$ok" = 0 -a "$frags" = 0 -a "$esp" -gt 100
+
+# Fragments both ways: 4,000-byte pings, whose replies are as big, between
+# E (rust_ipsec) and F (XFRM) over IPv4 and IPv6. ESP packets are
+# fragmented after encryption and reassembled before decryption (IPv6
+# through nf_defrag_ipv6 in LOCAL_IN); ping checks the data it gets back.
+set_sas "-E aes-gcm-16 K20" "aead 'rfc4106(gcm(aes))' K20 128"
+ip netns exec "$F" tcpdump -i veth2 -nn -U -w "$tmp/big.pcap" 'ip or ip6' 2>/dev/null &
+tpid=$!
+sleep 1
+dropped() { echo $(($(stat_of "$E" DropMalformed) + $(stat_of "$E" DropUnsupported))); }
+before=$(dropped)
+for to in "E F 10.2.0.2" "E F fd02::2" "F E 10.2.0.1" "F E fd02::1"; do
+	set -- $to
+	from=$E
+	[[ $1 == F ]] && from=$F
+	ktap_check "fragments: 4000-byte pings from $1 to $2 ($3) and their replies" \
+		ip netns exec "$from" ping -c 2 -i 0.3 -W 3 -s 4000 "$3"
+done
+after=$(dropped)
+sleep 0.5
+kill "$tpid"
+wait "$tpid" 2>/dev/null
+# On the wire: IPv4 fragments of ESP (the protocol field says ESP in each)
+# and IPv6 Fragment headers followed by ESP, from both ends; nothing else.
+big() { tcpdump -r "$tmp/big.pcap" -nn "$1" 2>/dev/null | wc -l; }
+f4e=$(big 'src 10.2.0.1 and ip proto 50 and ip[6:2] & 0x3fff != 0')
+f4f=$(big 'src 10.2.0.2 and ip proto 50 and ip[6:2] & 0x3fff != 0')
+f6e=$(big 'src fd02::1 and ip6[6] == 44 and ip6[40] == 50')
+f6f=$(big 'src fd02::2 and ip6[6] == 44 and ip6[40] == 50')
+other=$(big '(ip and not ip proto 50) or (ip6 and not src net fe80::/10 and not dst net ff00::/8 and not ip6 proto 50 and not (ip6[6] == 44 and ip6[40] == 50))')
+ktap_check "fragments: fragmented ESP both ways on the wire (IPv4 from E $f4e, from F $f4f; IPv6 from E $f6e, from F $f6f; other $other)" \
+	test "$f4e" -gt 0 -a "$f4f" -gt 0 -a "$f6e" -gt 0 -a "$f6f" -gt 0 -a "$other" = 0
+ktap_check "fragments: E dropped none (DropMalformed + DropUnsupported $before -> $after)" test "$before" = "$after"
 
 # A packet whose ICV does not verify: F sends with another key.
 set_sas "-E aes-gcm-16 K20" "aead 'rfc4106(gcm(aes))' K20 128"

@@ -112,6 +112,38 @@ ktap_check "4in4: TCP from X to T" tcp "$X" "$T" 192.168.1.1
 ktap_check "6in6: T pings X's inner address" ip netns exec "$T" ping -6 -c 2 -i 0.2 -W 2 fd12::1
 ktap_check "6in6: TCP from T to X" tcp "$T" "$X" fd12::1
 ktap_check "6in6: TCP from X to T" tcp "$X" "$T" fd11::1
+# A bundle: transport-mode ESP between the inner addresses 192.168.1.2 and
+# 192.168.2.2, inside the 4in4 tunnel (setkey lists requests innermost
+# first, as XFRM lists templates). Both ends require both layers inbound.
+ip -n "$T" addr add 192.168.1.2/32 dev lo
+ip -n "$X" addr add 192.168.2.2/32 dev lo
+ip -n "$T" route add 192.168.2.2/32 via 10.4.0.2 src 192.168.1.2
+ip -n "$X" route add 192.168.1.2/32 via 10.4.0.1 src 192.168.2.2
+K3=0x$(python3 -c "print(bytes(range(100, 120)).hex())")
+K4=0x$(python3 -c "print(bytes(range(150, 170)).hex())")
+sk "$T" -c <<EOF
+add 192.168.1.2 192.168.2.2 esp 0x5101 -m transport -E aes-gcm-16 $K3;
+add 192.168.2.2 192.168.1.2 esp 0x5102 -m transport -E aes-gcm-16 $K4;
+spdadd 192.168.1.2 192.168.2.2 any -P out ipsec esp/transport//require esp/tunnel/10.4.0.1-10.4.0.2/require;
+spdadd 192.168.2.2 192.168.1.2 any -P in ipsec esp/transport//require esp/tunnel/10.4.0.2-10.4.0.1/require;
+EOF
+xs state add src 192.168.1.2 dst 192.168.2.2 proto esp spi 0x5101 reqid 5 mode transport aead 'rfc4106(gcm(aes))' "$K3" 128
+xs state add src 192.168.2.2 dst 192.168.1.2 proto esp spi 0x5102 reqid 5 mode transport aead 'rfc4106(gcm(aes))' "$K4" 128
+xs policy add src 192.168.2.2 dst 192.168.1.2 dir out tmpl proto esp reqid 5 mode transport \
+	tmpl src 10.4.0.2 dst 10.4.0.1 proto esp reqid 1 mode tunnel
+xs policy add src 192.168.1.2 dst 192.168.2.2 dir in tmpl proto esp reqid 5 mode transport \
+	tmpl src 10.4.0.1 dst 10.4.0.2 proto esp reqid 1 mode tunnel
+ktap_check "bundle (ESP transport inside an ESP tunnel): T pings X" \
+	ip netns exec "$T" ping -c 2 -i 0.2 -W 2 192.168.2.2
+ktap_check "bundle: X pings T" ip netns exec "$X" ping -c 2 -i 0.2 -W 2 192.168.1.2
+ktap_check "bundle: TCP from T to X" tcp "$T" "$X" 192.168.2.2
+# Both layers carried the traffic: X's inner transport SA from T counted
+# packets, and so did T's from X.
+xpk=$(ip -s -n "$X" xfrm state get src 192.168.1.2 dst 192.168.2.2 proto esp spi 0x5101 |
+	awk '/lifetime current:/ { getline; sub(/\(bytes\).*/, "", $1); print $1; exit }')
+tpk=$(sk "$T" -D | awk '/^192.168.2.2 192.168.1.2/ { s = 1 } s && /\(bytes\)/ { sub(/\(bytes\).*/, "", $2); print $2; exit }')
+ktap_check "bundle: both inner SAs carried traffic (bytes: XFRM's 0x5101 ${xpk:-?}, rust_ipsec's 0x5102 ${tpk:-?})" \
+	test "${xpk:-0}" -gt 0 -a "${tpk:-0}" -gt 0
 stop_wire host
 n4=$(on_wire host 'ip proto 50 and host 10.4.0.1 and host 10.4.0.2' | wc -l)
 n6=$(on_wire host 'ip6 proto 50 and host fd04::1 and host fd04::2' | wc -l)
@@ -122,6 +154,22 @@ else
 	ktap_fail "only ESP between the tunnel ends (IPv4 $n4, IPv6 $n6, other $clear)"
 	on_wire host 'not ip proto 50 and not ip6 proto 50' | head -5 | sed 's/^/# /'
 fi
+
+# Path MTU through the tunnel (IPv6): a 1500-byte packet does not fit the
+# link once GCM's ESP and the outer header are added. T answers itself
+# with ICMPv6 "packet too big" carrying the MTU that fits, (1500 - 40 - 16
+# - 16) & ~3 - 2 = 1426 (XFRM's esp6_get_mtu gives the same), its route
+# learns it, and a packet of that size passes.
+before=$(stat_of "$T" DropTooBig)
+out=$(ip netns exec "$T" ping -6 -c 1 -W 2 -M do -s 1452 fd12::1 2>&1)
+after=$(stat_of "$T" DropTooBig)
+ktap_check "PMTU 6in6: a 1500-byte packet gets ICMPv6 too big, mtu 1426 (DropTooBig $before -> $after)" \
+	test "$after" -gt "$before"
+ktap_diag "$(head -2 <<<"$out")"
+ktap_check "PMTU 6in6: T's route to fd12::1 learnt mtu 1426" \
+	bash -c "ip -n $T -6 route get fd12::1 | grep -q 'mtu 1426'"
+ktap_check "PMTU 6in6: a 1426-byte packet passes" \
+	ip netns exec "$T" ping -6 -c 1 -W 2 -M do -s 1378 fd12::1
 
 # The outer headers: dfbit (0 clear, 1 set, 2 copy) and ecn (RFC 6040).
 # ping -Q sets the inner TOS; -M do sets DF on the inner packet.
@@ -244,6 +292,24 @@ esp=$(on_wire gw 'ip proto 50' | wc -l)
 clear=$(on_wire gw 'ip and not ip proto 50' | wc -l)
 ktap_check "gateways: only ESP between G1 and G2 ($esp ESP packets, $clear other)" \
 	test "$esp" -gt 20 -a "$clear" = 0
+# Path MTU through the tunnel (IPv4): a 1500-byte packet with DF from A
+# does not fit G1's tunnel once ESP is added (AES-CBC, 16-byte blocks:
+# (1500 - 20 - 8 - 16 - 16) & ~15 - 2 = 1438). G1 answers with ICMP
+# "fragmentation needed", mtu 1438; A's route learns it; 1438 bytes pass.
+# (The TCP transfers above already taught A the MTU, B's MSS being
+# XFRM's unclamped one: forget it first.)
+ip -n "$A" route flush cache
+before=$(stat_of "$G1" DropTooBig)
+out=$(ip netns exec "$A" ping -c 1 -W 2 -M do -s 1472 10.20.0.2 2>&1)
+after=$(stat_of "$G1" DropTooBig)
+ktap_check "PMTU 4in4: a 1500-byte DF packet gets ICMP fragmentation needed, mtu 1438, from G1 (DropTooBig $before -> $after)" \
+	bash -c "grep -qE 'mtu ?= ?1438' <<<'$out' && test $after -gt $before"
+ktap_diag "$(head -2 <<<"$out")"
+ktap_check "PMTU 4in4: A's route to B learnt mtu 1438" \
+	bash -c "ip -n $A route get 10.20.0.2 | grep -q 'mtu 1438'"
+ktap_check "PMTU 4in4: a 1438-byte DF packet passes" \
+	ip netns exec "$A" ping -c 1 -W 2 -M do -s 1410 10.20.0.2
+
 # A packet from B's subnet that arrives at G1 in the clear is refused by
 # the fwd policy (it must come through the tunnel).
 before=$(stat_of "$G1" DropPolicyViolation)

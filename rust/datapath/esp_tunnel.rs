@@ -6,8 +6,8 @@
 //! endpoints (the core's `tunnel::write_outer`: DSCP copied, ECN per the
 //! `ecn` knob, DF per `dfbit`, TTL from the outer route), ESP header, IV,
 //! the packet, trailer with next header 4 or 41, ICV; the outer packet is
-//! routed to the tunnel's end and sent as a local packet (the hook steals
-//! the original).
+//! routed to the tunnel's end and, once every SA of a bundle is applied,
+//! sent as a local packet (the hook steals the original).
 //!
 //! Input decrypts as transport mode does, checks the inner packet and
 //! applies RFC 6040 decapsulation, checks the inbound (`in` for this host,
@@ -34,14 +34,18 @@ use crate::ipsec_core::tunnel::{
 };
 use crate::ipsec_core::usage::UsageEvent;
 
-/// Wraps `pkt` (data at its IP header) in ESP with the tunnel SA `sa`
-/// and sends the outer packet; the hook then returns `Stolen`. On error
-/// the packet is left for the caller to drop.
+/// Wraps `pkt` (data at its IP header) in ESP with the tunnel SA `sa`,
+/// routed to the tunnel's end; with `pmtu`, first answers a packet too big
+/// for that route with ICMP. Returns what the packet meant for the SA's
+/// lifetime and whether the outer header is IPv6; the caller sends the
+/// outer packet ([`HookPacket::send_local`]) and the hook returns
+/// `Stolen`. On error the packet is left for the caller to drop.
 pub(crate) fn output(
     sa: &DpSa,
     pkt: &mut HookPacket,
     knobs: &KnobValues,
-) -> Result<UsageEvent, Drop> {
+    pmtu: bool,
+) -> Result<(UsageEvent, bool), Drop> {
     if pkt.is_gso() {
         return Err(Drop::Unsupported);
     }
@@ -62,6 +66,9 @@ pub(crate) fn output(
     let hops = pkt
         .route_outer(&sa.src, &sa.key.dst)
         .map_err(|_| Drop::NoRoute)?;
+    if pmtu {
+        check_size(sa, pkt, len)?;
+    }
     let (seq, event) = sa.next_out(len)?;
     let mut ivbuf = [0u8; MAX_IV_LEN];
     let iv = make_iv(sa, seq, &mut ivbuf);
@@ -88,11 +95,38 @@ pub(crate) fn output(
         esp::write_trailer(t, pad, next).map_err(|_| Drop::Malformed)?;
     }
     seal(sa, pkt, seq, iv, head, len + pad + 2)?;
-    // Too big for the path: IP fragments the ESP packet (RFC 4303
-    // section 3.3.5); ICMP "too big" to the inner source is stage 8.
+    // Still too big for the path (IPv4 without DF, or the IPv6 minimum
+    // MTU): IP fragments the ESP packet (RFC 4303 section 3.3.5).
     pkt.allow_fragmentation();
-    pkt.send_local(outer_v6);
-    Ok(event)
+    Ok((event, outer_v6))
+}
+
+/// Path MTU discovery through the tunnel: an inner packet of `len` bytes
+/// that does not fit the outer route's MTU once ESP is added, and must not
+/// be fragmented, is answered with ICMP "fragmentation needed" or ICMPv6
+/// "packet too big" carrying the MTU that fits (the core's
+/// `tunnel::too_big`), and dropped. `pkt` has the outer route attached
+/// and still holds the inner packet.
+fn check_size(sa: &DpSa, pkt: &mut HookPacket, len: usize) -> Result<(), Drop> {
+    let path = usize::try_from(pkt.mtu(true)).map_err(|_| Drop::Malformed)?;
+    if path == 0 {
+        return Ok(());
+    }
+    let room = sa.layout.max_payload(path);
+    if len <= room {
+        return Ok(());
+    }
+    let mut head = [0u8; 8];
+    let inner = pkt.network_bytes(&mut head);
+    let v6 = inner.first().is_some_and(|b| b >> 4 == 6);
+    match tunnel::too_big(inner, len, room) {
+        Ok(Some(mtu)) => {
+            pkt.send_too_big(v6, mtu);
+            Err(Drop::TooBig)
+        }
+        Ok(None) => Ok(()),
+        Err(_) => Err(Drop::Malformed),
+    }
 }
 
 /// A decapsulated inner packet, ready for its policy check.

@@ -16,11 +16,12 @@
 //! whose `require`/`unique` request has no SA drops; inbound, a cleartext
 //! packet a policy requires protection for is dropped, and ESP for an
 //! unknown SPI is dropped. ESP in transport and tunnel mode (IPv4 and
-//! IPv6) is applied and removed here (`esp_transport.rs`,
-//! `esp_tunnel.rs`); what is not implemented yet (bundles, AH, IPComp)
-//! is dropped (counted as `DropUnsupported`), never passed in the clear. Missing SAs are
-//! acquired through PF_KEY (`pfkey/acquire.rs`); per-SA counters feed the
-//! SADB's lifetimes.
+//! IPv6), alone or in bundles of several SAs, is applied and removed here
+//! (`esp_transport.rs`, `esp_tunnel.rs`); what is not implemented yet (AH,
+//! IPComp) is dropped (counted as `DropUnsupported`), never passed in the
+//! clear. IPv6 fragments for this host are reassembled first. Missing SAs
+//! are acquired through PF_KEY (`pfkey/acquire.rs`); per-SA counters feed
+//! the SADB's lifetimes.
 
 pub(crate) mod esp_transport;
 pub(crate) mod esp_tunnel;
@@ -28,7 +29,9 @@ pub(crate) mod sa;
 pub(crate) mod spd;
 pub(crate) mod stats;
 
-use crate::glue::netfilter::{HookHandler, HookPacket, HookPoint, HookSpec, Proto, Verdict};
+use crate::glue::netfilter::{
+    HookHandler, HookPacket, HookPoint, HookSpec, Proto, Reassembled, Verdict,
+};
 use crate::glue::ratelimit::net_ratelimit;
 use crate::ipsec_core::acquire::AcquireRequest;
 use crate::ipsec_core::ipview::{selector_from_head, PacketSelector, HEAD_MAX};
@@ -41,7 +44,6 @@ use crate::ipsec_core::policy::{
     decide, inbound_ok, plan_sas, Applied, Bundle, Decision, DiscardReason, Level, Violation,
 };
 use crate::ipsec_core::spd::{PolicyRecord, MAX_REQUESTS};
-use crate::ipsec_core::transport::TransportHead;
 use crate::ipsec_core::usage::UsageEvent;
 use crate::netns::NetnsShared;
 use esp_transport::IPPROTO_ESP;
@@ -102,6 +104,9 @@ fn family(proto: Proto) -> Family {
 /// extension headers, then the upper-layer ports or the ESP header.
 const HEADER_BYTES: usize = HEAD_MAX;
 
+/// The SAs an outbound packet gets, in order (innermost first).
+type Chain<'a> = [Option<&'a DpSa>; MAX_REQUESTS];
+
 /// What the hook does with a packet, and why it drops it.
 type Outcome = Result<Sent, Drop>;
 
@@ -134,23 +139,28 @@ impl NetnsShared {
             Decision::Ipsec(b) => b,
         };
         let mut sas: [Option<Arc<DpSa>>; MAX_REQUESTS] = Default::default();
+        // Requests apply in order, innermost first: a transport request
+        // after a tunnel one protects the outer packet, to the tunnel's end.
+        let mut dst = sel.dst;
         for (i, r) in bundle.iter().enumerate() {
             if r.request.proto != u16::from(IPPROTO_ESP) {
                 // AH and IPComp have no datapath yet.
                 return Err(Drop::Unsupported);
             }
-            let dst = match r.request.endpoints {
-                Some((_, d)) if r.request.mode == IpsecMode::TUNNEL.0 => d.addr(),
-                _ => sel.dst,
+            let tunnel_end = match r.request.endpoints {
+                Some((_, d)) if r.request.mode == IpsecMode::TUNNEL.0 => Some(d.addr()),
+                _ => None,
             };
+            let sa_dst = tunnel_end.unwrap_or(dst);
             let reqid = (r.level == Level::Unique).then_some(r.request.reqid);
             if let Some(slot) = sas.get_mut(i) {
                 *slot = self
                     .pfkey()
                     .dp_sas
                     .lock()
-                    .find_outbound(&dst, r.request.mode, reqid);
+                    .find_outbound(&sa_dst, r.request.mode, reqid);
             }
+            dst = sa_dst;
         }
         let found = sas.each_ref().map(Option::is_some);
         let plan = plan_sas(&bundle, &found);
@@ -166,33 +176,43 @@ impl NetnsShared {
             // Only `use` requests, none with an SA: in the clear.
             return Ok(Sent::Accept);
         }
-        let mut applied = sas
-            .iter()
-            .zip(plan.apply)
-            .filter(|(_, a)| *a)
-            .map(|(s, _)| s);
-        match (applied.next(), applied.next()) {
-            (Some(Some(sa)), None) => {
-                if pkt.is_gso() {
-                    return self.output_segments(sa, pkt, knobs);
-                }
-                self.protect(sa, pkt, knobs)
-            }
-            _ => Err(Drop::Unsupported),
+        let mut chain: Chain<'_> = [None; MAX_REQUESTS];
+        let applied = sas.iter().zip(plan.apply).filter(|(_, a)| *a);
+        for (slot, (sa, _)) in chain.iter_mut().zip(applied) {
+            *slot = Some(sa.as_deref().ok_or(Drop::NoSa)?);
         }
+        if pkt.is_gso() {
+            return self.output_segments(&chain, pkt, knobs);
+        }
+        self.protect(&chain, pkt, knobs)
     }
 
-    /// Applies `sa` to `pkt` (not GSO): transport mode in place (the
-    /// packet goes on), tunnel mode sent as a new packet (stolen).
-    fn protect(&self, sa: &DpSa, pkt: &mut HookPacket, knobs: &KnobValues) -> Outcome {
-        let (event, sent) = if sa.mode == IpsecMode::TUNNEL.0 {
-            (esp_tunnel::output(sa, pkt, knobs)?, Sent::Stolen)
-        } else {
-            (esp_transport::output(sa, pkt)?, Sent::Accept)
-        };
-        self.used(event);
-        self.stats().esp(true);
-        Ok(sent)
+    /// Applies the SAs of `chain` to `pkt` (not GSO) in order, innermost
+    /// first: transport mode in place, tunnel mode around the packet so
+    /// far. Without a tunnel the packet goes on; with one, the outer
+    /// packet is sent to the last tunnel's end and the original stolen.
+    fn protect(&self, chain: &Chain<'_>, pkt: &mut HookPacket, knobs: &KnobValues) -> Outcome {
+        let mut outer_v6 = None;
+        for (i, sa) in chain.iter().map_while(|s| *s).enumerate() {
+            let event = if sa.mode == IpsecMode::TUNNEL.0 {
+                // Path MTU discovery only when the tunnel is the first
+                // transform: later, the packet is no longer the sender's.
+                let (event, v6) = esp_tunnel::output(sa, pkt, knobs, i == 0)?;
+                outer_v6 = Some(v6);
+                event
+            } else {
+                esp_transport::output(sa, pkt)?
+            };
+            self.used(event);
+            self.stats().esp(true);
+        }
+        match outer_v6 {
+            Some(v6) => {
+                pkt.send_local(v6);
+                Ok(Sent::Stolen)
+            }
+            None => Ok(Sent::Accept),
+        }
     }
 
     /// Tells PF_KEY when a packet reached an SA's byte or packet limit or
@@ -241,12 +261,12 @@ impl NetnsShared {
     /// A GSO packet: each segment is protected and sent on by itself.
     fn output_segments(
         &self,
-        sa: &DpSa,
+        chain: &Chain<'_>,
         pkt: &mut HookPacket,
         knobs: &KnobValues,
     ) -> Result<Sent, Drop> {
         let refused = pkt
-            .send_segments(|seg| match self.protect(sa, seg, knobs) {
+            .send_segments(|seg| match self.protect(chain, seg, knobs) {
                 Ok(Sent::Accept) => Ok(Verdict::Accept),
                 Ok(Sent::Stolen) => Ok(Verdict::Stolen),
                 Err(why) => {
@@ -259,9 +279,13 @@ impl NetnsShared {
         Ok(Sent::Stolen)
     }
 
-    /// A packet delivered here (`dir` in) or routed through (`dir` fwd):
-    /// ESP (transport, IPv4) is removed first, then the policy of what it
-    /// carried is checked against what was applied.
+    /// A packet delivered here (`dir` in) or routed through (`dir` fwd).
+    /// ESP for this host is removed, layer after layer while what is left
+    /// is ESP for this host (nested SAs, at most [`MAX_REQUESTS`]); then
+    /// the policy of what it carried is checked against what was removed,
+    /// outermost first. After a tunnel the inner packet's policy is the
+    /// `in` one if it is for this host, else the `fwd` one (a gateway),
+    /// and the inner packet is re-injected, marked as checked.
     fn inbound(
         &self,
         pkt: &mut HookPacket,
@@ -269,61 +293,54 @@ impl NetnsShared {
         dir: IpsecDir,
         knobs: &KnobValues,
     ) -> Outcome {
-        let mut history: [Applied; 1] = [Applied {
+        let none = Applied {
             proto: 0,
             mode: 0,
             reqid: 0,
             endpoints: (sel.src, sel.dst),
-        }];
-        let mut applied = 0;
+        };
+        let mut history = [none; MAX_REQUESTS];
+        let mut n = 0;
         let mut inner = *sel;
-        if sel.proto == IPPROTO_ESP && dir == IpsecDir::INBOUND {
+        let mut tunnelled = false;
+        while inner.proto == IPPROTO_ESP
+            && dir == IpsecDir::INBOUND
+            && (n == 0 || pkt.is_local(&inner.dst))
+        {
+            let slot = history.get_mut(n).ok_or(Drop::Unsupported)?;
             let (ip, sa) = esp_transport::lookup(pkt, |dst, spi| {
                 self.pfkey().dp_sas.lock().find_inbound(dst, spi)
             })?;
-            if sa.mode == IpsecMode::TUNNEL.0 {
-                return self.decapsulate(pkt, &ip, &sa, knobs);
-            }
-            let (done, event) = esp_transport::input(pkt, &ip, &sa)?;
-            history[0] = done;
+            let event = if sa.mode == IpsecMode::TUNNEL.0 {
+                let t = esp_tunnel::input(pkt, &ip, &sa)?;
+                tunnelled = true;
+                inner = t.sel;
+                *slot = t.applied;
+                t.event
+            } else {
+                let (applied, event) = esp_transport::input(pkt, &ip, &sa)?;
+                let mut buf = [0u8; HEADER_BYTES];
+                inner =
+                    selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)?;
+                *slot = applied;
+                event
+            };
+            n += 1;
             self.used(event);
-            applied = 1;
             self.stats().esp(false);
-            let mut buf = [0u8; HEADER_BYTES];
-            inner = selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)?;
         }
-        let policy = self.pfkey().dp_policies.lock().lookup(dir.0, &inner);
-        match inbound_ok(policy.as_ref(), &history[..applied], knobs) {
-            Ok(()) => Ok(Sent::Accept),
-            Err(Violation::Discard(DiscardReason::NoPolicy)) => Err(Drop::DefaultPolicy),
-            Err(_) => Err(Drop::PolicyViolation),
-        }
-    }
-
-    /// Tunnel-mode ESP for this host: the inner packet must satisfy the
-    /// `in` policy (inner destination here) or the `fwd` one (routed on);
-    /// then it is re-injected, marked as checked, and the hook steals it.
-    fn decapsulate(
-        &self,
-        pkt: &mut HookPacket,
-        ip: &TransportHead,
-        sa: &DpSa,
-        knobs: &KnobValues,
-    ) -> Outcome {
-        let inner = esp_tunnel::input(pkt, ip, sa)?;
-        self.used(inner.event);
-        self.stats().esp(false);
-        let dir = if pkt.is_local(&inner.sel.dst) {
-            IpsecDir::INBOUND
-        } else {
+        let dir = if tunnelled && !pkt.is_local(&inner.dst) {
             IpsecDir::FWD
+        } else {
+            dir
         };
-        let policy = self.pfkey().dp_policies.lock().lookup(dir.0, &inner.sel);
-        match inbound_ok(policy.as_ref(), &[inner.applied], knobs) {
-            Ok(()) => {
-                pkt.reinject(matches!(inner.sel.dst, Addr::V6(_)));
+        let policy = self.pfkey().dp_policies.lock().lookup(dir.0, &inner);
+        match inbound_ok(policy.as_ref(), history.get(..n).unwrap_or(&[]), knobs) {
+            Ok(()) if tunnelled => {
+                pkt.reinject(matches!(inner.dst, Addr::V6(_)));
                 Ok(Sent::Stolen)
             }
+            Ok(()) => Ok(Sent::Accept),
             Err(Violation::Discard(DiscardReason::NoPolicy)) => Err(Drop::DefaultPolicy),
             Err(_) => Err(Drop::PolicyViolation),
         }
@@ -355,8 +372,15 @@ impl HookHandler for NetnsShared {
         if ours {
             return Verdict::Accept;
         }
-        self.stats().seen(pkt.proto, pkt.point, pkt.len);
-        match self.decide_packet(pkt) {
+        let outcome = match reassemble(pkt) {
+            Ok(false) => {
+                self.stats().seen(pkt.proto, pkt.point, pkt.len);
+                self.decide_packet(pkt)
+            }
+            Ok(true) => Ok(Sent::Stolen),
+            Err(why) => Err(why),
+        };
+        match outcome {
             Ok(Sent::Accept) => Verdict::Accept,
             Ok(Sent::Stolen) => Verdict::Stolen,
             Err(why) => {
@@ -367,6 +391,21 @@ impl HookHandler for NetnsShared {
                 Verdict::Drop
             }
         }
+    }
+}
+
+/// IPv6 packets for this host are reassembled before anything else, so
+/// that fragmented ESP can be decrypted and policies see whole packets
+/// (IPv4 reassembles before LOCAL_IN by itself). `Ok(true)`: a fragment
+/// was queued (the hook stole it).
+fn reassemble(pkt: &mut HookPacket) -> Result<bool, Drop> {
+    if pkt.proto != Proto::Ipv6 || pkt.point != HookPoint::LocalIn {
+        return Ok(false);
+    }
+    match pkt.reassemble_v6() {
+        Reassembled::Whole | Reassembled::Unavailable => Ok(false),
+        Reassembled::Queued => Ok(true),
+        Reassembled::Failed => Err(Drop::Malformed),
     }
 }
 

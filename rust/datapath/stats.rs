@@ -39,9 +39,9 @@ pub(crate) enum Drop {
     UnknownSpi,
     /// A header that does not parse.
     Malformed,
-    /// Needs what the datapath cannot do yet (tunnel mode, IPv6 ESP, GSO
-    /// packets, AH, IPComp, bundles). Dropped, never sent or taken in the
-    /// clear.
+    /// Needs what the datapath cannot do (AH, IPComp, more than four
+    /// nested SAs, IPv6 fragments without nf_defrag_ipv6). Dropped, never
+    /// sent or taken in the clear.
     Unsupported,
     /// A replayed or too old sequence number.
     Replay,
@@ -62,10 +62,14 @@ pub(crate) enum Drop {
     NoRoute,
     /// RFC 6040: CE outside a Not-ECT inner packet.
     Ecn,
+    /// Too big for a tunnel's path once ESP is added, and not to be
+    /// fragmented (IPv4 with DF, or IPv6): ICMP "fragmentation needed" or
+    /// ICMPv6 "packet too big" went to its source.
+    TooBig,
 }
 
 impl Drop {
-    const ALL: [Drop; 16] = [
+    const ALL: [Drop; 17] = [
         Drop::DefaultPolicy,
         Drop::PolicyDiscard,
         Drop::NoSa,
@@ -82,6 +86,7 @@ impl Drop {
         Drop::SaExpired,
         Drop::NoRoute,
         Drop::Ecn,
+        Drop::TooBig,
     ];
 
     /// What a `debug=1` log line says.
@@ -103,6 +108,7 @@ impl Drop {
             Drop::SaExpired => "the SA reached its hard byte or packet limit",
             Drop::NoRoute => "no route to the tunnel's far end",
             Drop::Ecn => "CE outside a Not-ECT inner packet (RFC 6040)",
+            Drop::TooBig => "too big for the tunnel's path MTU (ICMP sent)",
         }
     }
 
@@ -124,6 +130,7 @@ impl Drop {
             Drop::SaExpired => "DropSaExpired",
             Drop::NoRoute => "DropNoRoute",
             Drop::Ecn => "DropEcn",
+            Drop::TooBig => "DropTooBig",
         }
     }
 }
@@ -134,7 +141,7 @@ pub(crate) struct Stats {
     /// Indexed by [`slot`].
     seen: [Counter; 6],
     /// Indexed by `Drop as usize`.
-    drops: [AtomicU64; 16],
+    drops: [AtomicU64; Drop::ALL.len()],
     /// ESP packets sent and received (decrypted and verified).
     esp_out: AtomicU64,
     esp_in: AtomicU64,

@@ -6,6 +6,7 @@
 pub(crate) mod aead;
 pub(crate) mod bindings;
 pub(crate) mod clock;
+pub(crate) mod defrag;
 pub(crate) mod netfilter;
 pub(crate) mod pernet;
 pub(crate) mod procfs;

@@ -89,6 +89,22 @@ pub(crate) fn init_reinject_marker() {
     unsafe { glue_bindings::rust_ipsec_marker_init() };
 }
 
+/// What reassembly made of an IPv6 packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reassembled {
+    /// The packet is whole: it was no fragment, or the last fragment
+    /// completed it (the hook's packet is now the whole packet).
+    Whole,
+    /// A fragment, queued until the rest arrives: the hook must return
+    /// [`Verdict::Stolen`] and not touch the packet again.
+    Queued,
+    /// A fragment, but nf_defrag_ipv6 is not available: the packet is
+    /// left as it is.
+    Unavailable,
+    /// A bad fragment (overlapping, oversized) or no memory: drop it.
+    Failed,
+}
+
 /// A packet in a hook: only what the handler may look at.
 ///
 /// # Invariants
@@ -224,6 +240,31 @@ impl HookPacket {
         // nothing touches it again.
         unsafe { glue_bindings::rust_ipsec_consume_skb(self.skb) };
         Ok(refused)
+    }
+
+    /// Reassembles an IPv6 fragment (LOCAL_IN) with nf_defrag_ipv6's
+    /// queues; see [`Reassembled`].
+    pub(crate) fn reassemble_v6(&mut self) -> Reassembled {
+        // SAFETY: `skb` is live and ours during the hook (invariant), an
+        // IPv6 packet with its network header set; `state` is the hook's.
+        let rc = unsafe { glue_bindings::rust_ipsec_defrag6(self.skb, self.state) };
+        match rc {
+            1 => {
+                self.refresh_len();
+                Reassembled::Whole
+            }
+            0 => Reassembled::Queued,
+            rc if rc == EOPNOTSUPP.to_errno() => Reassembled::Unavailable,
+            _ => Reassembled::Failed,
+        }
+    }
+
+    /// Sends an ICMP "fragmentation needed" (IPv4) or ICMPv6 "packet too
+    /// big" (`v6`) with `mtu` to the packet's source, about the packet.
+    pub(crate) fn send_too_big(&self, v6: bool, mtu: u32) {
+        // SAFETY: `skb` is live (invariant), data at its IP header, with
+        // a route attached.
+        unsafe { glue_bindings::rust_ipsec_icmp_too_big(self.skb, v6, mtu) };
     }
 
     /// Lets IP fragment the packet even with DF set (ESP may be

@@ -82,6 +82,13 @@ int rust_ipsec_skb_prepare(struct sk_buff *skb, unsigned int head, unsigned int 
 		return -EINVAL;
 	if (skb_linearize(skb))
 		return -ENOMEM;
+	/*
+	 * Output also keeps room for the link-layer header in front of what
+	 * we push (an XFRM bundle route's header_len does the same), so that
+	 * ip_finish_output2 need not expand the head a second time.
+	 */
+	if (head && skb_dst(skb))
+		head += LL_RESERVED_SPACE(skb_dst(skb)->dev);
 	nhead = head > skb_headroom(skb) ? head - skb_headroom(skb) : 0;
 	ntail = tail > skb_tailroom(skb) ? tail - skb_tailroom(skb) : 0;
 	if (nhead || ntail || skb_cloned(skb))

@@ -81,7 +81,17 @@ int rust_ipsec_local_out(struct sk_buff *skb, const struct nf_hook_state *state,
 bool rust_ipsec_skb_transformed(const struct sk_buff *skb, bool v6);
 int rust_ipsec_reinject(struct sk_buff *skb, bool v6);
 
-#endif
+/* ICMP "fragmentation needed" / ICMPv6 "packet too big" about skb's packet. */
+void rust_ipsec_icmp_too_big(struct sk_buff *skb, bool v6, unsigned int mtu);
+
+/*
+ * IPv6 reassembly in LOCAL_IN: rust/glue/defrag_shims.c. defrag6 returns 1
+ * when skb holds a whole packet (reassembled, or never a fragment), 0 when
+ * it was queued (stolen), else -errno (drop; -EOPNOTSUPP: unavailable).
+ */
+bool rust_ipsec_defrag6_get(void);
+void rust_ipsec_defrag6_put(void);
+int rust_ipsec_defrag6(struct sk_buff *skb, const struct nf_hook_state *state);
 
 /* PF_KEY sockets: socket_shims.c. */
 struct sock;
@@ -123,3 +133,5 @@ int rust_ipsec_memcpy_from_msg(void *data, struct msghdr *msg, int len);
 int rust_ipsec_skb_copy_datagram_msg(const struct sk_buff *skb, struct msghdr *msg, int size);
 void rust_ipsec_msg_set_flags(struct msghdr *msg, int flags);
 struct user_namespace *rust_ipsec_net_user_ns(const struct net *net);
+
+#endif

@@ -15,6 +15,8 @@
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
 #include <net/addrconf.h>
+#include <net/icmp.h>
+#include <linux/icmpv6.h>
 #include <net/route.h>
 #include <net/netfilter/nf_conntrack.h>
 
@@ -147,4 +149,12 @@ int rust_ipsec_reinject(struct sk_buff *skb, bool v6)
 	memset(skb->cb, 0, sizeof(skb->cb));
 	memcpy(skb->cb + RI_MARK_OFF, rust_ipsec_cookie, sizeof(rust_ipsec_cookie));
 	return netif_rx(skb);
+}
+
+void rust_ipsec_icmp_too_big(struct sk_buff *skb, bool v6, unsigned int mtu)
+{
+	if (v6)
+		icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
+	else
+		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
 }

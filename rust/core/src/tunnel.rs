@@ -125,6 +125,36 @@ pub fn write_outer(
     }
 }
 
+/// The smallest MTU an IPv4 path may have (RFC 791).
+pub const IPV4_MIN_MTU: usize = 68;
+/// The smallest MTU an IPv6 path may have (RFC 8200 section 5).
+pub const IPV6_MIN_MTU: usize = 1280;
+
+/// Path MTU discovery through a tunnel (RFC 4459 section 3.2): `inner` is
+/// the start of an inner packet of `len` bytes and `room` the largest
+/// inner packet whose ESP packet fits the outer path
+/// ([`crate::esp::Layout::max_payload`]). Returns the MTU to report in an
+/// ICMP "fragmentation needed" or ICMPv6 "packet too big" when the packet
+/// does not fit and must not be fragmented, `None` when it fits or the
+/// outer packet may be fragmented instead: an IPv4 packet without DF, or
+/// an IPv6 packet no longer than the IPv6 minimum MTU (which the sender
+/// cannot go below). As in `xfrm4_tunnel_check_size` and
+/// `xfrm6_tunnel_check_size`, the MTU is never reported below the
+/// family's minimum.
+pub fn too_big(inner: &[u8], len: usize, room: usize) -> Result<Option<u32>, TunnelError> {
+    let (_, df, proto) = inner_info(inner)?;
+    let (must_fit, min) = if proto == PROTO_IPV6 {
+        (true, IPV6_MIN_MTU)
+    } else {
+        (df, IPV4_MIN_MTU)
+    };
+    let mtu = room.max(min);
+    if !must_fit || len <= mtu {
+        return Ok(None);
+    }
+    Ok(Some(u32::try_from(mtu).map_err(|_| TunnelError::Layout)?))
+}
+
 /// The TOS / traffic class of the IP header at the front of `h`.
 pub fn tos_of(h: &[u8]) -> Option<u8> {
     let b0 = *h.first()?;

@@ -232,3 +232,35 @@ fn decapsulate_checks_the_inner_packet() {
         Err(TunnelError::Malformed)
     );
 }
+
+#[test]
+fn too_big_reports_the_room_when_df_is_set() {
+    let df = v4_inner(0, true, 1500);
+    assert_eq!(too_big(&df, 1500, 1446), Ok(Some(1446)));
+    assert_eq!(too_big(&df, 1446, 1446), Ok(None));
+    // Without DF the outer packet is fragmented instead.
+    let no_df = v4_inner(0, false, 1500);
+    assert_eq!(too_big(&no_df, 1500, 1446), Ok(None));
+    // Never below IPv4's minimum MTU.
+    assert_eq!(too_big(&df, 1500, 20), Ok(Some(68)));
+}
+
+#[test]
+fn too_big_for_ipv6_ignores_df_and_stops_at_1280() {
+    let p = v6_inner(0, 1500);
+    assert_eq!(too_big(&p, 1500, 1422), Ok(Some(1422)));
+    assert_eq!(too_big(&p, 1400, 1422), Ok(None));
+    // ESP leaves less than 1280: packets up to 1280 are sent (the outer
+    // packet fragmented), bigger ones are told 1280.
+    assert_eq!(too_big(&p, 1280, 1200), Ok(None));
+    assert_eq!(too_big(&p, 1281, 1200), Ok(Some(1280)));
+}
+
+#[test]
+fn too_big_needs_an_ip_header() {
+    assert_eq!(
+        too_big(&[0x50, 0, 0, 0], 1500, 1000),
+        Err(TunnelError::Malformed)
+    );
+    assert_eq!(too_big(&[], 1500, 1000), Err(TunnelError::Malformed));
+}
