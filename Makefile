@@ -71,7 +71,7 @@ host-test:
 
 kselftest: module
 	@cargo build --quiet --release -p splatscan -p pfkey-stress -p setkey
-	@VM_TIMEOUT=$${VM_TIMEOUT:-4800} $(ROOT)/scripts/vm-run $(ROOT)/tests/run_tests.sh
+	@VM_TIMEOUT=$${VM_TIMEOUT:-5400} $(ROOT)/scripts/vm-run $(ROOT)/tests/run_tests.sh
 
 check:
 	@$(ROOT)/scripts/setup.sh
