@@ -67,7 +67,7 @@ pub(crate) fn output(
         .route_outer(&sa.src, &sa.key.dst)
         .map_err(|_| Drop::NoRoute)?;
     if pmtu {
-        check_size(sa, pkt, len)?;
+        check_size(sa, pkt, len, inner.v6)?;
     }
     let (seq, event) = sa.next_out(len)?;
     let mut ivbuf = [0u8; MAX_IV_LEN];
@@ -106,8 +106,8 @@ pub(crate) fn output(
 /// be fragmented, is answered with ICMP "fragmentation needed" or ICMPv6
 /// "packet too big" carrying the MTU that fits (the core's
 /// `tunnel::too_big`), and dropped. `pkt` has the outer route attached
-/// and still holds the inner packet.
-fn check_size(sa: &DpSa, pkt: &mut HookPacket, len: usize) -> Result<(), Drop> {
+/// and still holds the inner packet (IPv6 if `v6`).
+fn check_size(sa: &DpSa, pkt: &mut HookPacket, len: usize, v6: bool) -> Result<(), Drop> {
     let path = usize::try_from(pkt.mtu(true)).map_err(|_| Drop::Malformed)?;
     if path == 0 {
         return Ok(());
@@ -118,7 +118,6 @@ fn check_size(sa: &DpSa, pkt: &mut HookPacket, len: usize) -> Result<(), Drop> {
     }
     let mut head = [0u8; 8];
     let inner = pkt.network_bytes(&mut head);
-    let v6 = inner.first().is_some_and(|b| b >> 4 == 6);
     match tunnel::too_big(inner, len, room) {
         Ok(Some(mtu)) => {
             pkt.send_too_big(v6, mtu);
