@@ -40,6 +40,11 @@ if [[ $MODE == quick ]]; then
 	LOOKUP_N=(1 1000 10000) LOOKUP_REPS=1
 	CP_N=(1000 10000) CP_REPS=1
 	PROFILE=0
+elif [[ $MODE == profile ]]; then
+	# Only configure the first row and take the profiles (run.sh --profile).
+	REPS=0 T_TCP=2 T_UDP=2 T_RR=2
+	ROWS=(gcm128-transport)
+	PROFILE=1
 else
 	REPS=5 T_TCP=5 T_UDP=4 T_RR=4
 	ROWS=(gcm128-transport gcm256-tunnel cbc-sha256-transport chacha20-poly1305-transport)
@@ -259,29 +264,45 @@ check gcm128-transport
 # --- where the time goes: perf samples (cpu-clock; the guest's timers
 # are tick-based, so about HZ=250 samples a second) during UDP 64-byte and
 # TCP runs of each IPsec stack, AES-GCM-128 transport.
+# The iperf3 client runs 8 s, the sample is taken 2-5 s into it; the
+# client's own JSON says how many datagrams it sent, and /proc/stat and
+# /proc/softirqs how often the CPU switched tasks and ran NET_RX meanwhile.
+ctxt() { awk '/^ctxt/ {print $2}' /proc/stat; }
+netrx() { awk '/NET_RX/ {s = 0; for (i = 2; i <= NF; i++) s += $i; print s}' /proc/softirqs; }
 if command -v perf >/dev/null && ((PROFILE)); then
 	mkdir -p "$RAW/profile"
 	for s in xfrm rust; do
 		for m in udp64 tcp; do
-			args=(-t 6)
-			[[ $m == udp64 ]] && args=(-u -b 0 -l 64 -t 6)
-			ip netns exec "${NS[$s]}1" iperf3 -c "$(addr "$s" 2)" -p 5201 "${args[@]}" >/dev/null 2>&1 &
+			args=(-t 8)
+			[[ $m == udp64 ]] && args=(-u -b 0 -l 64 -t 8)
+			ip netns exec "${NS[$s]}1" iperf3 -c "$(addr "$s" 2)" -p 5201 "${args[@]}" -J \
+				>"$RAW/profile/$s-$m.iperf.json" 2>&1 &
 			ipid=$!
-			sleep 1.5
+			sleep 2
+			c0=$(ctxt) r0=$(netrx)
 			perf record -e cpu-clock -a -g -o /tmp/perf.data -- sleep 3 >/dev/null 2>&1
+			c1=$(ctxt) r1=$(netrx)
 			wait "$ipid"
+			sent=$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["end"]; print(e.get("sum", e.get("sum_sent", {})).get("packets", e.get("sum_sent", {}).get("bytes")))' \
+				"$RAW/profile/$s-$m.iperf.json" 2>/dev/null)
 			{
-				echo "# perf record -e cpu-clock -a, 3 s of iperf3 $m over $s (AES-GCM-128 transport)"
+				echo "# perf record -e cpu-clock -a -g, 3 s of an 8 s iperf3 $m over $s (AES-GCM-128 transport)"
+				echo "# context switches in the 3 s: $((c1 - c0)); NET_RX softirqs: $((r1 - r0)); iperf3 sent (packets or bytes, whole run): $sent"
 				echo "## by module"
 				perf report -i /tmp/perf.data --no-children --sort dso --stdio -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | head -8
 				echo "## by symbol (self time)"
 				perf report -i /tmp/perf.data --no-children --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | head -40
+				echo "## by symbol, children included (time in the function and what it calls)"
+				perf report -i /tmp/perf.data --children --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | head -60
+				echo "## task switches: who calls schedule (callers of __schedule, children included)"
+				perf report -i /tmp/perf.data --children --sort sym --stdio -G -S __schedule 2>/dev/null | grep -v '^$' | head -60
 			} >"$RAW/profile/$s-$m.txt"
 		done
 	done
 	rm -f /tmp/perf.data
 	log "profiles recorded"
 fi
+[[ $MODE == profile ]] && { log "done (profile only)"; exit 0; }
 
 # fill STACK N PREFIX: the N-1 extra outbound policies in the sender's
 # namespace, from 10.0.0.1 to distinct /PREFIX destinations counted from

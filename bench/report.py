@@ -383,7 +383,7 @@ def main():
     prof = os.path.join(raw, "profile")
     if os.path.isdir(prof):
         os.makedirs(os.path.join(out, "profile"), exist_ok=True)
-        for name in sorted(os.listdir(prof)):
+        for name in sorted(n for n in os.listdir(prof) if n.endswith(".txt")):
             with open(os.path.join(prof, name)) as src, \
                     open(os.path.join(out, "profile", name), "w") as dst:
                 dst.write(src.read())

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench/run.sh [--quick] [--rev REV | --module KO] [--no-vm]   (what `make bench` runs)
+# bench/run.sh [--quick | --profile] [--rev REV | --module KO] [--no-vm]   (what `make bench` runs)
 #
 # Measures rust_ipsec against Linux XFRM and plaintext in one run of the
 # benchmark VM (the bench kernel flavour: no KASAN, lockdep or kmemleak),
@@ -10,6 +10,9 @@
 #
 #   --quick     1 repetition, two algorithm rows, 1k/10k entries: a few
 #               minutes, for development
+#   --profile   only the perf profiles of both IPsec stacks (AES-GCM-128
+#               transport, UDP 64 B and TCP), in bench/results/quick/
+#               profile-run/raw/profile/: a few minutes
 #   --rev REV   benchmark the module as committed in REV instead of the
 #               working tree (the tools always come from the working tree)
 #   --module KO benchmark this rust_ipsec.ko (built against the bench
@@ -33,17 +36,19 @@ mode=full rev="" vm=1 ko=""
 while (($#)); do
 	case $1 in
 	--quick) mode=quick ;;
+	--profile) mode=profile ;;
 	--full) mode=full ;;
 	--rev) rev=$2; shift ;;
 	--module) ko=$(realpath "$2"); shift ;;
 	--no-vm) vm=0 ;;
-	*) echo "usage: bench/run.sh [--quick] [--rev REV | --module KO] [--no-vm]" >&2; exit 2 ;;
+	*) echo "usage: bench/run.sh [--quick | --profile] [--rev REV | --module KO] [--no-vm]" >&2; exit 2 ;;
 	esac
 	shift
 done
 
 out=$RI_ROOT/bench/results
 [[ $mode == quick ]] && out=$RI_ROOT/bench/results/quick
+[[ $mode == profile ]] && out=$RI_ROOT/bench/results/quick/profile-run
 raw=$out/raw
 work=$RI_CACHE/bench
 flavour=${BENCH_FLAVOUR:-bench}
@@ -105,7 +110,7 @@ if ((vm)); then
 	rm -rf "$raw"
 	mkdir -p "$raw"
 	timeout=7200
-	[[ $mode == quick ]] && timeout=1800
+	[[ $mode != full ]] && timeout=1800
 	{
 		echo "{\"phase\":\"host\",\"mode\":\"$mode\",\"module_rev\":\"$rev_desc\",\"started\":\"$(date -u +%FT%TZ)\","
 		echo "\"host_cpu\":\"$(lscpu | awk -F': *' '/^Model name/ {print $2; exit}')\",\"host_cpus\":$(nproc),"
@@ -133,6 +138,11 @@ if ((vm)); then
 		say "the VM run failed (exit $rc); raw data in $raw"
 		exit "$rc"
 	fi
+fi
+
+if [[ $mode == profile ]]; then
+	say "profiles: $raw/profile/ ($(($(date +%s) - start)) s)"
+	exit 0
 fi
 
 # 5. the report (matplotlib from Debian's python3)
