@@ -34,12 +34,14 @@ struct RustIpsec {
     _family: glue::socket::Family,
     _pernet: glue::pernet::Registration<netns::NetnsState>,
     _reassembly: glue::defrag::Ipv6Reassembly,
+    _crypto_scratch: glue::aead::CryptoScratch,
 }
 
 impl kernel::Module for RustIpsec {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         glue::netfilter::init_reinject_marker();
         let reassembly = glue::defrag::Ipv6Reassembly::acquire();
+        let crypto_scratch = glue::aead::CryptoScratch::acquire();
         let pernet = glue::pernet::Registration::register()?;
         let family = glue::socket::Family::register()?;
         pr_info!("loaded (PF_KEY v2; sysctl net.ipv4.rust_ipsec, net.ipv6.rust_ipsec)\n");
@@ -47,6 +49,7 @@ impl kernel::Module for RustIpsec {
             _family: family,
             _pernet: pernet,
             _reassembly: reassembly,
+            _crypto_scratch: crypto_scratch,
         })
     }
 }

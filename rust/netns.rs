@@ -82,7 +82,18 @@ impl NetnsShared {
     /// Current knob values of `family` in this namespace (knobs the tree
     /// lacks read as their defaults). Any context.
     pub(crate) fn knobs(&self, family: Family) -> KnobValues {
-        KnobValues::from_raw(Knob::ALL.map(|knob| self.knob(family, knob)))
+        let table = match family {
+            Family::Inet => &self.sysctl_inet,
+            Family::Inet6 => &self.sysctl_inet6,
+        };
+        let mut raw = Knob::ALL.map(Knob::default_value);
+        // The tree lists `knobs_of(family)` in order: one pass.
+        for (i, knob) in knobs_of(family).enumerate() {
+            if let (Some(slot), Some(v)) = (raw.get_mut(knob.index()), table.get(i)) {
+                *slot = v;
+            }
+        }
+        KnobValues::from_raw(raw)
     }
 
     /// The namespace's PF_KEY sockets, SADB and SPD.

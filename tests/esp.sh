@@ -1,22 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The ESP algorithm matrix (datapath stages 3-7): for every algorithm in
-# esp/algorithms.txt, a namespace configured with setkey (rust_ipsec) and
-# one configured with `ip xfrm` (Linux XFRM) with the same keys ping each
-# other and move data over TCP in transport mode over IPv4, and ping over
-# IPv6 transport and through 4in4 and 6in6 tunnels; two rust_ipsec
-# namespaces move data over IPv4 transport and ping over IPv6 transport
-# and through both tunnels. A ping and its reply cross both SAs of a
-# pair, so every algorithm is checked in each mode and family in both
-# directions; TCP both ways over IPv6 transport for an AEAD and for
-# AES-CBC + HMAC, tunnel TCP both ways in esp_tunnel.sh. The link
-# carries only ESP with the expected SPIs. ESN with an AEAD and with
-# AES-CBC + HMAC. Fragmented ESP both ways; a
-# packet whose ICV does not verify is counted and dropped; GSO packets (TSO
-# on) are segmented, then protected; TCP SYNs get their MSS clamped so
-# that no segment needs fragmenting after ESP. (Replay, ACQUIRE and
-# lifetimes: tests/esp_events.sh.)
+# The ESP algorithm matrix (datapath stages 3-7). For every algorithm in
+# esp/algorithms.txt, rust_ipsec in namespace E (configured with setkey)
+# meets Linux XFRM in F (configured with `ip xfrm`, the same keys) and a
+# second rust_ipsec host G, in transport mode over IPv4 and IPv6 and through
+# 4in4, 6in6, 4in6 and 6in4 tunnels: pings (a ping and its reply cross both SAs of a
+# pair) and TCP transfers initiated from each end, whose data comes back
+# over the same connection (tcp.py echo), so every cell carries TCP both
+# ways. The first algorithm's captures show only ESP with the expected SPIs
+# on both links. Then: an SA from another local address to the same peer
+# is not used; ESN with an AEAD and with AES-CBC + HMAC; fragmented
+# ESP both ways; a packet whose ICV does not verify is counted and dropped;
+# GSO packets (TSO on) are segmented, then protected; TCP SYNs get their MSS
+# clamped so that no segment needs fragmenting after ESP. (Replay, ACQUIRE
+# and lifetimes: tests/esp_events.sh; gateways, bundles and PMTU:
+# tests/esp_tunnel.sh.)
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
@@ -60,6 +59,15 @@ ip -n "$F" addr add fd22::1/128 dev lo
 # G's inner addresses, 192.168.23.1 / fd23::1, tunnelled over veth3.
 ip -n "$G" addr add 192.168.23.1/32 dev lo
 ip -n "$G" addr add fd23::1/128 dev lo
+# Mixed families: E's 192.168.26.1 and fd26::1 meet F's 192.168.24.1 (4in6
+# over veth2's IPv6 addresses) and fd24::1 (6in4 over its IPv4 ones), and
+# G's 192.168.25.1 (4in6) and fd25::1 (6in4) over veth3.
+ip -n "$E" addr add 192.168.26.1/32 dev lo
+ip -n "$E" addr add fd26::1/128 dev lo
+ip -n "$F" addr add 192.168.24.1/32 dev lo
+ip -n "$F" addr add fd24::1/128 dev lo
+ip -n "$G" addr add 192.168.25.1/32 dev lo
+ip -n "$G" addr add fd25::1/128 dev lo
 for l in "$E veth2" "$F veth2" "$E veth3" "$G veth3"; do
 	set -- $l
 	ip -n "$1" link set "$2" up
@@ -82,6 +90,14 @@ ip -n "$E" route add 192.168.23.1/32 via 10.3.0.3 src 192.168.21.1
 ip -n "$G" route add 192.168.21.1/32 via 10.3.0.1 src 192.168.23.1
 ip -n "$E" route add fd23::1/128 via fd03::3 src fd21::1
 ip -n "$G" route add fd21::1/128 via fd03::1 src fd23::1
+ip -n "$E" route add 192.168.24.1/32 via 10.2.0.2 src 192.168.26.1
+ip -n "$F" route add 192.168.26.1/32 via 10.2.0.1 src 192.168.24.1
+ip -n "$E" route add fd24::1/128 via fd02::2 src fd26::1
+ip -n "$F" route add fd26::1/128 via fd02::1 src fd24::1
+ip -n "$E" route add 192.168.25.1/32 via 10.3.0.3 src 192.168.26.1
+ip -n "$G" route add 192.168.26.1/32 via 10.3.0.1 src 192.168.25.1
+ip -n "$E" route add fd25::1/128 via fd03::3 src fd26::1
+ip -n "$G" route add fd26::1/128 via fd03::1 src fd25::1
 
 # K<n> in a spec becomes n key bytes (different per direction $2).
 keys() {
@@ -130,24 +146,36 @@ spdadd fd02::1 fd02::2 any -P out ipsec esp/transport//require;
 spdadd fd02::2 fd02::1 any -P in ipsec esp/transport//require;
 spdadd fd03::1 fd03::3 any -P out ipsec esp/transport//require;
 spdadd fd03::3 fd03::1 any -P in ipsec esp/transport//require;
-spdadd 192.168.21.1 192.168.22.1 any -P out ipsec esp/tunnel/10.2.0.1-10.2.0.2/require;
-spdadd 192.168.22.1 192.168.21.1 any -P in ipsec esp/tunnel/10.2.0.2-10.2.0.1/require;
-spdadd fd21::1 fd22::1 any -P out ipsec esp/tunnel/fd02::1-fd02::2/require;
-spdadd fd22::1 fd21::1 any -P in ipsec esp/tunnel/fd02::2-fd02::1/require;
-spdadd 192.168.21.1 192.168.23.1 any -P out ipsec esp/tunnel/10.3.0.1-10.3.0.3/require;
-spdadd 192.168.23.1 192.168.21.1 any -P in ipsec esp/tunnel/10.3.0.3-10.3.0.1/require;
-spdadd fd21::1 fd23::1 any -P out ipsec esp/tunnel/fd03::1-fd03::3/require;
-spdadd fd23::1 fd21::1 any -P in ipsec esp/tunnel/fd03::3-fd03::1/require;
+spdadd 192.168.21.1 192.168.22.1 any -P out ipsec esp/tunnel/10.2.0.1-10.2.0.2/unique:3;
+spdadd 192.168.22.1 192.168.21.1 any -P in ipsec esp/tunnel/10.2.0.2-10.2.0.1/unique:3;
+spdadd fd21::1 fd22::1 any -P out ipsec esp/tunnel/fd02::1-fd02::2/unique:4;
+spdadd fd22::1 fd21::1 any -P in ipsec esp/tunnel/fd02::2-fd02::1/unique:4;
+spdadd 192.168.26.1 192.168.24.1 any -P out ipsec esp/tunnel/fd02::1-fd02::2/unique:5;
+spdadd 192.168.24.1 192.168.26.1 any -P in ipsec esp/tunnel/fd02::2-fd02::1/unique:5;
+spdadd fd26::1 fd24::1 any -P out ipsec esp/tunnel/10.2.0.1-10.2.0.2/unique:6;
+spdadd fd24::1 fd26::1 any -P in ipsec esp/tunnel/10.2.0.2-10.2.0.1/unique:6;
+spdadd 192.168.21.1 192.168.23.1 any -P out ipsec esp/tunnel/10.3.0.1-10.3.0.3/unique:7;
+spdadd 192.168.23.1 192.168.21.1 any -P in ipsec esp/tunnel/10.3.0.3-10.3.0.1/unique:7;
+spdadd fd21::1 fd23::1 any -P out ipsec esp/tunnel/fd03::1-fd03::3/unique:8;
+spdadd fd23::1 fd21::1 any -P in ipsec esp/tunnel/fd03::3-fd03::1/unique:8;
+spdadd 192.168.26.1 192.168.25.1 any -P out ipsec esp/tunnel/fd03::1-fd03::3/unique:9;
+spdadd 192.168.25.1 192.168.26.1 any -P in ipsec esp/tunnel/fd03::3-fd03::1/unique:9;
+spdadd fd26::1 fd25::1 any -P out ipsec esp/tunnel/10.3.0.1-10.3.0.3/unique:10;
+spdadd fd25::1 fd26::1 any -P in ipsec esp/tunnel/10.3.0.3-10.3.0.1/unique:10;
 EOF
 sk "$G" -c <<'EOF'
 spdadd 10.3.0.3 10.3.0.1 any -P out ipsec esp/transport//require;
 spdadd 10.3.0.1 10.3.0.3 any -P in ipsec esp/transport//require;
 spdadd fd03::3 fd03::1 any -P out ipsec esp/transport//require;
 spdadd fd03::1 fd03::3 any -P in ipsec esp/transport//require;
-spdadd 192.168.23.1 192.168.21.1 any -P out ipsec esp/tunnel/10.3.0.3-10.3.0.1/require;
-spdadd 192.168.21.1 192.168.23.1 any -P in ipsec esp/tunnel/10.3.0.1-10.3.0.3/require;
-spdadd fd23::1 fd21::1 any -P out ipsec esp/tunnel/fd03::3-fd03::1/require;
-spdadd fd21::1 fd23::1 any -P in ipsec esp/tunnel/fd03::1-fd03::3/require;
+spdadd 192.168.23.1 192.168.21.1 any -P out ipsec esp/tunnel/10.3.0.3-10.3.0.1/unique:7;
+spdadd 192.168.21.1 192.168.23.1 any -P in ipsec esp/tunnel/10.3.0.1-10.3.0.3/unique:7;
+spdadd fd23::1 fd21::1 any -P out ipsec esp/tunnel/fd03::3-fd03::1/unique:8;
+spdadd fd21::1 fd23::1 any -P in ipsec esp/tunnel/fd03::1-fd03::3/unique:8;
+spdadd 192.168.25.1 192.168.26.1 any -P out ipsec esp/tunnel/fd03::3-fd03::1/unique:9;
+spdadd 192.168.26.1 192.168.25.1 any -P in ipsec esp/tunnel/fd03::1-fd03::3/unique:9;
+spdadd fd25::1 fd26::1 any -P out ipsec esp/tunnel/10.3.0.3-10.3.0.1/unique:10;
+spdadd fd26::1 fd25::1 any -P in ipsec esp/tunnel/10.3.0.1-10.3.0.3/unique:10;
 EOF
 ip -n "$F" xfrm policy add src 10.2.0.2 dst 10.2.0.1 dir out tmpl proto esp reqid 1 mode transport
 ip -n "$F" xfrm policy add src 10.2.0.1 dst 10.2.0.2 dir in tmpl proto esp reqid 1 mode transport
@@ -157,11 +185,18 @@ ip -n "$F" xfrm policy add src 192.168.22.1 dst 192.168.21.1 dir out tmpl src 10
 ip -n "$F" xfrm policy add src 192.168.21.1 dst 192.168.22.1 dir in tmpl src 10.2.0.1 dst 10.2.0.2 proto esp reqid 3 mode tunnel
 ip -n "$F" xfrm policy add src fd22::1 dst fd21::1 dir out tmpl src fd02::2 dst fd02::1 proto esp reqid 4 mode tunnel
 ip -n "$F" xfrm policy add src fd21::1 dst fd22::1 dir in tmpl src fd02::1 dst fd02::2 proto esp reqid 4 mode tunnel
+ip -n "$F" xfrm policy add src 192.168.24.1 dst 192.168.26.1 dir out tmpl src fd02::2 dst fd02::1 proto esp reqid 5 mode tunnel
+ip -n "$F" xfrm policy add src 192.168.26.1 dst 192.168.24.1 dir in tmpl src fd02::1 dst fd02::2 proto esp reqid 5 mode tunnel
+ip -n "$F" xfrm policy add src fd24::1 dst fd26::1 dir out tmpl src 10.2.0.2 dst 10.2.0.1 proto esp reqid 6 mode tunnel
+ip -n "$F" xfrm policy add src fd26::1 dst fd24::1 dir in tmpl src 10.2.0.1 dst 10.2.0.2 proto esp reqid 6 mode tunnel
 
 # set_sas SK-SPEC XFRM-SPEC: fresh SAs 0x1001 (E->F), 0x1002 (F->E) with
 # the same keys on both sides, and 0x2001 (E->G), 0x2002 (G->E); over
-# IPv6 0x3001/0x3002 (E-F) and 0x4001/0x4002 (E-G); tunnel SAs E-F
-# 0x5001/0x5002 (IPv4) and 0x6001/0x6002 (IPv6), with keys of their own.
+# IPv6 0x3001/0x3002 (E-F) and 0x4001/0x4002 (E-G); tunnel SAs, with
+# keys of their own and a reqid each (the policies are `unique`: several
+# tunnels end at the same address), E-F 4in4 0x5001/0x5002, 6in6
+# 0x6001/0x6002, 4in6 0x8001/0x8002 and 6in4 0x8101/0x8102, and E-G
+# 0x7001/0x7002, 0x7101/0x7102, 0x9001/0x9002 and 0x9101/0x9102.
 set_sas() {
 	local sk1 sk2 xf1 xf2 skt1 skt2 xft1 xft2
 	sk1=$(keys "$1" 1) sk2=$(keys "$1" 2) xf1=$(keys "$2" 1) xf2=$(keys "$2" 2)
@@ -177,6 +212,10 @@ set_sas() {
 	eval "ip -n $F xfrm state add src 10.2.0.2 dst 10.2.0.1 proto esp spi 0x5002 reqid 3 mode tunnel $xft2"
 	eval "ip -n $F xfrm state add src fd02::1 dst fd02::2 proto esp spi 0x6001 reqid 4 mode tunnel $xft1"
 	eval "ip -n $F xfrm state add src fd02::2 dst fd02::1 proto esp spi 0x6002 reqid 4 mode tunnel $xft2"
+	eval "ip -n $F xfrm state add src fd02::1 dst fd02::2 proto esp spi 0x8001 reqid 5 mode tunnel sel src 0.0.0.0/0 dst 0.0.0.0/0 $xft1"
+	eval "ip -n $F xfrm state add src fd02::2 dst fd02::1 proto esp spi 0x8002 reqid 5 mode tunnel sel src 0.0.0.0/0 dst 0.0.0.0/0 $xft2"
+	eval "ip -n $F xfrm state add src 10.2.0.1 dst 10.2.0.2 proto esp spi 0x8101 reqid 6 mode tunnel sel src ::/0 dst ::/0 $xft1"
+	eval "ip -n $F xfrm state add src 10.2.0.2 dst 10.2.0.1 proto esp spi 0x8102 reqid 6 mode tunnel sel src ::/0 dst ::/0 $xft2"
 	printf '%s\n' "add 10.2.0.1 10.2.0.2 esp 0x1001 -m transport $sk1;" \
 		"add 10.2.0.2 10.2.0.1 esp 0x1002 -m transport $sk2;" \
 		"add 10.3.0.1 10.3.0.3 esp 0x2001 -m transport $sk1;" \
@@ -185,42 +224,79 @@ set_sas() {
 		"add fd02::2 fd02::1 esp 0x3002 -m transport $sk2;" \
 		"add fd03::1 fd03::3 esp 0x4001 -m transport $sk1;" \
 		"add fd03::3 fd03::1 esp 0x4002 -m transport $sk2;" \
-		"add 10.2.0.1 10.2.0.2 esp 0x5001 -m tunnel $skt1;" \
-		"add 10.2.0.2 10.2.0.1 esp 0x5002 -m tunnel $skt2;" \
-		"add fd02::1 fd02::2 esp 0x6001 -m tunnel $skt1;" \
-		"add fd02::2 fd02::1 esp 0x6002 -m tunnel $skt2;" \
-		"add 10.3.0.1 10.3.0.3 esp 0x7001 -m tunnel $skt1;" \
-		"add 10.3.0.3 10.3.0.1 esp 0x7002 -m tunnel $skt2;" \
-		"add fd03::1 fd03::3 esp 0x7101 -m tunnel $skt1;" \
-		"add fd03::3 fd03::1 esp 0x7102 -m tunnel $skt2;" | sk "$E" -c || return 1
+		"add 10.2.0.1 10.2.0.2 esp 0x5001 -m tunnel -u 3 $skt1;" \
+		"add 10.2.0.2 10.2.0.1 esp 0x5002 -m tunnel -u 3 $skt2;" \
+		"add fd02::1 fd02::2 esp 0x6001 -m tunnel -u 4 $skt1;" \
+		"add fd02::2 fd02::1 esp 0x6002 -m tunnel -u 4 $skt2;" \
+		"add fd02::1 fd02::2 esp 0x8001 -m tunnel -u 5 $skt1;" \
+		"add fd02::2 fd02::1 esp 0x8002 -m tunnel -u 5 $skt2;" \
+		"add 10.2.0.1 10.2.0.2 esp 0x8101 -m tunnel -u 6 $skt1;" \
+		"add 10.2.0.2 10.2.0.1 esp 0x8102 -m tunnel -u 6 $skt2;" \
+		"add 10.3.0.1 10.3.0.3 esp 0x7001 -m tunnel -u 7 $skt1;" \
+		"add 10.3.0.3 10.3.0.1 esp 0x7002 -m tunnel -u 7 $skt2;" \
+		"add fd03::1 fd03::3 esp 0x7101 -m tunnel -u 8 $skt1;" \
+		"add fd03::3 fd03::1 esp 0x7102 -m tunnel -u 8 $skt2;" \
+		"add fd03::1 fd03::3 esp 0x9001 -m tunnel -u 9 $skt1;" \
+		"add fd03::3 fd03::1 esp 0x9002 -m tunnel -u 9 $skt2;" \
+		"add 10.3.0.1 10.3.0.3 esp 0x9101 -m tunnel -u 10 $skt1;" \
+		"add 10.3.0.3 10.3.0.1 esp 0x9102 -m tunnel -u 10 $skt2;" | sk "$E" -c || return 1
 	printf '%s\n' "add 10.3.0.1 10.3.0.3 esp 0x2001 -m transport $sk1;" \
 		"add 10.3.0.3 10.3.0.1 esp 0x2002 -m transport $sk2;" \
 		"add fd03::1 fd03::3 esp 0x4001 -m transport $sk1;" \
 		"add fd03::3 fd03::1 esp 0x4002 -m transport $sk2;" \
-		"add 10.3.0.1 10.3.0.3 esp 0x7001 -m tunnel $skt1;" \
-		"add 10.3.0.3 10.3.0.1 esp 0x7002 -m tunnel $skt2;" \
-		"add fd03::1 fd03::3 esp 0x7101 -m tunnel $skt1;" \
-		"add fd03::3 fd03::1 esp 0x7102 -m tunnel $skt2;" | sk "$G" -c
+		"add 10.3.0.1 10.3.0.3 esp 0x7001 -m tunnel -u 7 $skt1;" \
+		"add 10.3.0.3 10.3.0.1 esp 0x7002 -m tunnel -u 7 $skt2;" \
+		"add fd03::1 fd03::3 esp 0x7101 -m tunnel -u 8 $skt1;" \
+		"add fd03::3 fd03::1 esp 0x7102 -m tunnel -u 8 $skt2;" \
+		"add fd03::1 fd03::3 esp 0x9001 -m tunnel -u 9 $skt1;" \
+		"add fd03::3 fd03::1 esp 0x9002 -m tunnel -u 9 $skt2;" \
+		"add 10.3.0.1 10.3.0.3 esp 0x9101 -m tunnel -u 10 $skt1;" \
+		"add 10.3.0.3 10.3.0.1 esp 0x9102 -m tunnel -u 10 $skt2;" | sk "$G" -c
 }
 
 
-# only_esp NAME PCAP SPI-OUT SPI-IN SCOPE ESP: one case, passing when the
-# captures $tmp/PCAP*.pcap have more than 10 ESP packets with each SPI
-# (hex, without 0x) and nothing else within the tcpdump filter SCOPE.
+# only_esp NAME PCAP SCOPE ESP SPI...: one case, passing when the captures
+# $tmp/PCAP.*.pcap have more than 10 ESP packets (tcpdump filter ESP) with
+# each SPI (hex, without 0x), and nothing else within the filter SCOPE.
 only_esp() {
-	local name=$1 out in other
-	read_caps() { local f; for f in "$tmp/$2"*.pcap; do tcpdump -r "$f" -nn "$1" 2>/dev/null; done; }
-	out=$(read_caps "$6" "$2" | grep -c "spi=0x0000$3")
-	in=$(read_caps "$6" "$2" | grep -c "spi=0x0000$4")
-	other=$(read_caps "($5) and not ($6)" "$2" | wc -l)
-	if ((out > 10 && in > 10 && other == 0)); then
-		ktap_ok "$name: the link carried only ESP (spi 0x$3: $out, 0x$4: $in packets)"
+	local name=$1 pcap=$2 scope=$3 esp=$4 spi n counts="" bad=0 other
+	shift 4
+	read_caps() { local f; for f in "$tmp/$pcap".*.pcap; do tcpdump -r "$f" -nn "$1" 2>/dev/null; done; }
+	for spi in "$@"; do
+		n=$(read_caps "$esp" | grep -c "spi=0x0000$spi")
+		counts+=" 0x$spi: $n,"
+		((n > 10)) || bad=1
+	done
+	other=$(read_caps "($scope) and not ($esp)" | wc -l)
+	if ((!bad && other == 0)); then
+		ktap_ok "$name: the link carried only ESP ($counts other: $other)"
 	else
-		ktap_fail "$name: only ESP on the link (0x$3: $out, 0x$4: $in, other: $other)"
-		read_caps "($5) and not ($6)" "$2" | head -5 | sed 's/^/# /'
+		ktap_fail "$name: only ESP on the link ($counts other: $other)"
+		read_caps "($scope) and not ($esp)" | head -5 | sed 's/^/# /'
 	fi
 }
 
+# TCP echo servers (tcp.py echo-serve) in all three namespaces, on every
+# address: a client's bytes come back over the same connection, so each
+# transfer carries data both ways, across both SAs of a pair.
+spids=""
+for ns in "$E" "$F" "$G"; do
+	timeout 7200 ip netns exec "$ns" python3 "$here/esp/tcp.py" echo-serve 5002 &
+	spids+=" $!"
+done
+tcp_both() { # tcp_both FROM STEP ADDR...: an echoed TCP transfer to each ADDR
+	local from=$1 step=$2 out a
+	shift 2
+	out=$(timeout 200 ip netns exec "$from" python3 "$here/esp/tcp.py" echo 5002 32768 "$@" 2>&1)
+	for a in "$@"; do
+		grep -qx "$a ok" <<<"$out" || why+=" $step:$a"
+	done
+	grep FAIL <<<"$out" | sed 's/^/# /'
+}
+
+# Every algorithm, between E and F (XFRM) and between E and G (rust_ipsec):
+# ping both ways, and TCP initiated from each end, in transport mode over
+# IPv4 and IPv6 and through 4in4, 6in6, 4in6 and 6in4 tunnels.
 first=1
 while IFS='|' read -r name skspec xfspec; do
 	name=$(trim "$name") skspec=$(trim "$skspec") xfspec=$(trim "$xfspec")
@@ -233,71 +309,48 @@ while IFS='|' read -r name skspec xfspec; do
 	if ((first)); then
 		# What each end sends (-Q out): a decapsulating host shows the
 		# inner packets it re-injects as received on its own end.
-		ip netns exec "$F" tcpdump -i veth2 -Q out -nn -U -w "$tmp/cap.f.pcap" 2>/dev/null &
-		tpid=$!
-		ip netns exec "$E" tcpdump -i veth2 -Q out -nn -U -w "$tmp/cap.e.pcap" 2>/dev/null &
-		tpid+=" $!"
+		tpid=""
+		for c in "$E veth2 e2" "$F veth2 f2" "$E veth3 e3" "$G veth3 g3"; do
+			set -- $c
+			ip netns exec "$1" tcpdump -i "$2" -Q out -nn -U -w "$tmp/link${3#?}.$3.pcap" 2>/dev/null &
+			tpid+=" $!"
+		done
 		sleep 1
 	fi
-	ping2 "$E" 10.2.0.2 ping-xfrm
-	xfer "$E" "$F" 10.2.0.2 tcp-to-xfrm
-	ping2 "$E" 10.3.0.3 ping-rust
-	xfer "$G" "$E" 10.3.0.1 tcp-rust
-	report "$name: ping and TCP with Linux XFRM and with rust_ipsec"
+	ping2 "$E" 10.2.0.2 ping-v4
+	ping2 "$E" fd02::2 ping-v6
 	ping2 "$E" 192.168.22.1 ping-4in4
-	ping2 "$E" fd22::1 ping-6in6
-	ping2 "$E" fd02::2 ping-v6-transport
-	report "$name: tunnel 4in4 and 6in6 and IPv6 transport (ping) with Linux XFRM"
+	ping2 "$F" fd21::1 ping-6in6
+	ping2 "$E" 192.168.24.1 ping-4in6
+	ping2 "$F" fd26::1 ping-6in4
+	tcp_both "$E" tcp-to-xfrm 10.2.0.2 fd02::2 192.168.22.1 fd22::1 192.168.24.1 fd24::1
+	tcp_both "$F" tcp-from-xfrm 10.2.0.1 fd02::1 192.168.21.1 fd21::1 192.168.26.1 fd26::1
+	report "$name: with Linux XFRM, ping and TCP both ways (transport; tunnel 4in4, 6in6, 4in6, 6in4)"
+	ping2 "$G" 10.3.0.1 ping-v4
+	ping2 "$E" fd03::3 ping-v6
 	ping2 "$E" 192.168.23.1 ping-4in4
 	ping2 "$G" fd21::1 ping-6in6
-	ping2 "$G" fd03::1 ping-v6-transport
-	report "$name: tunnel 4in4 and 6in6 and IPv6 transport (ping) between two rust_ipsec hosts"
+	ping2 "$E" 192.168.25.1 ping-4in6
+	ping2 "$G" fd26::1 ping-6in4
+	tcp_both "$E" tcp-to-rust 10.3.0.3 fd03::3 192.168.23.1 fd23::1 192.168.25.1 fd25::1
+	tcp_both "$G" tcp-from-rust 10.3.0.1 fd03::1 192.168.21.1 fd21::1 192.168.26.1 fd26::1
+	report "$name: between two rust_ipsec hosts, ping and TCP both ways (transport; tunnel 4in4, 6in6, 4in6, 6in4)"
 	if ((first)); then
 		first=0
-		tcp "$F" "$E" 10.2.0.1 && ktap_ok "$name: TCP from the XFRM side too" ||
-			ktap_fail "$name: TCP from the XFRM side too"
 		sleep 0.5
 		kill $tpid
 		wait $tpid 2>/dev/null
-		# IPv4 only: the IPv6 link-local chatter has no policy here.
-		only_esp "$name" cap 1001 1002 'ip' 'ip proto 50'
-	fi
-done <"${ESP_ALGORITHMS:-$here/esp/algorithms.txt}"
-
-# IPv6 transport with TCP both ways: an AEAD and AES-CBC + HMAC.
-first=1
-while IFS='|' read -r name skspec xfspec; do
-	name=$(trim "$name") skspec=$(trim "$skspec") xfspec=$(trim "$xfspec")
-	[[ -z $name || $name == \#* ]] && continue
-	[[ " ${ESP6_NAMES:-aes-gcm-16/128 aes-cbc+sha256} " == *" $name "* ]] || continue
-	if ! set_sas "$skspec" "$xfspec" 2>"$tmp/err"; then
-		ktap_fail "IPv6 $name: SAs installed on both sides"
-		sed 's/^/# /' "$tmp/err"
-		continue
-	fi
-	if ((first)); then
-		ip netns exec "$F" tcpdump -i veth2 -nn -U -w "$tmp/cap6.pcap" ip6 2>/dev/null &
-		tpid=$!
-		sleep 1
-	fi
-	ping2 "$E" fd02::2 ping-xfrm
-	xfer "$E" "$F" fd02::2 tcp-to-xfrm
-	xfer "$F" "$E" fd02::1 tcp-from-xfrm
-	ping2 "$G" fd03::1 ping-rust
-	xfer "$G" "$E" fd03::1 tcp-rust
-	xfer "$E" "$G" fd03::3 tcp-rust-back
-	report "IPv6 $name: ping and TCP both ways with Linux XFRM and with rust_ipsec"
-	if ((first)); then
-		first=0
-		sleep 0.5
-		kill "$tpid"
-		wait "$tpid" 2>/dev/null
 		# Link-local and multicast chatter (router solicitations, MLD) has
 		# no policy here.
-		only_esp "IPv6 $name" cap6 3001 3002 \
-			'ip6 and not src net fe80::/10 and not dst net ff00::/8' 'ip6 proto 50'
+		v6='ip6 and not src net fe80::/10 and not dst net ff00::/8'
+		only_esp "$name with XFRM, over IPv4 (transport, 4in4, 6in4)" link2 ip 'ip proto 50' 1001 1002 5001 5002 8101 8102
+		only_esp "$name with XFRM, over IPv6 (transport, 6in6, 4in6)" link2 "$v6" 'ip6 proto 50' 3001 3002 6001 6002 8001 8002
+		only_esp "$name between rust_ipsec hosts, over IPv4 (transport, 4in4, 6in4)" link3 ip 'ip proto 50' 2001 2002 7001 7002 9101 9102
+		only_esp "$name between rust_ipsec hosts, over IPv6 (transport, 6in6, 4in6)" link3 "$v6" 'ip6 proto 50' 4001 4002 7101 7102 9001 9002
 	fi
-done <"$here/esp/algorithms.txt"
+done <"${ESP_ALGORITHMS:-$here/esp/algorithms.txt}"
+kill $spids 2>/dev/null
+wait $spids 2>/dev/null
 
 # TCP SYNs that an SA protects get their MSS lowered so that full-sized
 # segments fit the link after ESP, instead of being fragmented.
@@ -347,6 +400,16 @@ other=$(big '(ip and not ip proto 50) or (ip6 and not src net fe80::/10 and not 
 ktap_check "fragments: fragmented ESP both ways on the wire (IPv4 from E $f4e, from F $f4f; IPv6 from E $f6e, from F $f6f; other $other)" \
 	test "$f4e" -gt 0 -a "$f4f" -gt 0 -a "$f6e" -gt 0 -a "$f6f" -gt 0 -a "$other" = 0
 ktap_check "fragments: E dropped none (DropMalformed + DropUnsupported $before -> $after)" test "$before" = "$after"
+
+# An SA's source address counts: one to the same peer from another local
+# address (a lower SPI, so the first in the SADB's order) is not used for
+# 10.2.0.1's packets; if it were, F would drop them (no SA 0x1000 there).
+set_sas "-E aes-gcm-16 K20" "aead 'rfc4106(gcm(aes))' K20 128"
+ip -n "$E" addr add 10.2.0.11/24 dev veth2
+echo "add 10.2.0.11 10.2.0.2 esp 0x1000 -m transport -E aes-gcm-16 0x$(printf 'ab%.0s' {1..20});" | sk "$E" -c
+ktap_check "an SA to the peer from another local address is not used (ping over 0x1001)" \
+	ip netns exec "$E" ping -c 2 -i 0.2 -W 2 10.2.0.2
+ip -n "$E" addr del 10.2.0.11/24 dev veth2
 
 # A packet whose ICV does not verify: F sends with another key.
 set_sas "-E aes-gcm-16 K20" "aead 'rfc4106(gcm(aes))' K20 128"

@@ -28,9 +28,6 @@ use crate::ipsec_core::replay::split;
 use crate::ipsec_core::transport::{transport_head, TransportHead};
 use crate::ipsec_core::usage::UsageEvent;
 
-/// A TCP header without options.
-const TCP_MIN_HDR_LEN: usize = 20;
-
 /// `IPPROTO_ESP`.
 pub(crate) const IPPROTO_ESP: u8 = 50;
 
@@ -76,10 +73,7 @@ pub(super) fn clamp_tcp_mss(sa: &DpSa, pkt: &mut HookPacket, ip: &TransportHead,
         return;
     }
     let mtu = usize::try_from(pkt.mtu(out)).unwrap_or(0);
-    let Some(room) = mtu.checked_sub(ip.hl) else {
-        return;
-    };
-    let max = sa.layout.max_payload(room).saturating_sub(TCP_MIN_HDR_LEN);
+    let max = sa.layout.max_tcp_mss(mtu, ip.hl);
     if max == 0 {
         return;
     }

@@ -63,12 +63,15 @@ pub(crate) fn output(
     pkt.prepare(as_u32(head)?, as_u32(tail)?)
         .map_err(|_| Drop::NoMemory)?;
     clamp_tcp_mss(sa, pkt, &inner, true);
-    let hops = pkt
-        .route_outer(&sa.src, &sa.key.dst)
+    let route = pkt
+        .route_outer(&sa.route, &sa.src, &sa.key.dst)
         .map_err(|_| Drop::NoRoute)?;
     if pmtu {
-        check_size(sa, pkt, len, inner.v6)?;
+        // Before the packet takes the outer route: an ICMP error about the
+        // inner packet is routed with the inner one's (4in6, 6in4 too).
+        check_size(sa, pkt, len, inner.v6, route.mtu())?;
     }
+    let hops = pkt.attach_route(route, outer_v6);
     let (seq, event) = sa.next_out(len)?;
     let mut ivbuf = [0u8; MAX_IV_LEN];
     let iv = make_iv(sa, seq, &mut ivbuf);
@@ -105,10 +108,16 @@ pub(crate) fn output(
 /// that does not fit the outer route's MTU once ESP is added, and must not
 /// be fragmented, is answered with ICMP "fragmentation needed" or ICMPv6
 /// "packet too big" carrying the MTU that fits (the core's
-/// `tunnel::too_big`), and dropped. `pkt` has the outer route attached
-/// and still holds the inner packet (IPv6 if `v6`).
-fn check_size(sa: &DpSa, pkt: &mut HookPacket, len: usize, v6: bool) -> Result<(), Drop> {
-    let path = usize::try_from(pkt.mtu(true)).map_err(|_| Drop::Malformed)?;
+/// `tunnel::too_big`), and dropped. `pkt` still holds the inner packet
+/// (IPv6 if `v6`) with its own route; `path_mtu` is the outer route's.
+fn check_size(
+    sa: &DpSa,
+    pkt: &mut HookPacket,
+    len: usize,
+    v6: bool,
+    path_mtu: u32,
+) -> Result<(), Drop> {
+    let path = usize::try_from(path_mtu).map_err(|_| Drop::Malformed)?;
     if path == 0 {
         return Ok(());
     }

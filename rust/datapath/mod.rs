@@ -141,26 +141,25 @@ impl NetnsShared {
         let mut sas: [Option<Arc<DpSa>>; MAX_REQUESTS] = Default::default();
         // Requests apply in order, innermost first: a transport request
         // after a tunnel one protects the outer packet, to the tunnel's end.
-        let mut dst = sel.dst;
+        let (mut src, mut dst) = (sel.src, sel.dst);
         for (i, r) in bundle.iter().enumerate() {
             if r.request.proto != u16::from(IPPROTO_ESP) {
                 // AH and IPComp have no datapath yet.
                 return Err(Drop::Unsupported);
             }
-            let tunnel_end = match r.request.endpoints {
-                Some((_, d)) if r.request.mode == IpsecMode::TUNNEL.0 => Some(d.addr()),
-                _ => None,
-            };
-            let sa_dst = tunnel_end.unwrap_or(dst);
+            if let Some((s, d)) = r.request.endpoints {
+                if r.request.mode == IpsecMode::TUNNEL.0 {
+                    (src, dst) = (s.addr(), d.addr());
+                }
+            }
             let reqid = (r.level == Level::Unique).then_some(r.request.reqid);
             if let Some(slot) = sas.get_mut(i) {
                 *slot = self
                     .pfkey()
                     .dp_sas
                     .lock()
-                    .find_outbound(&sa_dst, r.request.mode, reqid);
+                    .find_outbound(&src, &dst, r.request.mode, reqid);
             }
-            dst = sa_dst;
         }
         let found = sas.each_ref().map(Option::is_some);
         let plan = plan_sas(&bundle, &found);

@@ -18,6 +18,7 @@ use super::esp_transport::IPPROTO_ESP;
 use super::stats::Drop;
 use crate::glue::aead::AeadTfm;
 use crate::glue::clock;
+use crate::glue::route_cache::RouteCache;
 use crate::glue::spinlock_bh::{new_spinlock_bh, SpinLockBh};
 use crate::ipsec_core::algs::AlgInfo;
 use crate::ipsec_core::errno::Errno;
@@ -60,6 +61,8 @@ pub(crate) struct DpSa {
     pub(crate) layout: Layout,
     /// The transform, keyed and with its ICV size set.
     pub(crate) tfm: AeadTfm,
+    /// Tunnel mode: the cached route to the far end.
+    pub(crate) route: RouteCache,
     /// The SADB's soft limits (bytes and packets are checked here).
     pub(crate) soft: Option<LifetimeLimits>,
     /// The SADB's hard limits.
@@ -154,6 +157,11 @@ impl DpSa {
                 enc,
                 layout,
                 tfm,
+                route: if outer == Outer::None {
+                    RouteCache::none()
+                } else {
+                    RouteCache::new()
+                },
                 soft: rec.soft,
                 hard: rec.hard,
                 dyn_ <- new_spinlock_bh!(dyn_, c"rust_ipsec_sa"),
@@ -210,10 +218,14 @@ impl DpSas {
         old
     }
 
-    /// An ESP SA to `dst` in `mode` (with `reqid`, when given: level
-    /// unique): what an outbound request needs.
+    /// An ESP SA from `src` to `dst` in `mode` (with `reqid`, when given:
+    /// level unique): what an outbound request needs. As KAME's
+    /// `key_allocsa_policy`, the source counts too (a host with several
+    /// addresses, or tunnels from several local ends to one peer); an SA
+    /// from the unspecified address serves any source.
     pub(crate) fn find_outbound(
         &mut self,
+        src: &Addr,
         dst: &Addr,
         mode: u8,
         reqid: Option<u32>,
@@ -229,7 +241,8 @@ impl DpSas {
             if k.satype != SaType::ESP.0 || k.dst != *dst {
                 return None;
             }
-            if sa.mode == mode && reqid.is_none_or(|r| r == sa.reqid) {
+            let from = sa.src == *src || sa.src.is_unspecified();
+            if from && sa.mode == mode && reqid.is_none_or(|r| r == sa.reqid) {
                 return Some(sa.clone());
             }
             cursor = cursor.move_next()?;

@@ -182,35 +182,35 @@ impl DpPolicies {
     }
 
     /// The first policy of direction `dir` (smallest priority, then
-    /// oldest) whose selector matches `sel`.
+    /// oldest) whose selector matches `sel`. The walks compare keys only;
+    /// the winning record is copied once, at the end.
     pub(crate) fn lookup(&mut self, dir: u8, sel: &PacketSelector) -> Option<PolicyRecord> {
         let v6 = matches!(sel.dst, Addr::V6(_));
-        let mut best: Option<(PolicyKey, PolicyRecord)> = None;
-        let index = &mut self.index;
+        let mut best: Option<IndexKey> = None;
         for plen in self.lengths.in_use(dir, v6) {
             let bin = Bin::of_packet(dir, &sel.dst, plen);
             let start = IndexKey {
                 bin,
                 order: PolicyKey::first(dir),
             };
-            let bound = best.map(|(k, _)| k);
+            let bound = best.map(|k| k.order);
             let within = |k: &IndexKey| k.bin == bin && bound.is_none_or(|b| k.order < b);
-            if let Some(rec) = first_match(index, &start, within, sel) {
-                best = Some((PolicyKey::of(&rec), rec));
+            if let Some(k) = first_match(&mut self.index, &start, within, sel) {
+                best = Some(k);
             }
         }
-        best.map(|(_, rec)| rec)
+        best.and_then(|k| self.index.get(&k).copied())
     }
 }
 
-/// The first policy of `tree`, from `start` on while `within` holds for
-/// the key, whose selector matches `sel`.
-fn first_match<K: Ord>(
+/// The key of the first policy of `tree`, from `start` on while `within`
+/// holds for the key, whose selector matches `sel`.
+fn first_match<K: Ord + Copy>(
     tree: &mut RBTree<K, PolicyRecord>,
     start: &K,
     within: impl Fn(&K) -> bool,
     sel: &PacketSelector,
-) -> Option<PolicyRecord> {
+) -> Option<K> {
     let mut cursor = tree.cursor_lower_bound_mut(start)?;
     loop {
         let (k, rec) = cursor.current();
@@ -218,7 +218,7 @@ fn first_match<K: Ord>(
             return None;
         }
         if sel.matches(&rec.selector) {
-            return Some(*rec);
+            return Some(*k);
         }
         cursor = cursor.move_next()?;
     }

@@ -154,3 +154,30 @@ impl Drop for AeadTfm {
         unsafe { glue_bindings::rust_ipsec_aead_free(self.ptr.as_ptr()) };
     }
 }
+
+/// The per-CPU memory AEAD requests are built in, so that a packet costs
+/// no allocation; held while the module is loaded and freed after every
+/// transform user is gone (the module drops it last). Without it (no
+/// memory at load), each request allocates its own, as before.
+pub(crate) struct CryptoScratch {
+    _private: (),
+}
+
+impl CryptoScratch {
+    /// Allocates the scratch (may sleep).
+    pub(crate) fn acquire() -> Self {
+        // SAFETY: no arguments; fills a per-CPU static only the shims read.
+        if !unsafe { glue_bindings::rust_ipsec_crypto_scratch_init() } {
+            pr_warn!("no memory for the per-CPU crypto scratch: requests will allocate\n");
+        }
+        Self { _private: () }
+    }
+}
+
+impl Drop for CryptoScratch {
+    fn drop(&mut self) {
+        // SAFETY: the hooks and sockets that run requests are gone (the
+        // module drops this last); frees what `acquire` allocated.
+        unsafe { glue_bindings::rust_ipsec_crypto_scratch_free() };
+    }
+}

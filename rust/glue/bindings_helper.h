@@ -4,6 +4,7 @@
 #include <linux/types.h>
 #include <net/sock.h>
 #include <crypto/aead.h>
+#include <net/dst_cache.h>
 #include <linux/netfilter.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file_net.h>

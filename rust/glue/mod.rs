@@ -12,6 +12,7 @@ pub(crate) mod pernet;
 pub(crate) mod procfs;
 pub(crate) mod random;
 pub(crate) mod ratelimit;
+pub(crate) mod route_cache;
 pub(crate) mod socket;
 pub(crate) mod spinlock_bh;
 pub(crate) mod sysctl;

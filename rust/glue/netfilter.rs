@@ -23,6 +23,7 @@ use kernel::types::Opaque;
 
 use super::bindings as glue_bindings;
 use super::pernet::Net;
+use super::route_cache::{OuterRoute, RouteCache};
 
 /// `NF_ACCEPT`: let the packet continue.
 const NF_ACCEPT: c_uint = 1;
@@ -310,27 +311,47 @@ impl HookPacket {
         }
     }
 
-    /// Routes the packet from `src` to `dst` (same family) in the hook's
-    /// namespace, replacing its route; returns the route's hop limit.
-    pub(crate) fn route_outer(&mut self, src: &Addr, dst: &Addr) -> Result<u8> {
+    /// The route from `src` to `dst` (same family) in the hook's namespace,
+    /// through `cache`; the packet keeps its own route until
+    /// [`HookPacket::attach_route`].
+    pub(crate) fn route_outer(
+        &self,
+        cache: &RouteCache,
+        src: &Addr,
+        dst: &Addr,
+    ) -> Result<OuterRoute> {
         let v6 = match (src, dst) {
             (Addr::V4(_), Addr::V4(_)) => false,
             (Addr::V6(_), Addr::V6(_)) => true,
             _ => return Err(EINVAL),
         };
-        // SAFETY: `skb` is live and ours during the hook; `state` is the
-        // hook's; the addresses hold as many bytes as `v6` says.
-        let rc = unsafe {
+        // SAFETY: `skb` is live during the hook; `state` is the hook's;
+        // `cache` is live or NULL; the addresses hold as many bytes as `v6`
+        // says.
+        let raw = unsafe {
             glue_bindings::rust_ipsec_route_outer(
                 self.skb,
                 self.state,
+                cache.as_ptr(),
                 v6,
                 src.octets().as_ptr(),
                 dst.octets().as_ptr(),
             )
         };
-        kernel::error::to_result(rc.min(0))?;
-        Ok(u8::try_from(rc).unwrap_or(u8::MAX))
+        // SAFETY: the shim returns an ERR_PTR or a route with a reference
+        // for us.
+        unsafe { OuterRoute::from_raw(raw.cast()) }.ok_or(EHOSTUNREACH)
+    }
+
+    /// Gives the packet `route` in place of its own; returns the route's
+    /// hop limit.
+    pub(crate) fn attach_route(&mut self, route: OuterRoute, v6: bool) -> u8 {
+        // SAFETY: `skb` is live and ours during the hook; the route's
+        // reference passes to the packet.
+        let hops = unsafe {
+            glue_bindings::rust_ipsec_route_attach(self.skb, route.into_raw().cast(), v6)
+        };
+        u8::try_from(hops).unwrap_or(u8::MAX)
     }
 
     /// Sends the packet (an `outer` IPv4 or IPv6 packet with the route
@@ -362,9 +383,22 @@ impl HookPacket {
         Ok(())
     }
 
-    /// Copies up to `buf.len()` bytes from the network header on into
-    /// `buf` (the packet may be non-linear); returns them.
-    pub(crate) fn network_bytes<'b>(&self, buf: &'b mut [u8]) -> &'b [u8] {
+    /// Up to `buf.len()` bytes from the network header on: in place when
+    /// the packet has them in its linear part (the usual case), else
+    /// copied into `buf` (a non-linear packet).
+    pub(crate) fn network_bytes<'b>(&'b self, buf: &'b mut [u8]) -> &'b [u8] {
+        let (mut len, mut total) = (0u32, 0u32);
+        // SAFETY: `skb` is live (invariant); the shim only reads it.
+        let ptr =
+            unsafe { glue_bindings::rust_ipsec_skb_network_linear(self.skb, &mut len, &mut total) };
+        let want = buf.len().min(usize::try_from(total).unwrap_or(0));
+        if !ptr.is_null() && usize::try_from(len).is_ok_and(|l| l >= want) {
+            // SAFETY: `ptr` points to the packet's linear bytes from the
+            // network header on, `len` >= `want` of them. They stay put and
+            // unchanged while the slice lives: it borrows `self`, and the
+            // packet is rewritten only through `&mut self`.
+            return unsafe { core::slice::from_raw_parts(ptr, want) };
+        }
         let want = u32::try_from(buf.len()).unwrap_or(u32::MAX);
         // SAFETY: `skb` is live (invariant); `buf` is writable for `want`
         // bytes and the shim writes at most that many.

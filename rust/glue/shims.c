@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* C shims for static inline kernel functions; see shims.h. */
 #include <crypto/aead.h>
+#include <linux/percpu.h>
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
 #include <net/dst.h>
@@ -74,6 +75,22 @@ int rust_ipsec_skb_network_bytes(const struct sk_buff *skb, void *buf, unsigned 
 	return len;
 }
 
+/*
+ * The bytes from the network header on that are in the linear part (*len)
+ * and in the whole packet (*total); NULL if the header is not within it.
+ */
+const unsigned char *rust_ipsec_skb_network_linear(const struct sk_buff *skb, unsigned int *len,
+						   unsigned int *total)
+{
+	int off = skb_network_offset(skb);
+
+	if (off < 0 || (unsigned int)off >= skb_headlen(skb))
+		return NULL;
+	*len = skb_headlen(skb) - off;
+	*total = skb->len - off;
+	return skb_network_header(skb);
+}
+
 int rust_ipsec_skb_prepare(struct sk_buff *skb, unsigned int head, unsigned int tail)
 {
 	int nhead, ntail;
@@ -131,24 +148,54 @@ int rust_ipsec_skb_trim(struct sk_buff *skb, unsigned int len)
 	return pskb_trim(skb, len);
 }
 
-int rust_ipsec_aead_crypt(struct crypto_aead *tfm, bool encrypt, const unsigned char *ad,
-			  unsigned int adlen, const unsigned char *iv, unsigned int ivlen,
-			  unsigned char *data, unsigned int len, unsigned int icvlen)
+/*
+ * Per-CPU scratch for AEAD requests (AD, IV, request and its context), so
+ * that a packet costs no allocation: a kmalloc'ed buffer per CPU (it must
+ * be in the linear mapping for the scatterlist), used with BH disabled,
+ * wiped after each use. Requests larger than RI_SCRATCH_LEN, or any while
+ * the scratch is missing, allocate as before.
+ */
+#define RI_SCRATCH_LEN 1024
+static DEFINE_PER_CPU(u8 *, rust_ipsec_scratch);
+
+bool rust_ipsec_crypto_scratch_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		u8 *buf = kmalloc_node(RI_SCRATCH_LEN, GFP_KERNEL, cpu_to_node(cpu));
+
+		if (!buf) {
+			rust_ipsec_crypto_scratch_free();
+			return false;
+		}
+		per_cpu(rust_ipsec_scratch, cpu) = buf;
+	}
+	return true;
+}
+
+/* After every user is gone (the module's hooks and sockets). */
+void rust_ipsec_crypto_scratch_free(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		kfree_sensitive(per_cpu(rust_ipsec_scratch, cpu));
+		per_cpu(rust_ipsec_scratch, cpu) = NULL;
+	}
+}
+
+static int aead_crypt_in(struct crypto_aead *tfm, unsigned char *mem, bool encrypt,
+			 const unsigned char *ad, unsigned int adlen, const unsigned char *iv,
+			 unsigned int ivlen, unsigned char *data, unsigned int len,
+			 unsigned int icvlen)
 {
 	unsigned int reqoff = ALIGN(adlen + ivlen, crypto_tfm_ctx_alignment());
+	struct aead_request *req = (struct aead_request *)(mem + reqoff);
 	struct scatterlist sg[2];
-	struct aead_request *req;
-	unsigned char *mem;
-	int err;
 
-	if (ivlen != crypto_aead_ivsize(tfm))
-		return -EINVAL;
-	mem = kmalloc(reqoff + sizeof(*req) + crypto_aead_reqsize(tfm), GFP_ATOMIC);
-	if (!mem)
-		return -ENOMEM;
 	memcpy(mem, ad, adlen);
 	memcpy(mem + adlen, iv, ivlen);
-	req = (struct aead_request *)(mem + reqoff);
 	sg_init_table(sg, 2);
 	sg_set_buf(&sg[0], mem, adlen);
 	sg_set_buf(&sg[1], data, encrypt ? len + icvlen : len);
@@ -156,7 +203,37 @@ int rust_ipsec_aead_crypt(struct crypto_aead *tfm, bool encrypt, const unsigned 
 	aead_request_set_callback(req, 0, NULL, NULL);
 	aead_request_set_crypt(req, sg, sg, len, mem + adlen);
 	aead_request_set_ad(req, adlen);
-	err = encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
+	return encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
+}
+
+int rust_ipsec_aead_crypt(struct crypto_aead *tfm, bool encrypt, const unsigned char *ad,
+			  unsigned int adlen, const unsigned char *iv, unsigned int ivlen,
+			  unsigned char *data, unsigned int len, unsigned int icvlen)
+{
+	unsigned int need = ALIGN(adlen + ivlen, crypto_tfm_ctx_alignment()) +
+			    sizeof(struct aead_request) + crypto_aead_reqsize(tfm);
+	unsigned char *mem;
+	int err;
+
+	if (ivlen != crypto_aead_ivsize(tfm))
+		return -EINVAL;
+	if (need <= RI_SCRATCH_LEN) {
+		/* BH off: no softirq on this CPU can take the scratch meanwhile. */
+		local_bh_disable();
+		mem = this_cpu_read(rust_ipsec_scratch);
+		if (mem) {
+			err = aead_crypt_in(tfm, mem, encrypt, ad, adlen, iv, ivlen, data, len,
+					    icvlen);
+			memzero_explicit(mem, need);
+			local_bh_enable();
+			return err;
+		}
+		local_bh_enable();
+	}
+	mem = kmalloc(need, GFP_ATOMIC);
+	if (!mem)
+		return -ENOMEM;
+	err = aead_crypt_in(tfm, mem, encrypt, ad, adlen, iv, ivlen, data, len, icvlen);
 	kfree_sensitive(mem);
 	return err;
 }

@@ -30,6 +30,8 @@ int rust_ipsec_spin_trylock_bh(struct spinlock *lock);
 /* Packets in netfilter hooks: rust/glue/netfilter.rs. */
 struct sk_buff;
 int rust_ipsec_skb_network_bytes(const struct sk_buff *skb, void *buf, unsigned int len);
+const unsigned char *rust_ipsec_skb_network_linear(const struct sk_buff *skb, unsigned int *len,
+						   unsigned int *total);
 
 /*
  * Rewriting packets in hooks (inlines of skbuff.h/ip.h): rust/glue/netfilter.rs.
@@ -59,6 +61,9 @@ void rust_ipsec_consume_skb(struct sk_buff *skb);
 /* AEAD transforms (inlines of crypto/aead.h): rust/glue/aead.rs. */
 struct crypto_aead;
 void rust_ipsec_aead_free(struct crypto_aead *tfm);
+/* The per-CPU request scratch: false when it could not be allocated. */
+bool rust_ipsec_crypto_scratch_init(void);
+void rust_ipsec_crypto_scratch_free(void);
 /*
  * One synchronous AEAD request over [ad][data] in place: ad (adlen bytes)
  * and iv are copied to request memory; data holds len bytes of plaintext
@@ -75,8 +80,17 @@ struct nf_hook_state;
 void rust_ipsec_marker_init(void);
 bool rust_ipsec_marker_take(struct sk_buff *skb);
 bool rust_ipsec_addr_is_local(const struct nf_hook_state *state, bool v6, const unsigned char *addr);
-int rust_ipsec_route_outer(struct sk_buff *skb, const struct nf_hook_state *state, bool v6,
-			   const unsigned char *saddr, const unsigned char *daddr);
+struct dst_cache;
+struct dst_cache *rust_ipsec_route_cache_new(void);
+void rust_ipsec_route_cache_free(struct dst_cache *cache);
+struct dst_entry;
+struct dst_entry *rust_ipsec_route_outer(const struct sk_buff *skb,
+					 const struct nf_hook_state *state, struct dst_cache *cache,
+					 bool v6, const unsigned char *saddr,
+					 const unsigned char *daddr);
+unsigned int rust_ipsec_dst_mtu(const struct dst_entry *dst);
+void rust_ipsec_dst_release(struct dst_entry *dst);
+int rust_ipsec_route_attach(struct sk_buff *skb, struct dst_entry *dst, bool v6);
 int rust_ipsec_local_out(struct sk_buff *skb, const struct nf_hook_state *state, bool v6);
 bool rust_ipsec_skb_transformed(const struct sk_buff *skb, bool v6);
 int rust_ipsec_reinject(struct sk_buff *skb, bool v6);

@@ -11,6 +11,7 @@
 #include <linux/random.h>
 #include <linux/skbuff.h>
 #include <net/dst.h>
+#include <net/dst_cache.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
@@ -58,20 +59,95 @@ bool rust_ipsec_addr_is_local(const struct nf_hook_state *state, bool v6, const 
 }
 
 /*
- * Routes the outer packet from saddr to daddr in the hook's namespace and
- * attaches the route; returns its hop limit, or a negative errno.
+ * A tunnel SA's cached route to its far end (net/core/dst_cache.c, as IP
+ * tunnels keep theirs): per CPU, dropped by the cache itself once the
+ * route is obsolete. NULL when the kernel has no dst_cache or memory is
+ * short: every packet is then routed afresh.
  */
-int rust_ipsec_route_outer(struct sk_buff *skb, const struct nf_hook_state *state, bool v6,
-			   const u8 *saddr, const u8 *daddr)
+struct dst_cache *rust_ipsec_route_cache_new(void)
 {
-	struct dst_entry *dst;
-	int hops;
+#if IS_ENABLED(CONFIG_DST_CACHE)
+	struct dst_cache *cache = kzalloc(sizeof(*cache), GFP_KERNEL);
 
+	if (cache && dst_cache_init(cache, GFP_KERNEL)) {
+		kfree(cache);
+		cache = NULL;
+	}
+	return cache;
+#else
+	return NULL;
+#endif
+}
+
+void rust_ipsec_route_cache_free(struct dst_cache *cache)
+{
+#if IS_ENABLED(CONFIG_DST_CACHE)
+	if (cache) {
+		dst_cache_destroy(cache);
+		kfree(cache);
+	}
+#endif
+}
+
+/* A cached route from saddr (cache and mark permitting), with a reference. */
+static struct dst_entry *route_cached(struct dst_cache *cache, const struct sk_buff *skb, bool v6,
+				      const u8 *saddr)
+{
+	struct dst_entry *dst = NULL;
+#if IS_ENABLED(CONFIG_DST_CACHE)
+	if (!cache || skb->mark)
+		return NULL;
+	/* The per-CPU cache wants BH off; output hooks may run with it on. */
+	local_bh_disable();
+	if (v6) {
+		struct in6_addr src;
+
+		dst = dst_cache_get_ip6(cache, &src);
+		if (dst && memcmp(&src, saddr, 16)) {
+			dst_release(dst);
+			dst = NULL;
+		}
+	} else {
+		struct rtable *rt;
+		__be32 src;
+
+		rt = dst_cache_get_ip4(cache, &src);
+		if (rt && memcmp(&src, saddr, 4)) {
+			ip_rt_put(rt);
+			rt = NULL;
+		}
+		dst = rt ? &rt->dst : NULL;
+	}
+	local_bh_enable();
+#endif
+	return dst;
+}
+
+static void route_remember(struct dst_cache *cache, const struct sk_buff *skb, bool v6,
+			   struct dst_entry *dst, const u8 *saddr)
+{
+#if IS_ENABLED(CONFIG_DST_CACHE)
+	if (!cache || skb->mark)
+		return;
+	local_bh_disable();
+	if (v6)
+		dst_cache_set_ip6(cache, dst, (const struct in6_addr *)saddr);
+	else
+		dst_cache_set_ip4(cache, dst, *(const __be32 *)saddr);
+	local_bh_enable();
+#endif
+}
+
+/* Looks the route from saddr to daddr up; an ERR_PTR on failure. */
+static struct dst_entry *route_lookup(const struct nf_hook_state *state, const struct sk_buff *skb,
+				      bool v6, const u8 *saddr, const u8 *daddr)
+{
 	if (v6) {
 		struct flowi6 fl6 = {
 			.flowi6_mark = skb->mark,
 			.flowi6_proto = IPPROTO_ESP,
 		};
+		struct dst_entry *dst;
 
 		memcpy(&fl6.saddr, saddr, 16);
 		memcpy(&fl6.daddr, daddr, 16);
@@ -80,9 +156,9 @@ int rust_ipsec_route_outer(struct sk_buff *skb, const struct nf_hook_state *stat
 			int err = dst->error;
 
 			dst_release(dst);
-			return err;
+			return ERR_PTR(err);
 		}
-		hops = ip6_dst_hoplimit(dst);
+		return dst;
 	} else {
 		struct flowi4 fl4 = {
 			.flowi4_mark = skb->mark,
@@ -93,15 +169,47 @@ int rust_ipsec_route_outer(struct sk_buff *skb, const struct nf_hook_state *stat
 		memcpy(&fl4.saddr, saddr, 4);
 		memcpy(&fl4.daddr, daddr, 4);
 		rt = ip_route_output_key(state->net, &fl4);
-		if (IS_ERR(rt))
-			return PTR_ERR(rt);
-		dst = &rt->dst;
-		hops = ip4_dst_hoplimit(dst);
+		return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
 	}
+}
+
+/*
+ * The route from saddr to daddr in the hook's namespace, through the SA's
+ * route cache (which may be NULL), with a reference for the caller; an
+ * ERR_PTR if there is none. The packet keeps its own route until
+ * rust_ipsec_route_attach: an ICMP error about the inner packet needs it.
+ */
+struct dst_entry *rust_ipsec_route_outer(const struct sk_buff *skb,
+					 const struct nf_hook_state *state, struct dst_cache *cache,
+					 bool v6, const u8 *saddr, const u8 *daddr)
+{
+	struct dst_entry *dst = route_cached(cache, skb, v6, saddr);
+
+	if (!dst) {
+		dst = route_lookup(state, skb, v6, saddr, daddr);
+		if (!IS_ERR(dst))
+			route_remember(cache, skb, v6, dst, saddr);
+	}
+	return dst;
+}
+
+unsigned int rust_ipsec_dst_mtu(const struct dst_entry *dst)
+{
+	return dst_mtu(dst);
+}
+
+void rust_ipsec_dst_release(struct dst_entry *dst)
+{
+	dst_release(dst);
+}
+
+/* Gives skb the route dst (taking over its reference); returns its hop limit. */
+int rust_ipsec_route_attach(struct sk_buff *skb, struct dst_entry *dst, bool v6)
+{
 	skb_dst_drop(skb);
 	skb_dst_set(skb, dst);
 	skb->dev = dst->dev;
-	return hops;
+	return v6 ? ip6_dst_hoplimit(dst) : ip4_dst_hoplimit(dst);
 }
 
 /*

@@ -271,6 +271,9 @@ pub fn icv_len(enc: &AlgInfo, auth: Option<&AlgInfo>) -> usize {
     usize::from(bits / 8)
 }
 
+/// A TCP header without options.
+const TCP_MIN_HDR_LEN: usize = 20;
+
 /// Where the bytes of an SA's packets go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
@@ -358,6 +361,19 @@ impl Layout {
         let room = mtu.saturating_sub(fixed);
         let blocks = room - room % self.align.max(1);
         blocks.saturating_sub(TRAILER_FIXED_LEN)
+    }
+
+    /// The largest TCP MSS whose full-sized segments, with an IP header of
+    /// `ip_hl` bytes and a TCP header without options, fit in `mtu` bytes
+    /// once ESP is added: transport mode protects what follows the IP
+    /// header, tunnel mode the whole inner packet. 0 if none fits.
+    pub fn max_tcp_mss(&self, mtu: usize, ip_hl: usize) -> usize {
+        let esp_payload = if self.outer.is_empty() {
+            self.max_payload(mtu.saturating_sub(ip_hl))
+        } else {
+            self.max_payload(mtu).saturating_sub(ip_hl)
+        };
+        esp_payload.saturating_sub(TCP_MIN_HDR_LEN)
     }
 
     /// Whether a received packet's encrypted part (payload, padding and

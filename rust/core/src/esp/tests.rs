@@ -405,3 +405,67 @@ fn crypto_names() {
     };
     assert_eq!(long.to_buf(), Err(EspError::TooLong));
 }
+
+#[test]
+fn max_tcp_mss_fits_full_segments_in_both_modes() {
+    let layouts = [
+        Layout::for_algs(enc(EncAlg::AES_GCM_ICV16), None, Outer::None),
+        Layout::for_algs(
+            enc(EncAlg::AESCBC),
+            Some(auth(AuthAlg::SHA2_256HMAC)),
+            Outer::None,
+        ),
+        Layout::for_algs(
+            enc(EncAlg::AESCBC),
+            Some(auth(AuthAlg::SHA2_256HMAC)),
+            Outer::V4,
+        ),
+        Layout::for_algs(
+            enc(EncAlg::AESCBC),
+            Some(auth(AuthAlg::SHA2_256HMAC)),
+            Outer::V6,
+        ),
+        Layout::for_algs(
+            enc(EncAlg::AESCBC),
+            Some(auth(AuthAlg::SHA2_512HMAC)),
+            Outer::V6,
+        ),
+        Layout::for_algs(enc(EncAlg::AES_GCM_ICV16), None, Outer::V6),
+    ];
+    for l in layouts {
+        for ip_hl in [20usize, 40] {
+            for mtu in [1280usize, 1400, 1500, 9000] {
+                let mss = l.max_tcp_mss(mtu, ip_hl);
+                // What ESP protects: the TCP segment (transport) or the
+                // whole inner packet (tunnel).
+                let covered = |m: usize| {
+                    if l.outer.is_empty() {
+                        20 + m
+                    } else {
+                        ip_hl + 20 + m
+                    }
+                };
+                let on_wire = |m: usize| {
+                    let p = covered(m);
+                    let ip = if l.outer.is_empty() { ip_hl } else { 0 };
+                    ip + p + l.overhead(p)
+                };
+                assert!(on_wire(mss) <= mtu, "{l:?} mtu {mtu} hl {ip_hl}: {mss}");
+                assert!(
+                    on_wire(mss + 1) > mtu,
+                    "{l:?} mtu {mtu} hl {ip_hl}: {mss} is not the largest"
+                );
+            }
+        }
+    }
+    // 4in6 with AES-CBC and HMAC-SHA-256 at MTU 1500: the inner packet may
+    // be ((1500 - 40 - 8 - 16 - 16) & ~15) - 2 = 1406 bytes, so the MSS is
+    // 1366 (the tunnel clamp once subtracted the inner header before the
+    // block rounding and gave 1370, four bytes too many).
+    let l = Layout::for_algs(
+        enc(EncAlg::AESCBC),
+        Some(auth(AuthAlg::SHA2_256HMAC)),
+        Outer::V6,
+    );
+    assert_eq!(l.max_tcp_mss(1500, 20), 1366);
+}

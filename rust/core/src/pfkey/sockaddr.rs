@@ -74,6 +74,11 @@ impl Addr {
             Addr::V6(a) => a,
         }
     }
+
+    /// Whether this is the unspecified address (`0.0.0.0` or `::`).
+    pub fn is_unspecified(&self) -> bool {
+        self.octets().iter().all(|b| *b == 0)
+    }
 }
 
 /// The longest run of two or more zero words, the first on a tie, as
@@ -274,6 +279,16 @@ impl SockAddr {
 #[cfg(test)]
 mod tests {
     use std::string::ToString;
+
+    #[test]
+    fn only_all_zero_addresses_are_unspecified() {
+        assert!(Addr::V4([0; 4]).is_unspecified());
+        assert!(Addr::V6([0; 16]).is_unspecified());
+        assert!(!Addr::V4([0, 0, 0, 1]).is_unspecified());
+        let mut v6 = [0u8; 16];
+        v6[0] = 0x80;
+        assert!(!Addr::V6(v6).is_unspecified());
+    }
 
     #[test]
     fn addresses_print_as_inet_ntop() {

@@ -68,3 +68,42 @@ fn out_of_range_is_not_counted() {
     assert_eq!(p.in_use(9, false).count(), 0);
     assert_eq!(p.in_use(9, true).count(), 0);
 }
+
+#[test]
+fn lengths_in_use_follow_the_counts_across_word_boundaries() {
+    // A small xorshift, so the sequence is the same on every run.
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut p = PrefixLengths::new();
+    let mut counts = [[[0u32; 129]; 4]; 2];
+    let edges = [0u8, 1, 31, 32, 63, 64, 65, 127, 128];
+    for _ in 0..5000 {
+        let r = next();
+        let v6 = r & 1 == 1;
+        let dir = ((r >> 1) % 4) as u8;
+        let max = if v6 { 128 } else { 32 };
+        let plen = if (r >> 4) % 2 == 0 {
+            edges[((r >> 8) % edges.len() as u64) as usize].min(max)
+        } else {
+            ((r >> 16) % (u64::from(max) + 1)) as u8
+        };
+        let c = &mut counts[usize::from(v6)][usize::from(dir)][usize::from(plen)];
+        if (r >> 32) % 3 == 0 {
+            p.remove(dir, v6, plen);
+            *c = c.saturating_sub(1);
+        } else {
+            assert!(p.add(dir, v6, plen));
+            *c += 1;
+        }
+        let want: Vec<u8> = (0..=max)
+            .rev()
+            .filter(|l| counts[usize::from(v6)][usize::from(dir)][usize::from(*l)] > 0)
+            .collect();
+        assert_eq!(p.in_use(dir, v6).collect::<Vec<_>>(), want);
+    }
+}
