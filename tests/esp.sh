@@ -82,22 +82,21 @@ ip -n "$F" -6 neigh add fd02::1 lladdr "$(mac "$E" veth2)" dev veth2 nud permane
 ip -n "$E" -6 neigh add fd03::3 lladdr "$(mac "$G" veth3)" dev veth3 nud permanent
 ip -n "$G" -6 neigh add fd03::1 lladdr "$(mac "$E" veth3)" dev veth3 nud permanent
 
-ip -n "$E" route add 192.168.22.1/32 via 10.2.0.2 src 192.168.21.1
-ip -n "$F" route add 192.168.21.1/32 via 10.2.0.1 src 192.168.22.1
-ip -n "$E" route add fd22::1/128 via fd02::2 src fd21::1
-ip -n "$F" route add fd21::1/128 via fd02::1 src fd22::1
-ip -n "$E" route add 192.168.23.1/32 via 10.3.0.3 src 192.168.21.1
-ip -n "$G" route add 192.168.21.1/32 via 10.3.0.1 src 192.168.23.1
-ip -n "$E" route add fd23::1/128 via fd03::3 src fd21::1
-ip -n "$G" route add fd21::1/128 via fd03::1 src fd23::1
-ip -n "$E" route add 192.168.24.1/32 via 10.2.0.2 src 192.168.26.1
-ip -n "$F" route add 192.168.26.1/32 via 10.2.0.1 src 192.168.24.1
-ip -n "$E" route add fd24::1/128 via fd02::2 src fd26::1
-ip -n "$F" route add fd26::1/128 via fd02::1 src fd24::1
-ip -n "$E" route add 192.168.25.1/32 via 10.3.0.3 src 192.168.26.1
-ip -n "$G" route add 192.168.26.1/32 via 10.3.0.1 src 192.168.25.1
-ip -n "$E" route add fd25::1/128 via fd03::3 src fd26::1
-ip -n "$G" route add fd26::1/128 via fd03::1 src fd25::1
+# inner_routes NS1 INNER1 LINK1 NS2 INNER2 LINK2: NS1 reaches NS2's inner
+# address INNER2 through NS2's link address LINK2, from INNER1, and back
+# (the tunnel policies then catch the packets).
+inner_routes() {
+	ip -n "$1" route add "$5" via "$6" src "$2"
+	ip -n "$4" route add "$2" via "$3" src "$5"
+}
+inner_routes "$E" 192.168.21.1 10.2.0.1 "$F" 192.168.22.1 10.2.0.2
+inner_routes "$E" fd21::1 fd02::1 "$F" fd22::1 fd02::2
+inner_routes "$E" 192.168.21.1 10.3.0.1 "$G" 192.168.23.1 10.3.0.3
+inner_routes "$E" fd21::1 fd03::1 "$G" fd23::1 fd03::3
+inner_routes "$E" 192.168.26.1 10.2.0.1 "$F" 192.168.24.1 10.2.0.2
+inner_routes "$E" fd26::1 fd02::1 "$F" fd24::1 fd02::2
+inner_routes "$E" 192.168.26.1 10.3.0.1 "$G" 192.168.25.1 10.3.0.3
+inner_routes "$E" fd26::1 fd03::1 "$G" fd25::1 fd03::3
 
 # K<n> in a spec becomes n key bytes (different per direction $2).
 keys() {
