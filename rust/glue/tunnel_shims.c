@@ -89,9 +89,11 @@ void rust_ipsec_route_cache_free(struct dst_cache *cache)
 #endif
 }
 
-/* A cached route from saddr (cache and mark permitting), with a reference. */
-static struct dst_entry *route_cached(struct dst_cache *cache, const struct sk_buff *skb, bool v6,
-				      const u8 *saddr)
+/*
+ * The cached route (cache and mark permitting), with a reference. The
+ * cache belongs to one SA, so its source address never changes.
+ */
+static struct dst_entry *route_cached(struct dst_cache *cache, const struct sk_buff *skb)
 {
 	struct dst_entry *dst = NULL;
 #if IS_ENABLED(CONFIG_DST_CACHE)
@@ -99,25 +101,7 @@ static struct dst_entry *route_cached(struct dst_cache *cache, const struct sk_b
 		return NULL;
 	/* The per-CPU cache wants BH off; output hooks may run with it on. */
 	local_bh_disable();
-	if (v6) {
-		struct in6_addr src;
-
-		dst = dst_cache_get_ip6(cache, &src);
-		if (dst && memcmp(&src, saddr, 16)) {
-			dst_release(dst);
-			dst = NULL;
-		}
-	} else {
-		struct rtable *rt;
-		__be32 src;
-
-		rt = dst_cache_get_ip4(cache, &src);
-		if (rt && memcmp(&src, saddr, 4)) {
-			ip_rt_put(rt);
-			rt = NULL;
-		}
-		dst = rt ? &rt->dst : NULL;
-	}
+	dst = dst_cache_get(cache);
 	local_bh_enable();
 #endif
 	return dst;
@@ -183,7 +167,7 @@ struct dst_entry *rust_ipsec_route_outer(const struct sk_buff *skb,
 					 const struct nf_hook_state *state, struct dst_cache *cache,
 					 bool v6, const u8 *saddr, const u8 *daddr)
 {
-	struct dst_entry *dst = route_cached(cache, skb, v6, saddr);
+	struct dst_entry *dst = route_cached(cache, skb);
 
 	if (!dst) {
 		dst = route_lookup(state, skb, v6, saddr, daddr);
