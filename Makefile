@@ -14,11 +14,16 @@ CACHE_ENV = . $(ROOT)/scripts/lib.sh
 KDIR ?= $(shell $(ROOT)/scripts/kdir debug --any)
 KSRC := $(shell $(CACHE_ENV); ri_ksrc)
 KMAKE_ARGS := $(shell $(CACHE_ENV); ri_kmake_args)
-KMAKE = . $(ROOT)/scripts/lib.sh; $(MAKE) -C $(KDIR) M=$(ROOT) $(KMAKE_ARGS)
+# Every module build lints with clippy (CLIPPY=1; warnings are errors):
+# one build both checks the code and gives the rust_ipsec.ko the tests
+# load, instead of a second, clean build for clippy. CLIPPY= builds with
+# plain rustc.
+CLIPPY ?= 1
+KMAKE = . $(ROOT)/scripts/lib.sh; $(MAKE) -C $(KDIR) M=$(ROOT) $(KMAKE_ARGS) CLIPPY=$(CLIPPY)
 
 RUST_SOURCES = $(shell find $(ROOT)/rust $(ROOT)/tools -name '*.rs' -not -name 'bindings_generated.rs' -not -path '*/target/*')
 
-.PHONY: tools kernel-ready all help setup module clippy fmt fmt-check host-test kselftest check vm demo install clean bench bench-quick
+.PHONY: tools kernel-ready all help setup module module-bench clippy fmt fmt-check host-test kselftest check vm demo install clean bench bench-quick
 
 all: module tools
 
@@ -31,10 +36,10 @@ help:
 	@echo "make setup      install everything and build the test kernel (idempotent)"
 	@echo "make            build rust_ipsec.ko against KDIR=$(KDIR) and the setkey tool"
 	@echo "make install    install the module (modules_install) and setkey to PREFIX=$(PREFIX)"
-	@echo "make check      setup + host tests + CLIPPY=1 build + rustfmt check + VM kselftests"
+	@echo "make check      setup + rustfmt check + module build (CLIPPY=1) + clippy + host tests + VM kselftests"
 	@echo "make demo       setup + boot the VM, load the module, show it working"
 	@echo "make vm         a root shell in the test VM (checkout at the same path)"
-	@echo "make kselftest  only the VM kselftests"
+	@echo "make kselftest  only the VM kselftests, in two VMs side by side (PROGS=\"esp.sh ...\" LANES=N)"
 	@echo "make host-test  only cargo test"
 	@echo "make fmt        rustfmt everything"
 	@echo "make bench      benchmarks in the bench-kernel VM: rust_ipsec vs Linux XFRM vs plaintext,"
@@ -52,10 +57,25 @@ module: kernel-ready
 kernel-ready:
 	@test -f $(KDIR)/Module.symvers || { echo "no built kernel at $(KDIR): run 'make setup' first" >&2; exit 1; }
 
-clippy: kernel-ready
-	@$(KMAKE) clean >/dev/null
-	@$(KMAKE) CLIPPY=1 modules
-	@echo "clippy: rust_ipsec.ko builds with CLIPPY=1 and no warnings"
+# rust_ipsec.ko against the bench kernel, built once in a copy of the tree
+# (target/module-bench) so that the checkout's own (debug) build stays; the
+# VM suites' bench-kernel programs load it. Plain rustc: the CLIPPY=1 build
+# above has linted the same sources.
+BENCH_KDIR = $(shell $(ROOT)/scripts/kdir bench --any)
+BENCH_MODDIR = $(ROOT)/target/module-bench
+module-bench:
+	@test -f $(BENCH_KDIR)/Module.symvers || { echo "no bench kernel at $(BENCH_KDIR): run 'scripts/setup.sh bench'" >&2; exit 1; }
+	@mkdir -p $(BENCH_MODDIR)
+	@rsync -rlpc --delete --exclude=/target/ --exclude=/.git/ --exclude=/bench/results/ \
+		--exclude=/fuzz/ --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
+		--exclude='.*.cmd' --exclude='*.d' --exclude='.*.d' --exclude=modules.order \
+		--exclude=Module.symvers --exclude=/rust/glue/bindings_generated.rs \
+		$(ROOT)/ $(BENCH_MODDIR)/
+	@. $(ROOT)/scripts/lib.sh; $(MAKE) -s -C $(BENCH_KDIR) M=$(BENCH_MODDIR) $(KMAKE_ARGS) modules
+	@ls -l $(BENCH_MODDIR)/rust_ipsec.ko
+
+clippy: module
+	@echo "clippy: rust_ipsec.ko builds with CLIPPY=$(CLIPPY) and no warnings"
 	@cargo clippy --quiet --workspace --all-targets -- -D warnings
 	@echo "clippy: the Cargo workspace (core, setkey, tools) has no warnings"
 
@@ -69,16 +89,16 @@ fmt-check:
 host-test:
 	@cargo test --workspace --quiet
 
+# The kselftests in two VMs side by side (scripts/vm-suites); PROGS=...
+# picks programs, LANES=N the number of VMs.
 kselftest: module
 	@cargo build --quiet --release -p splatscan -p pfkey-stress -p setkey
-	@VM_TIMEOUT=$${VM_TIMEOUT:-5400} $(ROOT)/scripts/vm-run $(ROOT)/tests/run_tests.sh
+	@$(ROOT)/scripts/vm-suites --lanes $(or $(LANES),2) $(PROGS)
 
+# Set-up, fmt, the module build, clippy, host tests, tools, VM suites;
+# ends with seconds per step and "N passed, N failed, N skipped".
 check:
-	@$(ROOT)/scripts/setup.sh
-	@$(MAKE) --no-print-directory host-test
-	@$(MAKE) --no-print-directory fmt-check
-	@$(MAKE) --no-print-directory clippy
-	@$(MAKE) --no-print-directory kselftest
+	@$(ROOT)/scripts/check
 
 vm: module
 	@$(ROOT)/scripts/vm-run --interactive

@@ -50,7 +50,7 @@ ip -n "$B" xfrm policy add src 10.0.0.1 dst 10.0.0.2 dir in tmpl proto esp reqid
 
 
 cap=$(mktemp)
-ip netns exec "$B" tcpdump -i veth0 -nn -U -w "$cap" 2>/dev/null &
+timeout 300 ip netns exec "$B" tcpdump -i veth0 -nn -U -w "$cap" 2>/dev/null &
 tpid=$!
 sleep 1
 ktap_check "ping over Linux XFRM ESP between two namespaces, rust_ipsec loaded" \
@@ -153,7 +153,7 @@ if [[ -x $SK ]]; then
 	echo 'spdadd 10.1.0.1 10.1.0.2 any -P in ipsec esp/transport//require;' | sk "$D" -c
 	expect_ping no "D's in require policy drops C's cleartext ICMP" "$D" DropPolicyViolation
 	before=$(stat_of "$D" DropUnknownSpi)
-	ip netns exec "$C" python3 -c '
+	ip netns exec "$C" python3 -S -c '
 import socket, struct
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 50)
 s.sendto(struct.pack("!II", 0xdead, 1) + bytes(32), ("10.1.0.2", 0))'

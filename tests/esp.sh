@@ -1,16 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The ESP algorithm matrix (datapath stages 3-7). For every algorithm in
-# esp/algorithms.txt, rust_ipsec in namespace E (configured with setkey)
-# meets Linux XFRM in F (configured with `ip xfrm`, the same keys) and a
-# second rust_ipsec host G, in transport mode over IPv4 and IPv6 and through
-# 4in4, 6in6, 4in6 and 6in4 tunnels: pings (a ping and its reply cross both SAs of a
-# pair) and TCP transfers initiated from each end, whose data comes back
-# over the same connection (tcp.py echo), so every cell carries TCP both
-# ways. The first algorithm's captures show only ESP with the expected SPIs
-# on both links. Then: an SA from another local address to the same peer
-# is not used; ESN with an AEAD and with AES-CBC + HMAC; fragmented
+# The ESP algorithm matrix (datapath stages 3-7). rust_ipsec in namespace
+# E (configured with setkey) meets Linux XFRM in F (configured with `ip
+# xfrm`, the same keys) and a second rust_ipsec host G, in the cells of
+# esp/matrix.txt: pairwise, every algorithm of esp/algorithms.txt in one
+# mode at least, and every mode (transport over IPv4 and IPv6; 4in4, 6in6,
+# 4in6 and 6in4 tunnels; a bundle of transport ESP inside a 4in4 tunnel)
+# with an AEAD and with an encryption + integrity algorithm. A cell is run
+# with both peers: pings (a ping and its reply cross both SAs of a pair)
+# and TCP transfers initiated from each end, whose data comes back over the
+# same connection (tcp.py echo), so every cell carries TCP both ways. The
+# first algorithm's captures show only ESP with the expected SPIs on both
+# links. Two TCP flows pinned to the guest's two CPUs run at once. Then: an
+# SA from another local address to the same peer is not used; ESN with an
+# AEAD and with AES-CBC + HMAC; fragmented
 # ESP both ways; a packet whose ICV does not verify is counted and dropped;
 # GSO packets (TSO on) are segmented, then protected; TCP SYNs get their MSS
 # clamped so that no segment needs fragmenting after ESP. (Replay, ACQUIRE
@@ -59,6 +63,11 @@ ip -n "$F" addr add fd22::1/128 dev lo
 # G's inner addresses, 192.168.23.1 / fd23::1, tunnelled over veth3.
 ip -n "$G" addr add 192.168.23.1/32 dev lo
 ip -n "$G" addr add fd23::1/128 dev lo
+# Bundles: transport ESP between E's 192.168.27.1 and F's 192.168.28.1 (G's
+# 192.168.29.1), inside the 4in4 tunnel of the link.
+ip -n "$E" addr add 192.168.27.1/32 dev lo
+ip -n "$F" addr add 192.168.28.1/32 dev lo
+ip -n "$G" addr add 192.168.29.1/32 dev lo
 # Mixed families: E's 192.168.26.1 and fd26::1 meet F's 192.168.24.1 (4in6
 # over veth2's IPv6 addresses) and fd24::1 (6in4 over its IPv4 ones), and
 # G's 192.168.25.1 (4in6) and fd25::1 (6in4) over veth3.
@@ -97,12 +106,17 @@ inner_routes "$E" 192.168.26.1 10.2.0.1 "$F" 192.168.24.1 10.2.0.2
 inner_routes "$E" fd26::1 fd02::1 "$F" fd24::1 fd02::2
 inner_routes "$E" 192.168.26.1 10.3.0.1 "$G" 192.168.25.1 10.3.0.3
 inner_routes "$E" fd26::1 fd03::1 "$G" fd25::1 fd03::3
+inner_routes "$E" 192.168.27.1 10.2.0.1 "$F" 192.168.28.1 10.2.0.2
+inner_routes "$E" 192.168.27.1 10.3.0.1 "$G" 192.168.29.1 10.3.0.3
 
 # K<n> in a spec becomes n key bytes (different per direction $2).
+# Pure bash: under TCG with the debug kernel every process started costs
+# about a second.
 keys() {
-	local spec=$1 dir=$2 out=$1 n hex
-	local i b
-	for n in $(grep -o 'K[0-9]*' <<<"$spec" | sort -u | tr -d K); do
+	local spec=$1 dir=$2 out=$1 rest=$1 n hex i b
+	while [[ $rest =~ K([0-9]+) ]]; do
+		n=${BASH_REMATCH[1]}
+		rest=${rest#*"${BASH_REMATCH[0]}"}
 		hex=0x
 		for ((i = 0; i < n; i++)); do
 			printf -v b %02x $(((i * 13 + dir * 71 + n) % 256))
@@ -161,6 +175,10 @@ spdadd 192.168.26.1 192.168.25.1 any -P out ipsec esp/tunnel/fd03::1-fd03::3/uni
 spdadd 192.168.25.1 192.168.26.1 any -P in ipsec esp/tunnel/fd03::3-fd03::1/unique:9;
 spdadd fd26::1 fd25::1 any -P out ipsec esp/tunnel/10.3.0.1-10.3.0.3/unique:10;
 spdadd fd25::1 fd26::1 any -P in ipsec esp/tunnel/10.3.0.3-10.3.0.1/unique:10;
+spdadd 192.168.27.1 192.168.28.1 any -P out ipsec esp/transport//unique:11 esp/tunnel/10.2.0.1-10.2.0.2/unique:3;
+spdadd 192.168.28.1 192.168.27.1 any -P in ipsec esp/transport//unique:11 esp/tunnel/10.2.0.2-10.2.0.1/unique:3;
+spdadd 192.168.27.1 192.168.29.1 any -P out ipsec esp/transport//unique:12 esp/tunnel/10.3.0.1-10.3.0.3/unique:7;
+spdadd 192.168.29.1 192.168.27.1 any -P in ipsec esp/transport//unique:12 esp/tunnel/10.3.0.3-10.3.0.1/unique:7;
 EOF
 sk "$G" -c <<'EOF'
 spdadd 10.3.0.3 10.3.0.1 any -P out ipsec esp/transport//require;
@@ -175,6 +193,8 @@ spdadd 192.168.25.1 192.168.26.1 any -P out ipsec esp/tunnel/fd03::3-fd03::1/uni
 spdadd 192.168.26.1 192.168.25.1 any -P in ipsec esp/tunnel/fd03::1-fd03::3/unique:9;
 spdadd fd25::1 fd26::1 any -P out ipsec esp/tunnel/10.3.0.3-10.3.0.1/unique:10;
 spdadd fd26::1 fd25::1 any -P in ipsec esp/tunnel/10.3.0.1-10.3.0.3/unique:10;
+spdadd 192.168.29.1 192.168.27.1 any -P out ipsec esp/transport//unique:12 esp/tunnel/10.3.0.3-10.3.0.1/unique:7;
+spdadd 192.168.27.1 192.168.29.1 any -P in ipsec esp/transport//unique:12 esp/tunnel/10.3.0.1-10.3.0.3/unique:7;
 EOF
 ip -n "$F" xfrm policy add src 10.2.0.2 dst 10.2.0.1 dir out tmpl proto esp reqid 1 mode transport
 ip -n "$F" xfrm policy add src 10.2.0.1 dst 10.2.0.2 dir in tmpl proto esp reqid 1 mode transport
@@ -188,6 +208,10 @@ ip -n "$F" xfrm policy add src 192.168.24.1 dst 192.168.26.1 dir out tmpl src fd
 ip -n "$F" xfrm policy add src 192.168.26.1 dst 192.168.24.1 dir in tmpl src fd02::1 dst fd02::2 proto esp reqid 5 mode tunnel
 ip -n "$F" xfrm policy add src fd24::1 dst fd26::1 dir out tmpl src 10.2.0.2 dst 10.2.0.1 proto esp reqid 6 mode tunnel
 ip -n "$F" xfrm policy add src fd26::1 dst fd24::1 dir in tmpl src 10.2.0.1 dst 10.2.0.2 proto esp reqid 6 mode tunnel
+ip -n "$F" xfrm policy add src 192.168.28.1 dst 192.168.27.1 dir out tmpl proto esp reqid 11 mode transport \
+	tmpl src 10.2.0.2 dst 10.2.0.1 proto esp reqid 3 mode tunnel
+ip -n "$F" xfrm policy add src 192.168.27.1 dst 192.168.28.1 dir in tmpl proto esp reqid 11 mode transport \
+	tmpl src 10.2.0.1 dst 10.2.0.2 proto esp reqid 3 mode tunnel
 
 # set_sas SK-SPEC XFRM-SPEC: fresh SAs 0x1001 (E->F), 0x1002 (F->E) with
 # the same keys on both sides, and 0x2001 (E->G), 0x2002 (G->E); over
@@ -195,27 +219,31 @@ ip -n "$F" xfrm policy add src fd26::1 dst fd24::1 dir in tmpl src 10.2.0.1 dst 
 # keys of their own and a reqid each (the policies are `unique`: several
 # tunnels end at the same address), E-F 4in4 0x5001/0x5002, 6in6
 # 0x6001/0x6002, 4in6 0x8001/0x8002 and 6in4 0x8101/0x8102, and E-G
-# 0x7001/0x7002, 0x7101/0x7102, 0x9001/0x9002 and 0x9101/0x9102.
+# 0x7001/0x7002, 0x7101/0x7102, 0x9001/0x9002 and 0x9101/0x9102; the
+# bundles' inner transport SAs E-F 0xa001/0xa002 (reqid 11) and E-G
+# 0xa101/0xa102 (reqid 12), inside the 4in4 tunnel SAs.
 set_sas() {
-	local sk1 sk2 xf1 xf2 skt1 skt2 xft1 xft2
+	local sk1 sk2 xf1 xf2 skt1 skt2 xft1 xft2 skb1 skb2 xfb1 xfb2
 	sk1=$(keys "$1" 1) sk2=$(keys "$1" 2) xf1=$(keys "$2" 1) xf2=$(keys "$2" 2)
 	skt1=$(keys "$1" 3) skt2=$(keys "$1" 4) xft1=$(keys "$2" 3) xft2=$(keys "$2" 4)
-	ip -n "$F" xfrm state flush
-	sk "$E" -F
-	sk "$G" -F
-	eval "ip -n $F xfrm state add src 10.2.0.1 dst 10.2.0.2 proto esp spi 0x1001 reqid 1 mode transport $xf1"
-	eval "ip -n $F xfrm state add src 10.2.0.2 dst 10.2.0.1 proto esp spi 0x1002 reqid 1 mode transport $xf2"
-	eval "ip -n $F xfrm state add src fd02::1 dst fd02::2 proto esp spi 0x3001 reqid 2 mode transport $xf1"
-	eval "ip -n $F xfrm state add src fd02::2 dst fd02::1 proto esp spi 0x3002 reqid 2 mode transport $xf2"
-	eval "ip -n $F xfrm state add src 10.2.0.1 dst 10.2.0.2 proto esp spi 0x5001 reqid 3 mode tunnel $xft1"
-	eval "ip -n $F xfrm state add src 10.2.0.2 dst 10.2.0.1 proto esp spi 0x5002 reqid 3 mode tunnel $xft2"
-	eval "ip -n $F xfrm state add src fd02::1 dst fd02::2 proto esp spi 0x6001 reqid 4 mode tunnel $xft1"
-	eval "ip -n $F xfrm state add src fd02::2 dst fd02::1 proto esp spi 0x6002 reqid 4 mode tunnel $xft2"
-	eval "ip -n $F xfrm state add src fd02::1 dst fd02::2 proto esp spi 0x8001 reqid 5 mode tunnel sel src 0.0.0.0/0 dst 0.0.0.0/0 $xft1"
-	eval "ip -n $F xfrm state add src fd02::2 dst fd02::1 proto esp spi 0x8002 reqid 5 mode tunnel sel src 0.0.0.0/0 dst 0.0.0.0/0 $xft2"
-	eval "ip -n $F xfrm state add src 10.2.0.1 dst 10.2.0.2 proto esp spi 0x8101 reqid 6 mode tunnel sel src ::/0 dst ::/0 $xft1"
-	eval "ip -n $F xfrm state add src 10.2.0.2 dst 10.2.0.1 proto esp spi 0x8102 reqid 6 mode tunnel sel src ::/0 dst ::/0 $xft2"
-	printf '%s\n' "add 10.2.0.1 10.2.0.2 esp 0x1001 -m transport $sk1;" \
+	skb1=$(keys "$1" 5) skb2=$(keys "$1" 6) xfb1=$(keys "$2" 5) xfb2=$(keys "$2" 6)
+	# One process per host: ip -batch for XFRM, setkey -c for rust_ipsec.
+	printf '%s\n' "xfrm state flush" \
+		"xfrm state add src 10.2.0.1 dst 10.2.0.2 proto esp spi 0x1001 reqid 1 mode transport $xf1" \
+		"xfrm state add src 10.2.0.2 dst 10.2.0.1 proto esp spi 0x1002 reqid 1 mode transport $xf2" \
+		"xfrm state add src fd02::1 dst fd02::2 proto esp spi 0x3001 reqid 2 mode transport $xf1" \
+		"xfrm state add src fd02::2 dst fd02::1 proto esp spi 0x3002 reqid 2 mode transport $xf2" \
+		"xfrm state add src 10.2.0.1 dst 10.2.0.2 proto esp spi 0x5001 reqid 3 mode tunnel $xft1" \
+		"xfrm state add src 10.2.0.2 dst 10.2.0.1 proto esp spi 0x5002 reqid 3 mode tunnel $xft2" \
+		"xfrm state add src fd02::1 dst fd02::2 proto esp spi 0x6001 reqid 4 mode tunnel $xft1" \
+		"xfrm state add src fd02::2 dst fd02::1 proto esp spi 0x6002 reqid 4 mode tunnel $xft2" \
+		"xfrm state add src fd02::1 dst fd02::2 proto esp spi 0x8001 reqid 5 mode tunnel sel src 0.0.0.0/0 dst 0.0.0.0/0 $xft1" \
+		"xfrm state add src fd02::2 dst fd02::1 proto esp spi 0x8002 reqid 5 mode tunnel sel src 0.0.0.0/0 dst 0.0.0.0/0 $xft2" \
+		"xfrm state add src 10.2.0.1 dst 10.2.0.2 proto esp spi 0x8101 reqid 6 mode tunnel sel src ::/0 dst ::/0 $xft1" \
+		"xfrm state add src 10.2.0.2 dst 10.2.0.1 proto esp spi 0x8102 reqid 6 mode tunnel sel src ::/0 dst ::/0 $xft2" \
+		"xfrm state add src 192.168.27.1 dst 192.168.28.1 proto esp spi 0xa001 reqid 11 mode transport $xfb1" \
+		"xfrm state add src 192.168.28.1 dst 192.168.27.1 proto esp spi 0xa002 reqid 11 mode transport $xfb2" | ip -n "$F" -batch - || return 1
+	printf '%s\n' "flush;" "add 10.2.0.1 10.2.0.2 esp 0x1001 -m transport $sk1;" \
 		"add 10.2.0.2 10.2.0.1 esp 0x1002 -m transport $sk2;" \
 		"add 10.3.0.1 10.3.0.3 esp 0x2001 -m transport $sk1;" \
 		"add 10.3.0.3 10.3.0.1 esp 0x2002 -m transport $sk2;" \
@@ -238,8 +266,12 @@ set_sas() {
 		"add fd03::1 fd03::3 esp 0x9001 -m tunnel -u 9 $skt1;" \
 		"add fd03::3 fd03::1 esp 0x9002 -m tunnel -u 9 $skt2;" \
 		"add 10.3.0.1 10.3.0.3 esp 0x9101 -m tunnel -u 10 $skt1;" \
-		"add 10.3.0.3 10.3.0.1 esp 0x9102 -m tunnel -u 10 $skt2;" | sk "$E" -c || return 1
-	printf '%s\n' "add 10.3.0.1 10.3.0.3 esp 0x2001 -m transport $sk1;" \
+		"add 10.3.0.3 10.3.0.1 esp 0x9102 -m tunnel -u 10 $skt2;" \
+		"add 192.168.27.1 192.168.28.1 esp 0xa001 -m transport -u 11 $skb1;" \
+		"add 192.168.28.1 192.168.27.1 esp 0xa002 -m transport -u 11 $skb2;" \
+		"add 192.168.27.1 192.168.29.1 esp 0xa101 -m transport -u 12 $skb1;" \
+		"add 192.168.29.1 192.168.27.1 esp 0xa102 -m transport -u 12 $skb2;" | sk "$E" -c || return 1
+	printf '%s\n' "flush;" "add 10.3.0.1 10.3.0.3 esp 0x2001 -m transport $sk1;" \
 		"add 10.3.0.3 10.3.0.1 esp 0x2002 -m transport $sk2;" \
 		"add fd03::1 fd03::3 esp 0x4001 -m transport $sk1;" \
 		"add fd03::3 fd03::1 esp 0x4002 -m transport $sk2;" \
@@ -250,7 +282,9 @@ set_sas() {
 		"add fd03::1 fd03::3 esp 0x9001 -m tunnel -u 9 $skt1;" \
 		"add fd03::3 fd03::1 esp 0x9002 -m tunnel -u 9 $skt2;" \
 		"add 10.3.0.1 10.3.0.3 esp 0x9101 -m tunnel -u 10 $skt1;" \
-		"add 10.3.0.3 10.3.0.1 esp 0x9102 -m tunnel -u 10 $skt2;" | sk "$G" -c
+		"add 10.3.0.3 10.3.0.1 esp 0x9102 -m tunnel -u 10 $skt2;" \
+		"add 192.168.27.1 192.168.29.1 esp 0xa101 -m transport -u 12 $skb1;" \
+		"add 192.168.29.1 192.168.27.1 esp 0xa102 -m transport -u 12 $skb2;" | sk "$G" -c
 }
 
 
@@ -258,20 +292,29 @@ set_sas() {
 # $tmp/PCAP.*.pcap have more than 10 ESP packets (tcpdump filter ESP) with
 # each SPI (hex, without 0x), and nothing else within the filter SCOPE.
 only_esp() {
-	local name=$1 pcap=$2 scope=$3 esp=$4 spi n counts="" bad=0 other
+	local name=$1 pcap=$2 scope=$3 esp=$4 spi n counts="" bad=0 other f
 	shift 4
-	read_caps() { local f; for f in "$tmp/$pcap".*.pcap; do tcpdump -r "$f" -nn "$1" 2>/dev/null; done; }
+	# Each capture is read twice (ESP, everything else), not once per SPI.
+	: >"$tmp/esp.txt"
+	: >"$tmp/other.txt"
+	for f in "$tmp/$pcap".*.pcap; do
+		tcpdump -r "$f" -nn "$esp" 2>/dev/null >>"$tmp/esp.txt"
+		tcpdump -r "$f" -nn "($scope) and not ($esp)" 2>/dev/null >>"$tmp/other.txt"
+	done
+	declare -A per_spi=()
+	while read -r spi n; do per_spi[$spi]=$n; done < <(awk 'match($0, /spi=0x[0-9a-f]+/) { c[substr($0, RSTART + 4, RLENGTH - 4)]++ } END { for (k in c) print k, c[k] }' "$tmp/esp.txt")
 	for spi in "$@"; do
-		n=$(read_caps "$esp" | grep -c "spi=0x0000$spi")
+		printf -v f '0x%08x' "0x$spi"
+		n=${per_spi[$f]:-0}
 		counts+=" 0x$spi: $n,"
 		((n > 10)) || bad=1
 	done
-	other=$(read_caps "($scope) and not ($esp)" | wc -l)
+	other=$(wc -l <"$tmp/other.txt")
 	if ((!bad && other == 0)); then
 		ktap_ok "$name: the link carried only ESP ($counts other: $other)"
 	else
 		ktap_fail "$name: only ESP on the link ($counts other: $other)"
-		read_caps "($scope) and not ($esp)" | head -5 | sed 's/^/# /'
+		head -5 "$tmp/other.txt" | sed 's/^/# /'
 	fi
 }
 
@@ -280,26 +323,98 @@ only_esp() {
 # transfer carries data both ways, across both SAs of a pair.
 spids=""
 for ns in "$E" "$F" "$G"; do
-	timeout 7200 ip netns exec "$ns" python3 "$here/esp/tcp.py" echo-serve 5002 &
+	timeout 7200 ip netns exec "$ns" python3 -S "$here/esp/tcp.py" echo-serve 5002 &
 	spids+=" $!"
 done
 tcp_both() { # tcp_both FROM STEP ADDR...: an echoed TCP transfer to each ADDR
 	local from=$1 step=$2 out a
 	shift 2
-	out=$(timeout 200 ip netns exec "$from" python3 "$here/esp/tcp.py" echo 5002 32768 "$@" 2>&1)
+	out=$(timeout 200 ip netns exec "$from" python3 -S "$here/esp/tcp.py" echo 5002 32768 "$@" 2>&1)
 	for a in "$@"; do
 		grep -qx "$a ok" <<<"$out" || why+=" $step:$a"
 	done
 	grep FAIL <<<"$out" | sed 's/^/# /'
 }
 
-# Every algorithm, between E and F (XFRM) and between E and G (rust_ipsec):
-# ping both ways, and TCP initiated from each end, in transport mode over
-# IPv4 and IPv6 and through 4in4, 6in6, 4in6 and 6in4 tunnels.
+# The cells of each mode, per peer: "PING-FROM PING-TO|E's TCP target|the
+# peer's TCP target" (a ping and its reply cross both SAs of the pair; the
+# TCP transfers are echoed, so data crosses both SAs in each).
+declare -A with_xfrm=(
+	[v4]="E 10.2.0.2|10.2.0.2|10.2.0.1"
+	[v6]="E fd02::2|fd02::2|fd02::1"
+	[4in4]="E 192.168.22.1|192.168.22.1|192.168.21.1"
+	[6in6]="F fd21::1|fd22::1|fd21::1"
+	[4in6]="E 192.168.24.1|192.168.24.1|192.168.26.1"
+	[6in4]="F fd26::1|fd24::1|fd26::1"
+	[bundle]="E 192.168.28.1|192.168.28.1|192.168.27.1"
+)
+declare -A with_rust=(
+	[v4]="G 10.3.0.1|10.3.0.3|10.3.0.1"
+	[v6]="E fd03::3|fd03::3|fd03::1"
+	[4in4]="E 192.168.23.1|192.168.23.1|192.168.21.1"
+	[6in6]="G fd21::1|fd23::1|fd21::1"
+	[4in6]="E 192.168.25.1|192.168.25.1|192.168.26.1"
+	[6in4]="G fd26::1|fd25::1|fd26::1"
+	[bundle]="E 192.168.29.1|192.168.29.1|192.168.27.1"
+)
+ns_of() { case $1 in E) echo "$E" ;; F) echo "$F" ;; G) echo "$G" ;; esac; }
+
+# cell_peer PEER-NS TABLE MODE...: for every MODE, pings both ways between E
+# and PEER-NS, then echoed TCP from each end to all of them.
+cell_peer() {
+	local peer=$1 mode ping e p from to e_to=() p_to=()
+	local -n cells=$2
+	shift 2
+	for mode in "$@"; do
+		IFS='|' read -r ping e p <<<"${cells[$mode]}"
+		read -r from to <<<"$ping"
+		ping2 "$(ns_of "$from")" "$to" "ping-$mode"
+		e_to+=("$e") p_to+=("$p")
+	done
+	tcp_both "$E" tcp-from-E "${e_to[@]}"
+	tcp_both "$peer" tcp-to-E "${p_to[@]}"
+}
+
+# The table (esp/matrix.txt): algorithm -> its modes, checked against the
+# pairwise rules it must keep.
+modes_all=(v4 v6 4in4 6in6 4in6 6in4 bundle)
+declare -A cell_modes cell_kind
+while read -r alg kind marks; do
+	[[ -z $alg || $alg == \#* ]] && continue
+	read -ra m <<<"$marks"
+	cell_kind[$alg]=$kind
+	for i in "${!modes_all[@]}"; do
+		[[ ${m[i]:-} == x ]] && cell_modes[$alg]+=" ${modes_all[i]}"
+	done
+done <"$here/esp/matrix.txt"
+algs_listed=$(grep -v '^[[:space:]]*#' "${ESP_ALGORITHMS:-$here/esp/algorithms.txt}" | cut -d'|' -f1 | tr -d ' ' | grep .)
+rules=""
+for a in $algs_listed; do
+	[[ -n ${cell_modes[$a]:-} ]] || rules+=" $a has no cell;"
+done
+if [[ -z ${ESP_ALGORITHMS:-} ]]; then
+	for mode in "${modes_all[@]}"; do
+		for kind in aead authenc; do
+			n=0
+			for a in $algs_listed; do
+				[[ ${cell_kind[$a]:-} == "$kind" && " ${cell_modes[$a]:-} " == *" $mode "* ]] && n=$((n + 1))
+			done
+			((n > 0)) || rules+=" no $kind cell in $mode;"
+		done
+	done
+fi
+if [[ -z $rules ]]; then
+	ktap_ok "the matrix (esp/matrix.txt) has a cell for every algorithm, and an AEAD and an authenc cell in every mode"
+else
+	ktap_fail "the matrix (esp/matrix.txt) is pairwise complete:$rules"
+fi
+
 first=1
 while IFS='|' read -r name skspec xfspec; do
 	name=$(trim "$name") skspec=$(trim "$skspec") xfspec=$(trim "$xfspec")
 	[[ -z $name || $name == \#* ]] && continue
+	read -ra modes <<<"${cell_modes[$name]:-}"
+	((${#modes[@]})) || continue
 	if ! set_sas "$skspec" "$xfspec" 2>"$tmp/err"; then
 		ktap_fail "$name: SAs installed on both sides"
 		sed 's/^/# /' "$tmp/err"
@@ -311,29 +426,15 @@ while IFS='|' read -r name skspec xfspec; do
 		tpid=""
 		for c in "$E veth2 e2" "$F veth2 f2" "$E veth3 e3" "$G veth3 g3"; do
 			set -- $c
-			ip netns exec "$1" tcpdump -i "$2" -Q out -nn -U -w "$tmp/link${3#?}.$3.pcap" 2>/dev/null &
+			timeout 600 ip netns exec "$1" tcpdump -i "$2" -Q out -nn -U -w "$tmp/link${3#?}.$3.pcap" 2>/dev/null &
 			tpid+=" $!"
 		done
 		sleep 1
 	fi
-	ping2 "$E" 10.2.0.2 ping-v4
-	ping2 "$E" fd02::2 ping-v6
-	ping2 "$E" 192.168.22.1 ping-4in4
-	ping2 "$F" fd21::1 ping-6in6
-	ping2 "$E" 192.168.24.1 ping-4in6
-	ping2 "$F" fd26::1 ping-6in4
-	tcp_both "$E" tcp-to-xfrm 10.2.0.2 fd02::2 192.168.22.1 fd22::1 192.168.24.1 fd24::1
-	tcp_both "$F" tcp-from-xfrm 10.2.0.1 fd02::1 192.168.21.1 fd21::1 192.168.26.1 fd26::1
-	report "$name: with Linux XFRM, ping and TCP both ways (transport; tunnel 4in4, 6in6, 4in6, 6in4)"
-	ping2 "$G" 10.3.0.1 ping-v4
-	ping2 "$E" fd03::3 ping-v6
-	ping2 "$E" 192.168.23.1 ping-4in4
-	ping2 "$G" fd21::1 ping-6in6
-	ping2 "$E" 192.168.25.1 ping-4in6
-	ping2 "$G" fd26::1 ping-6in4
-	tcp_both "$E" tcp-to-rust 10.3.0.3 fd03::3 192.168.23.1 fd23::1 192.168.25.1 fd25::1
-	tcp_both "$G" tcp-from-rust 10.3.0.1 fd03::1 192.168.21.1 fd21::1 192.168.26.1 fd26::1
-	report "$name: between two rust_ipsec hosts, ping and TCP both ways (transport; tunnel 4in4, 6in6, 4in6, 6in4)"
+	cell_peer "$F" with_xfrm "${modes[@]}"
+	report "$name: with Linux XFRM, ping and TCP both ways (${modes[*]})"
+	cell_peer "$G" with_rust "${modes[@]}"
+	report "$name: between two rust_ipsec hosts, ping and TCP both ways (${modes[*]})"
 	if ((first)); then
 		first=0
 		sleep 0.5
@@ -342,19 +443,48 @@ while IFS='|' read -r name skspec xfspec; do
 		# Link-local and multicast chatter (router solicitations, MLD) has
 		# no policy here.
 		v6='ip6 and not src net fe80::/10 and not dst net ff00::/8'
-		only_esp "$name with XFRM, over IPv4 (transport, 4in4, 6in4)" link2 ip 'ip proto 50' 1001 1002 5001 5002 8101 8102
+		only_esp "$name with XFRM, over IPv4 (transport, 4in4, 6in4, bundle)" link2 ip 'ip proto 50' 1001 1002 5001 5002 8101 8102
 		only_esp "$name with XFRM, over IPv6 (transport, 6in6, 4in6)" link2 "$v6" 'ip6 proto 50' 3001 3002 6001 6002 8001 8002
-		only_esp "$name between rust_ipsec hosts, over IPv4 (transport, 4in4, 6in4)" link3 ip 'ip proto 50' 2001 2002 7001 7002 9101 9102
+		only_esp "$name between rust_ipsec hosts, over IPv4 (transport, 4in4, 6in4, bundle)" link3 ip 'ip proto 50' 2001 2002 7001 7002 9101 9102
 		only_esp "$name between rust_ipsec hosts, over IPv6 (transport, 6in6, 4in6)" link3 "$v6" 'ip6 proto 50' 4001 4002 7101 7102 9001 9002
+		# Bundles: both layers carried traffic (E's inner transport SAs
+		# counted bytes both ways, with each peer).
+		bundle_bytes=""
+		for sd in "192.168.27.1 192.168.28.1" "192.168.28.1 192.168.27.1" \
+			"192.168.27.1 192.168.29.1" "192.168.29.1 192.168.27.1"; do
+			bundle_bytes+=" $(sk "$E" -D | awk -v sd="$sd" 'index($0, sd " ") == 1 || $0 == sd { s = 1 } s && /\(bytes\)/ { sub(/\(bytes\).*/, "", $2); print $2; exit }')"
+		done
+		read -r b1 b2 b3 b4 <<<"$bundle_bytes"
+		ktap_check "$name bundle: E's inner transport SAs carried traffic (bytes: to F ${b1:-?}, from F ${b2:-?}, to G ${b3:-?}, from G ${b4:-?})" \
+			test "${b1:-0}" -gt 0 -a "${b2:-0}" -gt 0 -a "${b3:-0}" -gt 0 -a "${b4:-0}" -gt 0
 	fi
 done <"${ESP_ALGORITHMS:-$here/esp/algorithms.txt}"
+
+# Two CPUs at once: a TCP flow to F pinned to the first CPU and one to G
+# pinned to the last run at the same time, each echoed back (both SA pairs,
+# both ways), so the datapath's locks, per-CPU scratch and counters serve
+# two CPUs at once.
+set_sas "-E aes-gcm-16 K20" "aead 'rfc4106(gcm(aes))' K20 128"
+before=$(stat_of "$E" EspOutPackets)
+last=$(($(nproc) - 1))
+timeout 200 ip netns exec "$E" taskset -c 0 python3 -S "$here/esp/tcp.py" echo 5002 300000 10.2.0.2 192.168.22.1 >"$tmp/cpu0" 2>&1 &
+p0=$!
+timeout 200 ip netns exec "$E" taskset -c "$last" python3 -S "$here/esp/tcp.py" echo 5002 300000 10.3.0.3 192.168.23.1 >"$tmp/cpu1" 2>&1 &
+p1=$!
+wait $p0
+r0=$?
+wait $p1
+r1=$?
+after=$(stat_of "$E" EspOutPackets)
+ktap_check "two echoed TCP flows at once on CPU 0 (to XFRM: $(tr '\n' ' ' <"$tmp/cpu0")) and CPU $last (to rust_ipsec: $(tr '\n' ' ' <"$tmp/cpu1")), EspOutPackets +$((after - before))" \
+	test "$last" -ge 1 -a "$r0" = 0 -a "$r1" = 0 -a $((after - before)) -ge 400
 kill $spids 2>/dev/null
 wait $spids 2>/dev/null
 
 # TCP SYNs that an SA protects get their MSS lowered so that full-sized
 # segments fit the link after ESP, instead of being fragmented.
 set_sas "-E aes-gcm-16 K20" "aead 'rfc4106(gcm(aes))' K20 128"
-ip netns exec "$F" tcpdump -i veth2 -nn -U -w "$tmp/frag.pcap" 'ip proto 50 or ip6 proto 50 or (ip[6:2] & 0x3fff != 0) or ip6[6] == 44' 2>/dev/null &
+timeout 300 ip netns exec "$F" tcpdump -i veth2 -nn -U -w "$tmp/frag.pcap" 'ip proto 50 or ip6 proto 50 or (ip[6:2] & 0x3fff != 0) or ip6[6] == 44' 2>/dev/null &
 tpid=$!
 sleep 1
 tcp "$E" "$F" 10.2.0.2 && tcp "$F" "$E" 10.2.0.1 && tcp "$E" "$F" fd02::2
@@ -372,7 +502,7 @@ ktap_check "TCP over ESP sends no fragments: MSS clamped ($esp ESP packets, $fra
 # fragmented after encryption and reassembled before decryption (IPv6
 # through nf_defrag_ipv6 in LOCAL_IN); ping checks the data it gets back.
 set_sas "-E aes-gcm-16 K20" "aead 'rfc4106(gcm(aes))' K20 128"
-ip netns exec "$F" tcpdump -i veth2 -nn -U -w "$tmp/big.pcap" 'ip or ip6' 2>/dev/null &
+timeout 300 ip netns exec "$F" tcpdump -i veth2 -nn -U -w "$tmp/big.pcap" 'ip or ip6' 2>/dev/null &
 tpid=$!
 sleep 1
 dropped() { echo $(($(stat_of "$E" DropMalformed) + $(stat_of "$E" DropUnsupported))); }

@@ -43,12 +43,12 @@ events() {
 		"fail "*) ktap_fail "$sub: ${line#fail }" ;;
 		*) ktap_diag "$line" ;;
 		esac
-	done < <(ip netns exec "$ns" timeout 120 python3 "$here/esp/events.py" "$sub" 2>&1)
+	done < <(ip netns exec "$ns" timeout 120 python3 -S "$here/esp/events.py" "$sub" 2>&1)
 }
 
 # The keys events.py uses (GCM_OUT = bytes 0..19, GCM_IN = bytes 100..119).
-k_out=0x$(python3 -c "print(bytes(range(20)).hex())")
-k_in=0x$(python3 -c "print(bytes(range(100, 120)).hex())")
+k_out=0x$(hexrange 0 20)
+k_in=0x$(hexrange 100 120)
 ip -n "$F" xfrm state add src 10.2.0.1 dst 10.2.0.2 proto esp spi 0x1001 reqid 1 mode transport \
 	aead 'rfc4106(gcm(aes))' "$k_out" 128
 ip -n "$F" xfrm state add src 10.2.0.2 dst 10.2.0.1 proto esp spi 0x1002 reqid 1 mode transport \

@@ -29,9 +29,9 @@ fi
 # shows the inner packets it re-injects as received on its own end, Linux
 # XFRM and rust_ipsec alike); stop_wire NAME ends the capture.
 wire() {
-	ip netns exec "$1" tcpdump -i "$3" -Q out -nn -U -w "$tmp/$4.1.pcap" 2>/dev/null &
+	timeout 300 ip netns exec "$1" tcpdump -i "$3" -Q out -nn -U -w "$tmp/$4.1.pcap" 2>/dev/null &
 	wpids="$!"
-	ip netns exec "$2" tcpdump -i "$3" -Q out -nn -U -w "$tmp/$4.2.pcap" 2>/dev/null &
+	timeout 300 ip netns exec "$2" tcpdump -i "$3" -Q out -nn -U -w "$tmp/$4.2.pcap" 2>/dev/null &
 	wpids+=" $!"
 	sleep 1
 }
@@ -81,8 +81,8 @@ ip -n "$X" route add 192.168.1.1/32 via 10.4.0.1 src 192.168.2.1
 ip -n "$T" route add fd12::1/128 via fd04::2 src fd11::1
 ip -n "$X" route add fd11::1/128 via fd04::1 src fd12::1
 
-K1=0x$(python3 -c "print(bytes(range(20)).hex())")
-K2=0x$(python3 -c "print(bytes(range(50, 70)).hex())")
+K1=0x$(hexrange 0 20)
+K2=0x$(hexrange 50 70)
 sk "$T" -c <<EOF
 add 10.4.0.1 10.4.0.2 esp 0x5001 -m tunnel -E aes-gcm-16 $K1;
 add 10.4.0.2 10.4.0.1 esp 0x5002 -m tunnel -E aes-gcm-16 $K2;
@@ -119,8 +119,8 @@ ip -n "$T" addr add 192.168.1.2/32 dev lo
 ip -n "$X" addr add 192.168.2.2/32 dev lo
 ip -n "$T" route add 192.168.2.2/32 via 10.4.0.2 src 192.168.1.2
 ip -n "$X" route add 192.168.1.2/32 via 10.4.0.1 src 192.168.2.2
-K3=0x$(python3 -c "print(bytes(range(100, 120)).hex())")
-K4=0x$(python3 -c "print(bytes(range(150, 170)).hex())")
+K3=0x$(hexrange 100 120)
+K4=0x$(hexrange 150 170)
 sk "$T" -c <<EOF
 add 192.168.1.2 192.168.2.2 esp 0x5101 -m transport -E aes-gcm-16 $K3;
 add 192.168.2.2 192.168.1.2 esp 0x5102 -m transport -E aes-gcm-16 $K4;
@@ -175,7 +175,7 @@ ktap_check "PMTU 6in6: a 1426-byte packet passes" \
 # ping -Q sets the inner TOS; -M do sets DF on the inner packet.
 outer() { # outer DFBIT ECN TOS: prints the first outer header line of T's ESP
 	ip netns exec "$T" sysctl -qw net.ipv4.rust_ipsec.dfbit="$1" net.ipv4.rust_ipsec.ecn="$2"
-	ip netns exec "$X" tcpdump -i vt -nn -v -c 1 -U 'ip proto 50 and src 10.4.0.1' >"$tmp/o" 2>/dev/null &
+	timeout 15 ip netns exec "$X" tcpdump -i vt -nn -v -c 1 -U 'ip proto 50 and src 10.4.0.1' >"$tmp/o" 2>/dev/null &
 	local p=$!
 	sleep 1
 	ip netns exec "$T" ping -c 1 -W 2 -M do -Q "$3" 192.168.2.1 >/dev/null
@@ -265,18 +265,18 @@ ip -n "$G1" route add 10.20.0.0/24 via 10.5.0.2
 ip -n "$G2" route add 10.10.0.0/24 via 10.5.0.1
 for g in "$G1" "$G2"; do ip netns exec "$g" sysctl -qw net.ipv4.ip_forward=1; done
 sk "$G1" -c <<EOF
-add 10.5.0.1 10.5.0.2 esp 0x7001 -m tunnel -E aes-cbc 0x$(python3 -c "print(bytes(range(16)).hex())") -A hmac-sha256 0x$(python3 -c "print(bytes(range(32)).hex())");
-add 10.5.0.2 10.5.0.1 esp 0x7002 -m tunnel -E aes-cbc 0x$(python3 -c "print(bytes(range(16, 32)).hex())") -A hmac-sha256 0x$(python3 -c "print(bytes(range(32, 64)).hex())");
+add 10.5.0.1 10.5.0.2 esp 0x7001 -m tunnel -E aes-cbc 0x$(hexrange 0 16) -A hmac-sha256 0x$(hexrange 0 32);
+add 10.5.0.2 10.5.0.1 esp 0x7002 -m tunnel -E aes-cbc 0x$(hexrange 16 32) -A hmac-sha256 0x$(hexrange 32 64);
 spdadd 10.10.0.0/24 10.20.0.0/24 any -P out ipsec esp/tunnel/10.5.0.1-10.5.0.2/require;
 spdadd 10.20.0.0/24 10.10.0.0/24 any -P fwd ipsec esp/tunnel/10.5.0.2-10.5.0.1/require;
 EOF
 xg() { ip -n "$G2" xfrm "$@"; }
 xg state add src 10.5.0.1 dst 10.5.0.2 proto esp spi 0x7001 reqid 3 mode tunnel \
-	enc 'cbc(aes)' 0x$(python3 -c "print(bytes(range(16)).hex())") \
-	auth-trunc 'hmac(sha256)' 0x$(python3 -c "print(bytes(range(32)).hex())") 128
+	enc 'cbc(aes)' 0x$(hexrange 0 16) \
+	auth-trunc 'hmac(sha256)' 0x$(hexrange 0 32) 128
 xg state add src 10.5.0.2 dst 10.5.0.1 proto esp spi 0x7002 reqid 3 mode tunnel \
-	enc 'cbc(aes)' 0x$(python3 -c "print(bytes(range(16, 32)).hex())") \
-	auth-trunc 'hmac(sha256)' 0x$(python3 -c "print(bytes(range(32, 64)).hex())") 128
+	enc 'cbc(aes)' 0x$(hexrange 16 32) \
+	auth-trunc 'hmac(sha256)' 0x$(hexrange 32 64) 128
 xg policy add src 10.20.0.0/24 dst 10.10.0.0/24 dir out tmpl src 10.5.0.2 dst 10.5.0.1 proto esp reqid 3 mode tunnel
 xg policy add src 10.10.0.0/24 dst 10.20.0.0/24 dir fwd tmpl src 10.5.0.1 dst 10.5.0.2 proto esp reqid 3 mode tunnel
 xg policy add src 10.10.0.0/24 dst 10.20.0.0/24 dir in tmpl src 10.5.0.1 dst 10.5.0.2 proto esp reqid 3 mode tunnel

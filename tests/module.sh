@@ -12,6 +12,12 @@ ktap_header "loading and unloading rust_ipsec"
 ri_netns_cleanup
 ri_unload
 
+# The guest is an SMP machine (scripts/vm-run: VM_CPUS, default 2), so the
+# datapath's locks, per-CPU data and reference counts run on CPUs at once.
+cpus=${RI_VM_CPUS:-2}
+online=0
+((cpus > 1)) && online=0-$((cpus - 1))
+ktap_expect "the guest has $cpus online CPUs" "$online" "$(cat /sys/devices/system/cpu/online)"
 ktap_check "the module file exists" test -f "$RI_KO"
 ip netns add ${RI_NS}before
 ktap_check "loads while a namespace exists" ri_load

@@ -9,4 +9,4 @@
 . "$(dirname "$0")/lib/module.sh"
 ri_netns_cleanup
 ri_load || { echo "TAP version 13"; echo "not ok 1 module loads"; echo "1..1"; exit 1; }
-exec python3 "$(dirname "$0")/pfkey/pfkey_test.py"
+exec python3 -S "$(dirname "$0")/pfkey/pfkey_test.py"

@@ -20,10 +20,10 @@ fi
 ri_unload
 tmp=$(mktemp -d)
 insmod "$afkey" || { echo "not ok 1 af_key loads"; exit 1; }
-python3 "$here/pfkey/conformance.py" record "$tmp/afkey.json"
+python3 -S "$here/pfkey/conformance.py" record "$tmp/afkey.json"
 rc1=$?
 rmmod af_key
-ri_load && python3 "$here/pfkey/conformance.py" record "$tmp/rust.json"
+ri_load && python3 -S "$here/pfkey/conformance.py" record "$tmp/rust.json"
 rc2=$?
 if ((rc1 || rc2)); then
 	echo "TAP version 13"
@@ -31,4 +31,4 @@ if ((rc1 || rc2)); then
 	echo "1..1"
 	exit 1
 fi
-python3 "$here/pfkey/conformance.py" compare "$tmp/afkey.json" "$tmp/rust.json"
+python3 -S "$here/pfkey/conformance.py" compare "$tmp/afkey.json" "$tmp/rust.json"

@@ -86,7 +86,7 @@ if [[ -n ${RI_KDIR:-} && -f $afkey ]]; then
 		sed 's/^/# /' "$tmp/apply.rust" "$tmp/apply.afkey"
 	fi
 	ktap_check "-D and -DP agree between af_key and rust_ipsec, apart from the documented differences" \
-		python3 "$here/setkey/compare.py" "$tmp/D.afkey" "$tmp/D.rust" "$tmp/DP.afkey" "$tmp/DP.rust"
+		python3 -S "$here/setkey/compare.py" "$tmp/D.afkey" "$tmp/D.rust" "$tmp/DP.afkey" "$tmp/DP.rust"
 	if ((rc_gcm != 0)) && grep -q 'aes-gcm-16' "$tmp/gcm.out" && grep -q 'No SAD entries' "$tmp/gcm.D"; then
 		ktap_ok "against af_key, aes-gcm-16 is refused by name before anything is sent"
 	else
@@ -141,7 +141,7 @@ fi
 
 # --- 10,000 lines ----------------------------------------------------------
 flush_all
-python3 - "$tmp/big.conf" <<'EOF'
+python3 -S - "$tmp/big.conf" <<'EOF'
 import sys
 with open(sys.argv[1], "w") as f:
     for i in range(5000):

@@ -38,7 +38,7 @@ def serve(addr, port):
 
 def send(addr, port, size):
     data = os.urandom(size)
-    s = socket.create_connection((addr, port), timeout=30)
+    s = connect(addr, port)
     s.sendall(data)
     s.close()
     print(hashlib.sha256(data).hexdigest(), size)

@@ -9,6 +9,13 @@ RI_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 sk() { local ns=$1; shift; ip netns exec "$ns" "$SK" "$@"; }
 # stat_of NS NAME: a counter of NS's /proc/net/rust_ipsec_stat.
 stat_of() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/rust_ipsec_stat; }
+# hexrange LO HI: the bytes LO..HI-1 in hex (a key; no process started:
+# under TCG with the debug kernel each one costs about a second).
+hexrange() {
+	local i out=""
+	for ((i = $1; i < $2; i++)); do printf -v out '%s%02x' "$out" "$i"; done
+	echo "$out"
+}
 # mac NS IF: IF's link-layer address.
 mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
 
@@ -17,10 +24,10 @@ mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
 tcp() {
 	local from=$1 to=$2 addr=$3 srv got sent spid
 	srv=$(mktemp)
-	timeout 40 ip netns exec "$to" python3 "$RI_TESTS/esp/tcp.py" serve "$addr" 5001 >"$srv" 2>&1 &
+	timeout 40 ip netns exec "$to" python3 -S "$RI_TESTS/esp/tcp.py" serve "$addr" 5001 >"$srv" 2>&1 &
 	spid=$!
 	sleep 1
-	sent=$(timeout 30 ip netns exec "$from" python3 "$RI_TESTS/esp/tcp.py" send "$addr" 5001 200000 2>&1)
+	sent=$(timeout 30 ip netns exec "$from" python3 -S "$RI_TESTS/esp/tcp.py" send "$addr" 5001 200000 2>&1)
 	wait "$spid"
 	got=$(cat "$srv")
 	rm -f "$srv"

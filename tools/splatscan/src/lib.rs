@@ -42,6 +42,11 @@ const MARKERS: &[(&str, &str)] = &[
 /// Lines that end a report (the next lines are ordinary log again).
 const END_MARKERS: &[&str] = &["---[ end trace", "---[ end Kernel panic"];
 
+/// What `tests/run_tests.sh` writes to `/dev/kmsg` around each test
+/// program: `rust_ipsec selftest: begin NAME` and `... end NAME`.
+const SUITE_BEGIN: &str = "rust_ipsec selftest: begin ";
+const SUITE_END: &str = "rust_ipsec selftest: end ";
+
 /// Longest excerpt kept for one splat, in lines.
 const MAX_EXCERPT: usize = 80;
 
@@ -54,6 +59,9 @@ pub struct Splat {
     pub line: usize,
     /// The report's lines, up to its end marker or [`MAX_EXCERPT`] lines.
     pub excerpt: Vec<String>,
+    /// The test program running when the kernel printed it (between its
+    /// begin and end markers), if any.
+    pub suite: Option<String>,
 }
 
 /// Strips the `[   12.345678] ` timestamp (and a `<4>` level) from a line.
@@ -96,8 +104,15 @@ pub fn marker(line: &str) -> Option<&'static str> {
 pub fn scan(log: &str) -> Vec<Splat> {
     let lines: Vec<&str> = log.lines().collect();
     let mut splats = Vec::new();
+    let mut suite: Option<String> = None;
     let mut i = 0;
     while i < lines.len() {
+        let msg = message(lines[i]);
+        if let Some(name) = msg.strip_prefix(SUITE_BEGIN) {
+            suite = Some(name.trim().to_string());
+        } else if msg.starts_with(SUITE_END) {
+            suite = None;
+        }
         let Some(kind) = marker(lines[i]) else {
             i += 1;
             continue;
@@ -110,6 +125,10 @@ pub fn scan(log: &str) -> Vec<Splat> {
                 end += 1;
                 break;
             }
+            // A test program's marker is ordinary log again.
+            if msg.starts_with(SUITE_BEGIN) || msg.starts_with(SUITE_END) {
+                break;
+            }
             // A new report of another object starts a new splat.
             if kind == "kmemleak" && marker(lines[end]).is_some() {
                 break;
@@ -120,6 +139,7 @@ pub fn scan(log: &str) -> Vec<Splat> {
             kind,
             line: start + 1,
             excerpt: lines[start..end].iter().map(|s| s.to_string()).collect(),
+            suite: suite.clone(),
         });
         i = end;
     }
@@ -132,6 +152,25 @@ mod tests {
 
     fn kinds(log: &str) -> Vec<&'static str> {
         scan(log).into_iter().map(|s| s.kind).collect()
+    }
+
+    #[test]
+    fn splat_names_the_suite_it_came_from() {
+        let log = "[ 1.0] rust_ipsec selftest: begin esp.sh\n\
+                   [ 2.0] BUG: KASAN: use-after-free in x\n\
+                   [ 3.0] rust_ipsec selftest: end esp.sh\n\
+                   [ 4.0] WARNING: CPU: 0 PID: 1 at y\n\
+                   [ 5.0] rust_ipsec selftest: begin pfkey.sh\n\
+                   [ 6.0] Oops: 0000\n";
+        let s: Vec<_> = scan(log).into_iter().map(|s| (s.kind, s.suite)).collect();
+        assert_eq!(
+            s,
+            [
+                ("KASAN", Some("esp.sh".to_string())),
+                ("WARNING", None),
+                ("Oops", Some("pfkey.sh".to_string())),
+            ]
+        );
     }
 
     #[test]
