@@ -18,8 +18,15 @@ fn main() -> ExitCode {
     };
     let splats = splatscan::scan(&log);
     for s in &splats {
-        let during = s.suite.as_deref().map(|n| format!(", during {n}")).unwrap_or_default();
-        println!("==== kernel splat ({}{during}) at {path}:{} ====", s.kind, s.line);
+        let during = s
+            .suite
+            .as_deref()
+            .map(|n| format!(", during {n}"))
+            .unwrap_or_default();
+        println!(
+            "==== kernel splat ({}{during}) at {path}:{} ====",
+            s.kind, s.line
+        );
         for l in &s.excerpt {
             println!("{l}");
         }
