@@ -14,20 +14,12 @@
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
+. "$(dirname "$0")/lib/stress.sh"
 
-STRESS=$KTAP_ROOT/target/release/pfkey-stress
 N=100000
-
 ktap_header "PF_KEY dumps at $N entries"
 ri_netns_cleanup
 ri_load
-if [[ ! -x $STRESS ]]; then
-	ktap_skip "PF_KEY dumps at $N entries" "$STRESS not built (make kselftest builds it)"
-	ktap_finish
-fi
-out=$("$STRESS" fill-dump --sas "$N" --policies "$N" --rcvbuf 4096 2>&1)
-rc=$?
-printf '%s\n' "$out" | sed 's/^/# /'
-((rc == 0)) && ktap_ok "$N SAs and $N policies dump completely through a 4 KiB buffer" ||
-	ktap_fail "$N SAs and $N policies dump completely through a 4 KiB buffer"
+stress_ready "PF_KEY dumps at $N entries" || ktap_finish
+fill_dump_case "$N"
 ktap_finish

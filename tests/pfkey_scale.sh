@@ -13,8 +13,8 @@
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
+. "$(dirname "$0")/lib/stress.sh"
 
-STRESS=$KTAP_ROOT/target/release/pfkey-stress
 N=${SCALE_ENTRIES:-10000}
 
 tmp=$(mktemp -d)
@@ -23,16 +23,8 @@ trap 'rm -rf "$tmp"' EXIT
 ktap_header "PF_KEY scale and concurrency"
 ri_netns_cleanup
 ri_load
-if [[ ! -x $STRESS ]]; then
-	ktap_skip "PF_KEY scale tests" "$STRESS not built (make kselftest builds it)"
-	ktap_finish
-fi
-
-out=$("$STRESS" fill-dump --sas "$N" --policies "$N" --rcvbuf 4096 2>&1)
-rc=$?
-printf '%s\n' "$out" | sed 's/^/# /'
-((rc == 0)) && ktap_ok "$N SAs and $N policies dump completely through a 4 KiB buffer" ||
-	ktap_fail "$N SAs and $N policies dump completely through a 4 KiB buffer"
+stress_ready "PF_KEY scale tests" || ktap_finish
+fill_dump_case "$N"
 
 # Churn in two namespaces that are torn down while their sockets work, and
 # in the init namespace at the same time. The namespaces' churn would run
