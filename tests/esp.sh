@@ -450,9 +450,10 @@ while IFS='|' read -r name skspec xfspec; do
 		# Bundles: both layers carried traffic (E's inner transport SAs
 		# counted bytes both ways, with each peer).
 		bundle_bytes=""
+		sk "$E" -D >"$tmp/D"
 		for sd in "192.168.27.1 192.168.28.1" "192.168.28.1 192.168.27.1" \
 			"192.168.27.1 192.168.29.1" "192.168.29.1 192.168.27.1"; do
-			bundle_bytes+=" $(sk "$E" -D | awk -v sd="$sd" 'index($0, sd " ") == 1 || $0 == sd { s = 1 } s && /\(bytes\)/ { sub(/\(bytes\).*/, "", $2); print $2; exit }')"
+			bundle_bytes+=" $(awk -v sd="$sd" 'index($0, sd " ") == 1 || $0 == sd { s = 1 } s && /\(bytes\)/ { sub(/\(bytes\).*/, "", $2); print $2; exit }' "$tmp/D")"
 		done
 		read -r b1 b2 b3 b4 <<<"$bundle_bytes"
 		ktap_check "$name bundle: E's inner transport SAs carried traffic (bytes: to F ${b1:-?}, from F ${b2:-?}, to G ${b3:-?}, from G ${b4:-?})" \

@@ -6,9 +6,9 @@
 # line per program (with its seconds). Ends with the case totals of all
 # programs: "N passed, N failed, N skipped".
 #
-# Each program's output is printed in one piece when it ends, so that
-# scripts/vm-suites can print the blocks of two VMs side by side without
-# interleaving them.
+# Each program's output is printed when it ends, as one block from its
+# "# selftests:" line to its result line, so that scripts/vm-suites can
+# print the blocks of two VMs side by side without interleaving them.
 #
 # The kernel log gets "rust_ipsec selftest: begin PROG" and "... end PROG"
 # around each program. A kernel splat (tools/splatscan) printed between the
@@ -31,14 +31,12 @@ kmsg() { echo "rust_ipsec selftest: $*" >/dev/kmsg 2>/dev/null; }
 # splats_during PROG OUT: appends to OUT the splats the kernel printed since
 # PROG's begin marker; fails when there is one.
 splats_during() {
-	local log
+	local log rc=0
 	log=$(mktemp)
 	dmesg | awk -v m="rust_ipsec selftest: begin $1\$" '$0 ~ m { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' >"$log"
-	if [[ -x $splatscan ]] && ! "$splatscan" "$log" >>"$2"; then
-		rm -f "$log"
-		return 1
-	fi
+	[[ -x $splatscan ]] && ! "$splatscan" "$log" >>"$2" && rc=1
 	rm -f "$log"
+	return $rc
 }
 
 pass=0 fail=0 skip=0 n=0
@@ -50,7 +48,7 @@ for prog in "${progs[@]}"; do
 	# The output is kept where the host can read it while the program runs
 	# (RI_LIVE_DIR, which vm-run points into its run directory; on a
 	# timeout it shows the tail).
-	out=$(mktemp ${RI_LIVE_DIR:+-p "$RI_LIVE_DIR"} "$prog.XXXXXX")
+	out=$(mktemp -p "${RI_LIVE_DIR:-${TMPDIR:-/tmp}}" "$prog.XXXXXX")
 	kmsg "begin $prog"
 	timeout "$timeout" "./$prog" >"$out" 2>&1
 	rc=$?
@@ -62,22 +60,19 @@ for prog in "${progs[@]}"; do
 	f=$(grep -cE '^not ok [0-9]+' "$out")
 	pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + f))
 	secs=$(($(date +%s) - start))
-	{
-		echo "# selftests: rust_ipsec: $prog"
-		sed 's/^/# /' "$out"
-		if ((rc == 0 && f == 0 && !splat)); then
-			echo "ok $n selftests: rust_ipsec: $prog # ${secs}s"
-		else
-			# A program that died without reporting a failure, or
-			# during which the kernel splatted, still fails.
-			((f == 0)) && fail=$((fail + 1))
-			why="exit=$rc"
-			((splat)) && why+=", kernel splat"
-			echo "not ok $n selftests: rust_ipsec: $prog # $why, ${secs}s"
-		fi
-	} >"$out.block"
-	cat "$out.block"
-	rm -f "$out" "$out.block"
+	echo "# selftests: rust_ipsec: $prog"
+	sed 's/^/# /' "$out"
+	if ((rc == 0 && f == 0 && !splat)); then
+		echo "ok $n selftests: rust_ipsec: $prog # ${secs}s"
+	else
+		# A program that died without reporting a failure, or
+		# during which the kernel splatted, still fails.
+		((f == 0)) && fail=$((fail + 1))
+		why="exit=$rc"
+		((splat)) && why+=", kernel splat"
+		echo "not ok $n selftests: rust_ipsec: $prog # $why, ${secs}s"
+	fi
+	rm -f "$out"
 done
 echo "$pass passed, $fail failed, $skip skipped"
 ((fail == 0))
