@@ -6,7 +6,9 @@
 //! - [`ipsec_core`]: the safe protocol core, shared with the userspace tools
 //!   (the same files Cargo builds as the `ipsec_core` crate);
 //! - `glue`: every `unsafe` interaction with the kernel;
-//! - the subsystems built on both (`netns` so far).
+//! - `datapath` (the netfilter hooks) and `pfkey` (the PF_KEY family),
+//!   built on both;
+//! - `netns`, which wires them together in each network namespace.
 
 use kernel::prelude::*;
 
@@ -31,7 +33,7 @@ module! {
 /// Field order is teardown order: the PF_KEY family goes before the
 /// per-namespace state its sockets use.
 struct RustIpsec {
-    _family: glue::socket::Family,
+    _family: glue::socket::Family<pfkey::sock::PfKey, netns::NetnsState>,
     _pernet: glue::pernet::Registration<netns::NetnsState>,
     _reassembly: glue::defrag::Ipv6Reassembly,
     _crypto_scratch: glue::aead::CryptoScratch,

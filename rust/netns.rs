@@ -1,20 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What rust_ipsec keeps per network namespace: both sysctl trees (which
-//! hold the knob values), the PF_KEY state, the datapath hooks and their
-//! counters.
+//! What rust_ipsec keeps per network namespace, and how its parts are
+//! wired: the datapath (whose hooks hold everything else), both sysctl
+//! trees (which hold the knob values), the PF_KEY state (which fills the
+//! datapath's tables and hears its events through [`DatapathEnv`]) and the
+//! stat file.
 
 use kernel::prelude::*;
 
 use kernel::seq_file::SeqFile;
 
-use crate::datapath::{self, stats::Stats};
+use kernel::sync::Arc;
+
+use crate::datapath::env::DatapathEnv;
+use crate::datapath::tables::DpTables;
+use crate::datapath::{self, Datapath};
 use crate::glue::netfilter::HookSet;
-use crate::glue::pernet::{state, Net, NetId, PernetState};
+use crate::glue::pernet::{Net, NetId, PernetState};
 use crate::glue::procfs::{ProcEntry, ProcShow};
 use crate::glue::ratelimit::pr_info_ratelimited;
+use crate::glue::socket::FamilyHost;
 use crate::glue::sysctl::{Table, Validator};
+use crate::ipsec_core::acquire::AcquireRequest;
 use crate::ipsec_core::knobs::{knobs_of, Family, Knob, KnobValues};
+use crate::pfkey::sock::PfKey;
 use crate::pfkey::NetPfkey;
 
 /// Validates writes of one family's tree; the table index maps back to
@@ -42,50 +51,51 @@ impl<const INET6: bool> Validator for TreeValidator<INET6> {
     }
 }
 
-/// What the hooks, sysctl handlers and PF_KEY sockets of one namespace
-/// share. Heap-allocated, so the netfilter hooks can point to it.
+/// The datapath's namespace: the knob values (both sysctl trees) and
+/// PF_KEY, which hears the datapath's events.
 ///
 /// Field order is drop order: the PF_KEY state (sockets are gone by then)
 /// after the sysctl tables.
-pub(crate) struct NetnsShared {
+pub(crate) struct NetnsEnv {
     sysctl_inet: Table,
     sysctl_inet6: Table,
-    pfkey: Pin<KBox<NetPfkey>>,
-    stats: Stats,
+    pfkey: Arc<NetPfkey>,
 }
 
 /// The state of one namespace.
 ///
 /// Field order is drop order: the stat file and the hooks (which own the
-/// shared state) go first; `pre_exit` already removed both.
+/// datapath and, through it, the rest) go first; `pre_exit` already
+/// removed both.
 pub(crate) struct NetnsState {
     stat_file: ProcEntry,
-    hooks: HookSet<NetnsShared>,
+    hooks: HookSet<Datapath<NetnsEnv>>,
 }
 
 static NET_ID: NetId = NetId::new();
 
-impl NetnsShared {
-    /// The current value of one knob of `family` (its default if the tree
-    /// lacks it). Any context: the datapath's check on every packet.
-    pub(crate) fn knob(&self, family: Family, knob: Knob) -> i32 {
-        let table = match family {
+impl NetnsEnv {
+    /// The sysctl tree of `family`.
+    fn tree(&self, family: Family) -> &Table {
+        match family {
             Family::Inet => &self.sysctl_inet,
             Family::Inet6 => &self.sysctl_inet6,
-        };
+        }
+    }
+}
+
+impl DatapathEnv for NetnsEnv {
+    /// The knob's value (its default if the tree lacks it).
+    fn knob(&self, family: Family, knob: Knob) -> i32 {
         knobs_of(family)
             .position(|k| k == knob)
-            .and_then(|i| table.get(i))
+            .and_then(|i| self.tree(family).get(i))
             .unwrap_or(knob.default_value())
     }
 
-    /// Current knob values of `family` in this namespace (knobs the tree
-    /// lacks read as their defaults). Any context.
-    pub(crate) fn knobs(&self, family: Family) -> KnobValues {
-        let table = match family {
-            Family::Inet => &self.sysctl_inet,
-            Family::Inet6 => &self.sysctl_inet6,
-        };
+    /// Knobs the tree lacks read as their defaults.
+    fn knobs(&self, family: Family) -> KnobValues {
+        let table = self.tree(family);
         let mut raw = Knob::ALL.map(Knob::default_value);
         // The tree lists `knobs_of(family)` in order: one pass.
         for (i, knob) in knobs_of(family).enumerate() {
@@ -96,26 +106,27 @@ impl NetnsShared {
         KnobValues::from_raw(raw)
     }
 
-    /// The namespace's PF_KEY sockets, SADB and SPD.
-    pub(crate) fn pfkey(&self) -> &NetPfkey {
-        &self.pfkey
+    fn acquire(&self, req: AcquireRequest) {
+        // Rate-limited by PF_KEY's acquisition table.
+        let _ = self.pfkey.request_acquire(req);
     }
 
-    /// The datapath counters.
-    pub(crate) fn stats(&self) -> &Stats {
-        &self.stats
+    fn sa_used(&self) {
+        self.pfkey.check_lifetimes_soon();
     }
 }
 
 impl NetnsState {
-    /// What the namespace's hooks, sysctls and sockets share.
-    pub(crate) fn shared(&self) -> &NetnsShared {
+    /// The namespace's datapath.
+    fn datapath(&self) -> &Datapath<NetnsEnv> {
         self.hooks.handler()
     }
+}
 
+impl FamilyHost<PfKey> for NetnsState {
     /// The namespace's PF_KEY sockets, SADB and SPD.
-    pub(crate) fn pfkey(&self) -> &NetPfkey {
-        self.shared().pfkey()
+    fn family_net(&self) -> &NetPfkey {
+        &self.datapath().env().pfkey
     }
 }
 
@@ -123,13 +134,12 @@ impl NetnsState {
 struct StatFile;
 
 impl ProcShow for StatFile {
-    fn show(net: Net, m: &SeqFile) {
-        // SAFETY: the file is removed in `pre_exit` (waiting for readers)
-        // before the state is dropped, so the state is live here.
-        let state = unsafe { state::<NetnsState>(net) };
-        let sas = state.pfkey().dp_sas.lock().len();
-        let acquiring = state.pfkey().acquiring();
-        state.shared().stats().show(m, sas, acquiring);
+    type State = NetnsState;
+
+    fn show(state: &NetnsState, m: &SeqFile) {
+        let dp = state.datapath();
+        let acquiring = dp.env().pfkey.acquiring();
+        dp.stats().show(m, dp.tables().sa_count(), acquiring);
     }
 }
 
@@ -147,22 +157,18 @@ impl PernetState for NetnsState {
     fn init(net: Net) -> Result<Self> {
         let sysctl_inet = register_tree::<TreeValidator<false>>(net, Family::Inet)?;
         let sysctl_inet6 = register_tree::<TreeValidator<true>>(net, Family::Inet6)?;
-        let pfkey = KBox::pin_init(NetPfkey::new(), GFP_KERNEL)?;
-        let shared = KBox::pin(
-            NetnsShared {
-                sysctl_inet,
-                sysctl_inet6,
-                pfkey,
-                stats: Stats::default(),
-            },
-            GFP_KERNEL,
-        )?;
+        let tables = DpTables::new()?;
+        let pfkey = Arc::pin_init(NetPfkey::new(tables.clone()), GFP_KERNEL)?;
+        let env = NetnsEnv {
+            sysctl_inet,
+            sysctl_inet6,
+            pfkey,
+        };
+        let datapath = KBox::pin(Datapath::new(tables, env), GFP_KERNEL)?;
         // SAFETY: the hooks are unregistered in `pre_exit` (or when this
         // state drops), while `net` is live.
-        let hooks = unsafe { HookSet::register(net, shared, &datapath::HOOKS) }?;
-        // SAFETY: removed in `pre_exit` (or on drop), while `net` is live;
-        // `StatFile::show` reads this state, which outlives the file.
-        let stat_file = unsafe { ProcEntry::create::<StatFile>(net, c"rust_ipsec_stat") }?;
+        let hooks = unsafe { HookSet::register(net, datapath, &datapath::HOOKS) }?;
+        let stat_file = ProcEntry::create::<StatFile>(net, c"rust_ipsec_stat")?;
         Ok(Self { stat_file, hooks })
     }
 

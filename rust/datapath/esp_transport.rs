@@ -15,7 +15,7 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 use super::sa::DpSa;
-use super::stats::Drop;
+use super::stats::DropReason;
 use crate::glue::aead::Region;
 use crate::glue::netfilter::HookPacket;
 use crate::glue::random;
@@ -32,8 +32,8 @@ use crate::ipsec_core::usage::UsageEvent;
 pub(crate) const IPPROTO_ESP: u8 = 50;
 
 /// A length as the skb API takes it.
-pub(super) fn as_u32(n: usize) -> Result<u32, Drop> {
-    u32::try_from(n).map_err(|_| Drop::Malformed)
+pub(super) fn as_u32(n: usize) -> Result<u32, DropReason> {
+    u32::try_from(n).map_err(|_| DropReason::Malformed)
 }
 
 /// Encrypts `plain` bytes of `pkt` from `offset` (payload, padding and
@@ -46,8 +46,8 @@ pub(super) fn seal(
     iv: &[u8],
     offset: usize,
     plain: usize,
-) -> Result<(), Drop> {
-    let ad = Ad::new(sa.key.spi, seq, sa.esn, iv).map_err(|_| Drop::Malformed)?;
+) -> Result<(), DropReason> {
+    let ad = Ad::new(sa.key.spi, seq, sa.esn, iv).map_err(|_| DropReason::Malformed)?;
     let region = Region {
         offset,
         len: plain,
@@ -55,13 +55,13 @@ pub(super) fn seal(
     };
     sa.tfm
         .encrypt_packet(ad.as_bytes(), iv, pkt, region)
-        .map_err(|_| Drop::CryptoError)
+        .map_err(|_| DropReason::CryptoError)
 }
 
 /// The transport-mode layout of `pkt`'s head.
-fn head_of(pkt: &HookPacket) -> Result<TransportHead, Drop> {
+fn head_of(pkt: &HookPacket) -> Result<TransportHead, DropReason> {
     let mut buf = [0u8; HEAD_MAX];
-    transport_head(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)
+    transport_head(pkt.network_bytes(&mut buf)).map_err(|_| DropReason::Malformed)
 }
 
 /// Lowers the MSS of a TCP SYN that `sa` protects (`ip` describes the
@@ -100,25 +100,25 @@ pub(super) fn make_iv<'b>(sa: &DpSa, seq: u64, buf: &'b mut [u8; MAX_IV_LEN]) ->
 
 /// Protects `pkt` (data at the IP header) with `sa` in transport mode;
 /// returns what the packet meant for the SA's lifetime.
-pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop> {
+pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, DropReason> {
     if pkt.is_gso() {
         // The caller segments GSO packets first.
-        return Err(Drop::Unsupported);
+        return Err(DropReason::Unsupported);
     }
     let ip = head_of(pkt)?;
     if ip.fragment {
         // A forwarded fragment: transport mode protects whole packets.
-        return Err(Drop::Unsupported);
+        return Err(DropReason::Unsupported);
     }
     let ihl = ip.hl;
-    let len = usize::try_from(pkt.len).map_err(|_| Drop::Malformed)?;
-    let payload = len.checked_sub(ihl).ok_or(Drop::Malformed)?;
+    let len = usize::try_from(pkt.len).map_err(|_| DropReason::Malformed)?;
+    let payload = len.checked_sub(ihl).ok_or(DropReason::Malformed)?;
     let layout = sa.layout;
     let head = layout.header_len();
     let pad = layout.pad_len(payload);
     let tail = layout.trailer_len(payload);
     pkt.prepare(as_u32(head)?, as_u32(tail)?)
-        .map_err(|_| Drop::NoMemory)?;
+        .map_err(|_| DropReason::NoMemory)?;
     clamp_tcp_mss(sa, pkt, &ip, true);
     let (seq, event) = sa.next_out(len)?;
     let mut ivbuf = [0u8; MAX_IV_LEN];
@@ -128,13 +128,14 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop
     {
         let d = pkt.data_mut();
         d.copy_within(head..head + ihl, 0);
-        let esp_at = d.get_mut(ihl..).ok_or(Drop::Malformed)?;
-        esp::emit_header(esp_at, sa.key.spi, split(seq).1, iv).map_err(|_| Drop::Malformed)?;
+        let esp_at = d.get_mut(ihl..).ok_or(DropReason::Malformed)?;
+        esp::emit_header(esp_at, sa.key.spi, split(seq).1, iv)
+            .map_err(|_| DropReason::Malformed)?;
         let trailer_at = ihl + head + payload;
-        let t = d.get_mut(trailer_at..).ok_or(Drop::Malformed)?;
-        esp::write_trailer(t, pad, ip.proto).map_err(|_| Drop::Malformed)?;
+        let t = d.get_mut(trailer_at..).ok_or(DropReason::Malformed)?;
+        esp::write_trailer(t, pad, ip.proto).map_err(|_| DropReason::Malformed)?;
         ip.set_protocol(d, IPPROTO_ESP)
-            .map_err(|_| Drop::Malformed)?;
+            .map_err(|_| DropReason::Malformed)?;
     }
     // A packet still too big after ESP (TCP is clamped; UDP, ICMP are
     // not) is fragmented after encryption rather than dropped.
@@ -148,22 +149,22 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop
 pub(crate) fn lookup(
     pkt: &HookPacket,
     sa_of: impl FnOnce(&Addr, u32) -> Option<Arc<DpSa>>,
-) -> Result<(TransportHead, Arc<DpSa>), Drop> {
+) -> Result<(TransportHead, Arc<DpSa>), DropReason> {
     let mut hdr = [0u8; HEAD_MAX];
     let bytes = pkt.network_bytes(&mut hdr);
-    let ip = transport_head(bytes).map_err(|_| Drop::Malformed)?;
+    let ip = transport_head(bytes).map_err(|_| DropReason::Malformed)?;
     if ip.fragment {
         // IPv6 reassembles after LOCAL_IN (without nf_defrag_ipv6).
-        return Err(Drop::Unsupported);
+        return Err(DropReason::Unsupported);
     }
     if !ip.esp_here() {
-        return Err(Drop::Malformed);
+        return Err(DropReason::Malformed);
     }
     let spi = bytes
         .get(ip.hl..)
         .and_then(|b| b.first_chunk::<4>())
-        .ok_or(Drop::Malformed)?;
-    let sa = sa_of(&ip.dst, u32::from_be_bytes(*spi)).ok_or(Drop::UnknownSpi)?;
+        .ok_or(DropReason::Malformed)?;
+    let sa = sa_of(&ip.dst, u32::from_be_bytes(*spi)).ok_or(DropReason::UnknownSpi)?;
     Ok((ip, sa))
 }
 
@@ -176,37 +177,41 @@ pub(crate) fn decrypt(
     pkt: &mut HookPacket,
     ip: &TransportHead,
     sa: &DpSa,
-) -> Result<(Trailer, UsageEvent), Drop> {
+) -> Result<(Trailer, UsageEvent), DropReason> {
     let ihl = ip.hl;
     let layout = sa.layout;
     let head = layout.header_len();
     let mut hdr = [0u8; 8];
-    hdr.copy_from_slice(pkt.data_mut().get(ihl..ihl + 8).ok_or(Drop::Malformed)?);
+    hdr.copy_from_slice(
+        pkt.data_mut()
+            .get(ihl..ihl + 8)
+            .ok_or(DropReason::Malformed)?,
+    );
     let spi = u32::from_be_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
     let seq_lo = u32::from_be_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]);
     let seq = {
         let d = sa.dyn_.lock();
         if d.usage.exhausted() {
-            return Err(Drop::SaExpired);
+            return Err(DropReason::SaExpired);
         }
         let seq = d.replay.seq_from_wire(seq_lo);
-        d.replay.check(seq).map_err(|_| Drop::Replay)?;
+        d.replay.check(seq).map_err(|_| DropReason::Replay)?;
         seq
     };
-    pkt.prepare(0, 0).map_err(|_| Drop::NoMemory)?;
-    let len = usize::try_from(pkt.len).map_err(|_| Drop::Malformed)?;
+    pkt.prepare(0, 0).map_err(|_| DropReason::NoMemory)?;
+    let len = usize::try_from(pkt.len).map_err(|_| DropReason::Malformed)?;
     let body = len
         .checked_sub(ihl + head)
         .filter(|b| *b >= layout.icv + 2)
-        .ok_or(Drop::Malformed)?;
+        .ok_or(DropReason::Malformed)?;
     let mut ivbuf = [0u8; MAX_IV_LEN];
     let iv = &mut ivbuf[..layout.iv.min(MAX_IV_LEN)];
     iv.copy_from_slice(
         pkt.data_mut()
             .get(ihl + 8..ihl + head)
-            .ok_or(Drop::Malformed)?,
+            .ok_or(DropReason::Malformed)?,
     );
-    let ad = Ad::new(spi, seq, sa.esn, iv).map_err(|_| Drop::Malformed)?;
+    let ad = Ad::new(spi, seq, sa.esn, iv).map_err(|_| DropReason::Malformed)?;
     let region = Region {
         offset: ihl + head,
         len: body,
@@ -214,22 +219,24 @@ pub(crate) fn decrypt(
     };
     sa.tfm
         .decrypt_packet(ad.as_bytes(), iv, pkt, region)
-        .map_err(|_| Drop::AuthFailed)?;
+        .map_err(|_| DropReason::AuthFailed)?;
     let event = {
         let mut d = sa.dyn_.lock();
-        d.replay.advance(seq).map_err(|_| Drop::Replay)?;
+        d.replay.advance(seq).map_err(|_| DropReason::Replay)?;
         sa.count(&mut d, len)?
     };
     let trailer = {
         let d = pkt.data_mut();
-        let plain = d.get(ihl + head..len - layout.icv).ok_or(Drop::Malformed)?;
-        esp::parse_trailer(plain).map_err(|_| Drop::BadPadding)?
+        let plain = d
+            .get(ihl + head..len - layout.icv)
+            .ok_or(DropReason::Malformed)?;
+        esp::parse_trailer(plain).map_err(|_| DropReason::BadPadding)?
     };
     if trailer.is_dummy() {
-        return Err(Drop::Malformed);
+        return Err(DropReason::Malformed);
     }
     pkt.trim(as_u32(ihl + head + trailer.payload_len)?)
-        .map_err(|_| Drop::NoMemory)?;
+        .map_err(|_| DropReason::NoMemory)?;
     Ok((trailer, event))
 }
 
@@ -240,15 +247,15 @@ pub(crate) fn input(
     pkt: &mut HookPacket,
     ip: &TransportHead,
     sa: &DpSa,
-) -> Result<(Applied, UsageEvent), Drop> {
+) -> Result<(Applied, UsageEvent), DropReason> {
     let ihl = ip.hl;
     let head = sa.layout.header_len();
     let (trailer, event) = decrypt(pkt, ip, sa)?;
     pkt.data_mut().copy_within(0..ihl, head);
     pkt.pull_network(as_u32(head)?, as_u32(ip.transport_at)?)
-        .map_err(|_| Drop::Malformed)?;
+        .map_err(|_| DropReason::Malformed)?;
     ip.set_protocol(pkt.data_mut(), trailer.next_header)
-        .map_err(|_| Drop::Malformed)?;
+        .map_err(|_| DropReason::Malformed)?;
     let inner = TransportHead {
         proto: trailer.next_header,
         ..*ip

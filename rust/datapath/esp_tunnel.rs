@@ -19,7 +19,7 @@ use kernel::prelude::*;
 
 use super::esp_transport::{as_u32, clamp_tcp_mss, make_iv, seal};
 use super::sa::DpSa;
-use super::stats::Drop;
+use super::stats::DropReason;
 use crate::glue::netfilter::HookPacket;
 use crate::glue::random;
 use crate::ipsec_core::ecn::EncapMode;
@@ -45,27 +45,27 @@ pub(crate) fn output(
     pkt: &mut HookPacket,
     knobs: &KnobValues,
     pmtu: bool,
-) -> Result<(UsageEvent, bool), Drop> {
+) -> Result<(UsageEvent, bool), DropReason> {
     if pkt.is_gso() {
-        return Err(Drop::Unsupported);
+        return Err(DropReason::Unsupported);
     }
     let layout = sa.layout;
     let outer_len = layout.outer.len();
     let outer_v6 = layout.outer == Outer::V6;
-    let len = usize::try_from(pkt.len).map_err(|_| Drop::Malformed)?;
+    let len = usize::try_from(pkt.len).map_err(|_| DropReason::Malformed)?;
     let esp_head = layout.header_len();
     let head = outer_len + esp_head;
     let pad = layout.pad_len(len);
     let tail = layout.trailer_len(len);
     let mut first = [0u8; HEAD_MAX];
-    let inner = transport_head(pkt.network_bytes(&mut first)).map_err(|_| Drop::Malformed)?;
+    let inner = transport_head(pkt.network_bytes(&mut first)).map_err(|_| DropReason::Malformed)?;
     let next = if inner.v6 { PROTO_IPV6 } else { PROTO_IPIP };
     pkt.prepare(as_u32(head)?, as_u32(tail)?)
-        .map_err(|_| Drop::NoMemory)?;
+        .map_err(|_| DropReason::NoMemory)?;
     clamp_tcp_mss(sa, pkt, &inner, true);
     let route = pkt
         .route_outer(&sa.route, &sa.src, &sa.key.dst)
-        .map_err(|_| Drop::NoRoute)?;
+        .map_err(|_| DropReason::NoRoute)?;
     if pmtu {
         // Before the packet takes the outer route: an ICMP error about the
         // inner packet is routed with the inner one's (4in6, 6in4 too).
@@ -91,11 +91,13 @@ pub(crate) fn output(
             dfbit: knobs.dfbit(),
             ecn: EncapMode::from_knob(knobs.ecn()),
         };
-        let inner_bytes = rest.get(esp_head..).ok_or(Drop::Malformed)?;
-        write_outer(outer, &params, inner_bytes, total).map_err(|_| Drop::Malformed)?;
-        esp::emit_header(rest, sa.key.spi, split(seq).1, iv).map_err(|_| Drop::Malformed)?;
-        let t = rest.get_mut(esp_head + len..).ok_or(Drop::Malformed)?;
-        esp::write_trailer(t, pad, next).map_err(|_| Drop::Malformed)?;
+        let inner_bytes = rest.get(esp_head..).ok_or(DropReason::Malformed)?;
+        write_outer(outer, &params, inner_bytes, total).map_err(|_| DropReason::Malformed)?;
+        esp::emit_header(rest, sa.key.spi, split(seq).1, iv).map_err(|_| DropReason::Malformed)?;
+        let t = rest
+            .get_mut(esp_head + len..)
+            .ok_or(DropReason::Malformed)?;
+        esp::write_trailer(t, pad, next).map_err(|_| DropReason::Malformed)?;
     }
     seal(sa, pkt, seq, iv, head, len + pad + 2)?;
     // Still too big for the path (IPv4 without DF, or the IPv6 minimum
@@ -116,8 +118,8 @@ fn check_size(
     len: usize,
     v6: bool,
     path_mtu: u32,
-) -> Result<(), Drop> {
-    let path = usize::try_from(path_mtu).map_err(|_| Drop::Malformed)?;
+) -> Result<(), DropReason> {
+    let path = usize::try_from(path_mtu).map_err(|_| DropReason::Malformed)?;
     if path == 0 {
         return Ok(());
     }
@@ -130,10 +132,10 @@ fn check_size(
     match tunnel::too_big(inner, len, room) {
         Ok(Some(mtu)) => {
             pkt.send_too_big(v6, mtu);
-            Err(Drop::TooBig)
+            Err(DropReason::TooBig)
         }
         Ok(None) => Ok(()),
-        Err(_) => Err(Drop::Malformed),
+        Err(_) => Err(DropReason::Malformed),
     }
 }
 
@@ -150,26 +152,30 @@ pub(crate) struct Inner {
 /// Removes the outer header and ESP from `pkt` (a packet for this host,
 /// data at the outer header, ESP found at `ip.hl` for the tunnel SA `sa`)
 /// and checks the inner packet; `pkt` then holds the inner packet.
-pub(crate) fn input(pkt: &mut HookPacket, ip: &TransportHead, sa: &DpSa) -> Result<Inner, Drop> {
+pub(crate) fn input(
+    pkt: &mut HookPacket,
+    ip: &TransportHead,
+    sa: &DpSa,
+) -> Result<Inner, DropReason> {
     let ihl = ip.hl;
     let mut outer = [0u8; 2];
-    let outer_tos = tunnel::tos_of(pkt.network_bytes(&mut outer)).ok_or(Drop::Malformed)?;
+    let outer_tos = tunnel::tos_of(pkt.network_bytes(&mut outer)).ok_or(DropReason::Malformed)?;
     let (plain, event) = super::esp_transport::decrypt(pkt, ip, sa)?;
     let layout = sa.layout;
     let head = layout.header_len();
     let as_err = |e: TunnelError| match e {
-        TunnelError::EcnDrop => Drop::Ecn,
-        _ => Drop::Malformed,
+        TunnelError::EcnDrop => DropReason::Ecn,
+        _ => DropReason::Malformed,
     };
     {
         let d = pkt.data_mut();
-        let inner = d.get_mut(ihl + head..).ok_or(Drop::Malformed)?;
+        let inner = d.get_mut(ihl + head..).ok_or(DropReason::Malformed)?;
         tunnel::decapsulate(inner, plain.next_header, outer_tos).map_err(as_err)?;
     }
     pkt.pull_network(as_u32(ihl + head)?, 0)
-        .map_err(|_| Drop::Malformed)?;
+        .map_err(|_| DropReason::Malformed)?;
     let mut buf = [0u8; HEAD_MAX];
-    let sel = selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)?;
+    let sel = selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| DropReason::Malformed)?;
     Ok(Inner {
         applied: sa.applied(),
         sel,

@@ -20,14 +20,17 @@
 //! (`esp_transport.rs`, `esp_tunnel.rs`); what is not implemented yet (AH,
 //! IPComp) is dropped (counted as `DropUnsupported`), never passed in the
 //! clear. IPv6 fragments for this host are reassembled first. Missing SAs
-//! are acquired through PF_KEY (`pfkey/acquire.rs`); per-SA counters feed
-//! the SADB's lifetimes.
+//! are acquired through the namespace (`env.rs`: PF_KEY sends the
+//! SADB_ACQUIRE); per-SA counters feed the SADB's lifetimes, which PF_KEY
+//! reads through `tables.rs`.
 
+pub(crate) mod env;
 pub(crate) mod esp_transport;
 pub(crate) mod esp_tunnel;
 pub(crate) mod sa;
 pub(crate) mod spd;
 pub(crate) mod stats;
+pub(crate) mod tables;
 
 use crate::glue::netfilter::{
     HookHandler, HookPacket, HookPoint, HookSpec, Proto, Reassembled, Verdict,
@@ -45,12 +48,13 @@ use crate::ipsec_core::policy::{
 };
 use crate::ipsec_core::spd::{PolicyRecord, MAX_REQUESTS};
 use crate::ipsec_core::usage::UsageEvent;
-use crate::netns::NetnsShared;
+use env::DatapathEnv;
 use esp_transport::IPPROTO_ESP;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use sa::DpSa;
-use stats::Drop;
+use stats::{DropReason, Stats};
+use tables::DpTables;
 
 /// `NF_IP_PRI_NAT_SRC + 1`: after source NAT, so selectors see the final
 /// addresses.
@@ -107,8 +111,16 @@ const HEADER_BYTES: usize = HEAD_MAX;
 /// The SAs an outbound packet gets, in order (innermost first).
 type Chain<'a> = [Option<&'a DpSa>; MAX_REQUESTS];
 
+/// The datapath of one namespace: the hook handler, with the lookup
+/// tables it shares with PF_KEY, its counters and its namespace.
+pub(crate) struct Datapath<E: DatapathEnv> {
+    tables: Arc<DpTables>,
+    stats: Stats,
+    env: E,
+}
+
 /// What the hook does with a packet, and why it drops it.
-type Outcome = Result<Sent, Drop>;
+type Outcome = Result<Sent, DropReason>;
 
 /// A packet the hook lets go on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,23 +131,48 @@ enum Sent {
     Stolen,
 }
 
-impl NetnsShared {
+impl<E: DatapathEnv> Datapath<E> {
+    /// The datapath of a namespace: its hooks handle packets with `tables`
+    /// (which PF_KEY fills) and `env`.
+    pub(crate) fn new(tables: Arc<DpTables>, env: E) -> Self {
+        Self {
+            tables,
+            stats: Stats::default(),
+            env,
+        }
+    }
+
+    /// The counters (`/proc/net/rust_ipsec_stat`).
+    pub(crate) fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The lookup tables.
+    pub(crate) fn tables(&self) -> &DpTables {
+        &self.tables
+    }
+
+    /// The namespace around the datapath.
+    pub(crate) fn env(&self) -> &E {
+        &self.env
+    }
+
     /// Whether rust_ipsec handles `proto` packets in this namespace.
     fn active(&self, proto: Proto) -> bool {
-        self.pfkey().is_configured() || self.knob(family(proto), Knob::DefPolicy) == 0
+        self.tables.is_configured() || self.env.knob(family(proto), Knob::DefPolicy) == 0
     }
 
     /// An outbound packet: the SPD decides; ESP is applied here.
     fn outbound(&self, pkt: &mut HookPacket, sel: &PacketSelector, knobs: &KnobValues) -> Outcome {
         let policy = self
-            .pfkey()
-            .dp_policies
+            .tables
+            .policies()
             .lock()
             .lookup(IpsecDir::OUTBOUND.0, sel);
         let bundle = match decide(policy.as_ref(), knobs) {
             Decision::Bypass => return Ok(Sent::Accept),
-            Decision::Discard(DiscardReason::NoPolicy) => return Err(Drop::DefaultPolicy),
-            Decision::Discard(_) => return Err(Drop::PolicyDiscard),
+            Decision::Discard(DiscardReason::NoPolicy) => return Err(DropReason::DefaultPolicy),
+            Decision::Discard(_) => return Err(DropReason::PolicyDiscard),
             Decision::Ipsec(b) => b,
         };
         let mut sas: [Option<Arc<DpSa>>; MAX_REQUESTS] = Default::default();
@@ -145,7 +182,7 @@ impl NetnsShared {
         for (i, r) in bundle.iter().enumerate() {
             if r.request.proto != u16::from(IPPROTO_ESP) {
                 // AH and IPComp have no datapath yet.
-                return Err(Drop::Unsupported);
+                return Err(DropReason::Unsupported);
             }
             if let Some((s, d)) = r.request.endpoints {
                 if r.request.mode == IpsecMode::TUNNEL.0 {
@@ -155,8 +192,8 @@ impl NetnsShared {
             let reqid = (r.level == Level::Unique).then_some(r.request.reqid);
             if let Some(slot) = sas.get_mut(i) {
                 *slot = self
-                    .pfkey()
-                    .dp_sas
+                    .tables
+                    .sas()
                     .lock()
                     .find_outbound(&src, &dst, r.request.mode, reqid);
             }
@@ -169,7 +206,7 @@ impl NetnsShared {
             self.acquire(&bundle, &plan.acquire, sel, p);
         }
         if plan.drop {
-            return Err(Drop::NoSa);
+            return Err(DropReason::NoSa);
         }
         if plan.applies_none() {
             // Only `use` requests, none with an SA: in the clear.
@@ -178,7 +215,7 @@ impl NetnsShared {
         let mut chain: Chain<'_> = [None; MAX_REQUESTS];
         let applied = sas.iter().zip(plan.apply).filter(|(_, a)| *a);
         for (slot, (sa, _)) in chain.iter_mut().zip(applied) {
-            *slot = Some(sa.as_deref().ok_or(Drop::NoSa)?);
+            *slot = Some(sa.as_deref().ok_or(DropReason::NoSa)?);
         }
         if pkt.is_gso() {
             return self.output_segments(&chain, pkt, knobs);
@@ -203,7 +240,7 @@ impl NetnsShared {
                 esp_transport::output(sa, pkt)?
             };
             self.used(event);
-            self.stats().esp(true);
+            self.stats.esp(true);
         }
         match outer_v6 {
             Some(v6) => {
@@ -219,7 +256,7 @@ impl NetnsShared {
     /// arms the timer.
     fn used(&self, event: UsageEvent) {
         if event != UsageEvent::None {
-            self.pfkey().expiry.schedule_in(0);
+            self.env.sa_used();
         }
     }
 
@@ -241,7 +278,7 @@ impl NetnsShared {
                 Some((s, d)) if rq.mode == IpsecMode::TUNNEL.0 => (s.addr(), d.addr()),
                 _ => (sel.src, sel.dst),
             };
-            self.pfkey().request_acquire(AcquireRequest {
+            self.env.acquire(AcquireRequest {
                 satype,
                 src,
                 dst,
@@ -263,17 +300,17 @@ impl NetnsShared {
         chain: &Chain<'_>,
         pkt: &mut HookPacket,
         knobs: &KnobValues,
-    ) -> Result<Sent, Drop> {
+    ) -> Result<Sent, DropReason> {
         let refused = pkt
             .send_segments(|seg| match self.protect(chain, seg, knobs) {
                 Ok(Sent::Accept) => Ok(Verdict::Accept),
                 Ok(Sent::Stolen) => Ok(Verdict::Stolen),
                 Err(why) => {
-                    self.stats().dropped(why);
+                    self.stats.dropped(why);
                     Err(why)
                 }
             })
-            .map_err(|()| Drop::NoMemory)?;
+            .map_err(|()| DropReason::NoMemory)?;
         let _ = refused;
         Ok(Sent::Stolen)
     }
@@ -306,9 +343,9 @@ impl NetnsShared {
             && dir == IpsecDir::INBOUND
             && (n == 0 || pkt.is_local(&inner.dst))
         {
-            let slot = history.get_mut(n).ok_or(Drop::Unsupported)?;
+            let slot = history.get_mut(n).ok_or(DropReason::Unsupported)?;
             let (ip, sa) = esp_transport::lookup(pkt, |dst, spi| {
-                self.pfkey().dp_sas.lock().find_inbound(dst, spi)
+                self.tables.sas().lock().find_inbound(dst, spi)
             })?;
             let event = if sa.mode == IpsecMode::TUNNEL.0 {
                 let t = esp_tunnel::input(pkt, &ip, &sa)?;
@@ -319,36 +356,37 @@ impl NetnsShared {
             } else {
                 let (applied, event) = esp_transport::input(pkt, &ip, &sa)?;
                 let mut buf = [0u8; HEADER_BYTES];
-                inner =
-                    selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)?;
+                inner = selector_from_head(pkt.network_bytes(&mut buf))
+                    .map_err(|_| DropReason::Malformed)?;
                 *slot = applied;
                 event
             };
             n += 1;
             self.used(event);
-            self.stats().esp(false);
+            self.stats.esp(false);
         }
         let dir = if tunnelled && !pkt.is_local(&inner.dst) {
             IpsecDir::FWD
         } else {
             dir
         };
-        let policy = self.pfkey().dp_policies.lock().lookup(dir.0, &inner);
+        let policy = self.tables.policies().lock().lookup(dir.0, &inner);
         match inbound_ok(policy.as_ref(), history.get(..n).unwrap_or(&[]), knobs) {
             Ok(()) if tunnelled => {
                 pkt.reinject(matches!(inner.dst, Addr::V6(_)));
                 Ok(Sent::Stolen)
             }
             Ok(()) => Ok(Sent::Accept),
-            Err(Violation::Discard(DiscardReason::NoPolicy)) => Err(Drop::DefaultPolicy),
-            Err(_) => Err(Drop::PolicyViolation),
+            Err(Violation::Discard(DiscardReason::NoPolicy)) => Err(DropReason::DefaultPolicy),
+            Err(_) => Err(DropReason::PolicyViolation),
         }
     }
 
     fn decide_packet(&self, pkt: &mut HookPacket) -> Outcome {
         let mut buf = [0u8; HEADER_BYTES];
-        let sel = selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)?;
-        let knobs = self.knobs(family(pkt.proto));
+        let sel =
+            selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| DropReason::Malformed)?;
+        let knobs = self.env.knobs(family(pkt.proto));
         match pkt.point {
             HookPoint::PostRouting => self.outbound(pkt, &sel, &knobs),
             HookPoint::LocalIn => self.inbound(pkt, &sel, IpsecDir::INBOUND, &knobs),
@@ -357,7 +395,7 @@ impl NetnsShared {
     }
 }
 
-impl HookHandler for NetnsShared {
+impl<E: DatapathEnv> HookHandler for Datapath<E> {
     fn hook(&self, pkt: &mut HookPacket) -> Verdict {
         if !self.active(pkt.proto) {
             return Verdict::Accept;
@@ -373,7 +411,7 @@ impl HookHandler for NetnsShared {
         }
         let outcome = match reassemble(pkt) {
             Ok(false) => {
-                self.stats().seen(pkt.proto, pkt.point, pkt.len);
+                self.stats.seen(pkt.proto, pkt.point, pkt.len);
                 self.decide_packet(pkt)
             }
             Ok(true) => Ok(Sent::Stolen),
@@ -383,8 +421,8 @@ impl HookHandler for NetnsShared {
             Ok(Sent::Accept) => Verdict::Accept,
             Ok(Sent::Stolen) => Verdict::Stolen,
             Err(why) => {
-                self.stats().dropped(why);
-                if self.knob(family(pkt.proto), Knob::Debug) != 0 {
+                self.stats.dropped(why);
+                if self.env.knob(family(pkt.proto), Knob::Debug) != 0 {
                     log_drop(pkt, why);
                 }
                 Verdict::Drop
@@ -397,14 +435,14 @@ impl HookHandler for NetnsShared {
 /// that fragmented ESP can be decrypted and policies see whole packets
 /// (IPv4 reassembles before LOCAL_IN by itself). `Ok(true)`: a fragment
 /// was queued (the hook stole it).
-fn reassemble(pkt: &mut HookPacket) -> Result<bool, Drop> {
+fn reassemble(pkt: &mut HookPacket) -> Result<bool, DropReason> {
     if pkt.proto != Proto::Ipv6 || pkt.point != HookPoint::LocalIn {
         return Ok(false);
     }
     match pkt.reassemble_v6() {
         Reassembled::Whole | Reassembled::Unavailable => Ok(false),
         Reassembled::Queued => Ok(true),
-        Reassembled::Failed => Err(Drop::Malformed),
+        Reassembled::Failed => Err(DropReason::Malformed),
     }
 }
 
@@ -417,7 +455,7 @@ impl kernel::fmt::Display for Addr {
 
 /// With `debug=1`: one rate-limited line per dropped packet saying which
 /// packet and why.
-fn log_drop(pkt: &mut HookPacket, why: Drop) {
+fn log_drop(pkt: &mut HookPacket, why: DropReason) {
     if !net_ratelimit() {
         return;
     }

@@ -15,7 +15,7 @@ use kernel::rbtree::{RBTree, RBTreeNode};
 use kernel::sync::Arc;
 
 use super::esp_transport::IPPROTO_ESP;
-use super::stats::Drop;
+use super::stats::DropReason;
 use crate::glue::aead::AeadTfm;
 use crate::glue::clock;
 use crate::glue::route_cache::RouteCache;
@@ -76,9 +76,9 @@ impl DpSa {
     /// Counts a packet of `bytes` bytes processed with this SA (its
     /// dynamic state locked as `d`). `SaExpired` once the hard byte or
     /// packet limit was reached: the SA must not be used any more.
-    pub(crate) fn count(&self, d: &mut SaDyn, bytes: usize) -> Result<UsageEvent, Drop> {
+    pub(crate) fn count(&self, d: &mut SaDyn, bytes: usize) -> Result<UsageEvent, DropReason> {
         if d.usage.exhausted() {
-            return Err(Drop::SaExpired);
+            return Err(DropReason::SaExpired);
         }
         Ok(d.usage
             .count(bytes as u64, clock::now_seconds, &self.soft, &self.hard))
@@ -96,10 +96,10 @@ impl DpSa {
 
     /// Counts an outbound packet of `bytes` bytes and takes its sequence
     /// number.
-    pub(crate) fn next_out(&self, bytes: usize) -> Result<(u64, UsageEvent), Drop> {
+    pub(crate) fn next_out(&self, bytes: usize) -> Result<(u64, UsageEvent), DropReason> {
         let mut d = self.dyn_.lock();
         let event = self.count(&mut d, bytes)?;
-        let seq = d.out.next_seq().map_err(|_| Drop::SeqOverflow)?;
+        let seq = d.out.next_seq().map_err(|_| DropReason::SeqOverflow)?;
         Ok((seq, event))
     }
 }

@@ -25,7 +25,7 @@ impl Counter {
 
 /// Why the datapath dropped a packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Drop {
+pub(crate) enum DropReason {
     /// No policy matched and `def_policy` is 0.
     DefaultPolicy,
     /// The matching policy says discard (or is unusable).
@@ -68,69 +68,69 @@ pub(crate) enum Drop {
     TooBig,
 }
 
-impl Drop {
-    const ALL: [Drop; 17] = [
-        Drop::DefaultPolicy,
-        Drop::PolicyDiscard,
-        Drop::NoSa,
-        Drop::PolicyViolation,
-        Drop::UnknownSpi,
-        Drop::Malformed,
-        Drop::Unsupported,
-        Drop::Replay,
-        Drop::AuthFailed,
-        Drop::BadPadding,
-        Drop::SeqOverflow,
-        Drop::NoMemory,
-        Drop::CryptoError,
-        Drop::SaExpired,
-        Drop::NoRoute,
-        Drop::Ecn,
-        Drop::TooBig,
+impl DropReason {
+    const ALL: [DropReason; 17] = [
+        DropReason::DefaultPolicy,
+        DropReason::PolicyDiscard,
+        DropReason::NoSa,
+        DropReason::PolicyViolation,
+        DropReason::UnknownSpi,
+        DropReason::Malformed,
+        DropReason::Unsupported,
+        DropReason::Replay,
+        DropReason::AuthFailed,
+        DropReason::BadPadding,
+        DropReason::SeqOverflow,
+        DropReason::NoMemory,
+        DropReason::CryptoError,
+        DropReason::SaExpired,
+        DropReason::NoRoute,
+        DropReason::Ecn,
+        DropReason::TooBig,
     ];
 
     /// What a `debug=1` log line says.
     pub(crate) fn describe(self) -> &'static str {
         match self {
-            Drop::DefaultPolicy => "no policy matches and def_policy is 0",
-            Drop::PolicyDiscard => "a discard policy matches",
-            Drop::NoSa => "the policy requires an SA that does not exist",
-            Drop::PolicyViolation => "not protected as the inbound policy requires",
-            Drop::UnknownSpi => "no SA for the SPI",
-            Drop::Malformed => "malformed packet",
-            Drop::Unsupported => "needs a transform not implemented yet",
-            Drop::Replay => "replayed or too old for the replay window",
-            Drop::AuthFailed => "integrity check failed",
-            Drop::BadPadding => "bad ESP padding",
-            Drop::SeqOverflow => "sequence numbers used up",
-            Drop::NoMemory => "out of memory",
-            Drop::CryptoError => "the crypto API failed",
-            Drop::SaExpired => "the SA reached its hard byte or packet limit",
-            Drop::NoRoute => "no route to the tunnel's far end",
-            Drop::Ecn => "CE outside a Not-ECT inner packet (RFC 6040)",
-            Drop::TooBig => "too big for the tunnel's path MTU (ICMP sent)",
+            DropReason::DefaultPolicy => "no policy matches and def_policy is 0",
+            DropReason::PolicyDiscard => "a discard policy matches",
+            DropReason::NoSa => "the policy requires an SA that does not exist",
+            DropReason::PolicyViolation => "not protected as the inbound policy requires",
+            DropReason::UnknownSpi => "no SA for the SPI",
+            DropReason::Malformed => "malformed packet",
+            DropReason::Unsupported => "needs a transform not implemented yet",
+            DropReason::Replay => "replayed or too old for the replay window",
+            DropReason::AuthFailed => "integrity check failed",
+            DropReason::BadPadding => "bad ESP padding",
+            DropReason::SeqOverflow => "sequence numbers used up",
+            DropReason::NoMemory => "out of memory",
+            DropReason::CryptoError => "the crypto API failed",
+            DropReason::SaExpired => "the SA reached its hard byte or packet limit",
+            DropReason::NoRoute => "no route to the tunnel's far end",
+            DropReason::Ecn => "CE outside a Not-ECT inner packet (RFC 6040)",
+            DropReason::TooBig => "too big for the tunnel's path MTU (ICMP sent)",
         }
     }
 
     pub(crate) fn name(self) -> &'static str {
         match self {
-            Drop::DefaultPolicy => "DropDefaultPolicy",
-            Drop::PolicyDiscard => "DropPolicyDiscard",
-            Drop::NoSa => "DropNoSa",
-            Drop::PolicyViolation => "DropPolicyViolation",
-            Drop::UnknownSpi => "DropUnknownSpi",
-            Drop::Malformed => "DropMalformed",
-            Drop::Unsupported => "DropUnsupported",
-            Drop::Replay => "DropReplay",
-            Drop::AuthFailed => "DropAuthFailed",
-            Drop::BadPadding => "DropBadPadding",
-            Drop::SeqOverflow => "DropSeqOverflow",
-            Drop::NoMemory => "DropNoMemory",
-            Drop::CryptoError => "DropCryptoError",
-            Drop::SaExpired => "DropSaExpired",
-            Drop::NoRoute => "DropNoRoute",
-            Drop::Ecn => "DropEcn",
-            Drop::TooBig => "DropTooBig",
+            DropReason::DefaultPolicy => "DropDefaultPolicy",
+            DropReason::PolicyDiscard => "DropPolicyDiscard",
+            DropReason::NoSa => "DropNoSa",
+            DropReason::PolicyViolation => "DropPolicyViolation",
+            DropReason::UnknownSpi => "DropUnknownSpi",
+            DropReason::Malformed => "DropMalformed",
+            DropReason::Unsupported => "DropUnsupported",
+            DropReason::Replay => "DropReplay",
+            DropReason::AuthFailed => "DropAuthFailed",
+            DropReason::BadPadding => "DropBadPadding",
+            DropReason::SeqOverflow => "DropSeqOverflow",
+            DropReason::NoMemory => "DropNoMemory",
+            DropReason::CryptoError => "DropCryptoError",
+            DropReason::SaExpired => "DropSaExpired",
+            DropReason::NoRoute => "DropNoRoute",
+            DropReason::Ecn => "DropEcn",
+            DropReason::TooBig => "DropTooBig",
         }
     }
 }
@@ -140,8 +140,8 @@ impl Drop {
 pub(crate) struct Stats {
     /// Indexed by [`slot`].
     seen: [Counter; 6],
-    /// Indexed by `Drop as usize`.
-    drops: [AtomicU64; Drop::ALL.len()],
+    /// Indexed by `DropReason as usize`.
+    drops: [AtomicU64; DropReason::ALL.len()],
     /// ESP packets sent and received (decrypted and verified).
     esp_out: AtomicU64,
     esp_in: AtomicU64,
@@ -186,7 +186,7 @@ impl Stats {
     }
 
     /// Counts a dropped packet.
-    pub(crate) fn dropped(&self, why: Drop) {
+    pub(crate) fn dropped(&self, why: DropReason) {
         if let Some(c) = self.drops.get(why as usize) {
             c.fetch_add(1, Ordering::Relaxed);
         }
@@ -202,7 +202,7 @@ impl Stats {
             self.esp_in.load(Ordering::Relaxed),
         );
         seq_print!(m, "EspOutPackets\t{o}\nEspInPackets\t{i}\n");
-        for why in Drop::ALL {
+        for why in DropReason::ALL {
             let n = self
                 .drops
                 .get(why as usize)

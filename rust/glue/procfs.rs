@@ -12,12 +12,16 @@ use kernel::prelude::*;
 use kernel::seq_file::SeqFile;
 
 use super::bindings as glue_bindings;
-use super::pernet::Net;
+use super::pernet::{self, Net, PernetState};
 
-/// What a file shows: [`ProcShow::show`] writes the whole text for `net`.
+/// What a file shows: [`ProcShow::show`] writes the whole text from a
+/// namespace's state.
 pub(crate) trait ProcShow: 'static {
-    /// Writes the file's contents for `net`.
-    fn show(net: Net, m: &SeqFile);
+    /// The pernet state that owns the file (and that it shows).
+    type State: PernetState;
+
+    /// Writes the file's contents for the namespace whose state is `state`.
+    fn show(state: &Self::State, m: &SeqFile);
 }
 
 /// `/proc/net/<name>` of one namespace.
@@ -38,13 +42,11 @@ unsafe impl Send for ProcEntry {}
 unsafe impl Sync for ProcEntry {}
 
 impl ProcEntry {
-    /// Creates `/proc/net/<name>` in `net`, shown by `S`.
-    ///
-    /// # Safety
-    ///
-    /// `net` must stay live until the entry is removed, and whatever
-    /// `S::show` reads for `net` must stay valid until then too.
-    pub(crate) unsafe fn create<S: ProcShow>(net: Net, name: &'static CStr) -> Result<Self> {
+    /// Creates `/proc/net/<name>` in `net`, shown by `S`. Called from
+    /// `S::State`'s [`PernetState::init`] for `net`, the state keeping the
+    /// entry: the state's `pre_exit` removes it (or dropping the state
+    /// does, first), so `net` and the state outlive the file.
+    pub(crate) fn create<S: ProcShow>(net: Net, name: &'static CStr) -> Result<Self> {
         // SAFETY: `net` is live; `proc_net` is its `/proc/net` directory;
         // `name` is a static C string; `show_fn::<S>` matches the callback
         // type.
@@ -103,8 +105,11 @@ unsafe extern "C" fn show_fn<S: ProcShow>(seq: *mut bindings::seq_file, _v: *mut
     let Some(net) = net else {
         return 0;
     };
+    // SAFETY: the entry exists, so the state that created it in `init`
+    // and removes it before it is dropped is live (`ProcEntry::create`).
+    let state = unsafe { pernet::state::<S::State>(net) };
     // SAFETY: `seq` is valid for the duration of this call.
     let m = unsafe { SeqFile::from_raw(seq) };
-    S::show(net, m);
+    S::show(state, m);
     0
 }

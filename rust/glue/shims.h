@@ -116,10 +116,10 @@ struct hlist_head;
 struct user_namespace;
 
 /* Implemented in Rust (rust/glue/socket.rs). */
-int rust_ipsec_pfkey_create(struct net *net, struct socket *sock, int protocol, int kern);
-int rust_ipsec_pfkey_release(struct socket *sock);
-int rust_ipsec_pfkey_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
-int rust_ipsec_pfkey_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags);
+int rust_ipsec_family_create(struct net *net, struct socket *sock, int protocol, int kern);
+int rust_ipsec_family_release(struct socket *sock);
+int rust_ipsec_family_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
+int rust_ipsec_family_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags);
 
 extern const struct net_proto_family rust_ipsec_pfkey_family;
 int rust_ipsec_proto_register(void);

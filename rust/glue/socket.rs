@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! PF_KEY sockets: the protocol family, socket life cycle, sendmsg/recvmsg,
-//! per-namespace socket lists and delivery of messages to sockets.
+//! A socket family: socket life cycle, sendmsg/recvmsg, per-namespace
+//! socket lists and queueing of datagrams on sockets.
 //!
 //! C header: [include/net/sock.h](srctree/include/net/sock.h)
 //!
 //! The object layout and the operation tables are C data
-//! (`socket_shims.c`); this file holds the handlers they point at. Message
-//! semantics live in `crate::pfkey`, which this file calls with safe types:
-//! [`Sock`] for a socket and [`SocketList`] for a namespace's sockets.
+//! (`socket_shims.c`); this file holds the handlers they point at, which
+//! pass each call on to the [`SocketFamily`] registered with [`Family`].
+//! What messages mean is the family's business: this file only moves
+//! bytes between sockets and the family, with safe types: [`Sock`] for a
+//! socket and [`SocketList`] for a namespace's sockets.
 
+use core::marker::PhantomData;
 use core::pin::Pin;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::bindings;
 use kernel::error::{from_result, to_result};
@@ -22,98 +25,105 @@ use kernel::sync::{new_mutex, Mutex};
 use kernel::types::Opaque;
 
 use super::bindings as glue;
-use super::pernet::Net;
+use super::pernet::{self, Net, PernetState};
 
-/// State rust_ipsec keeps per PF_KEY socket.
-#[pin_data]
-pub(crate) struct SockState {
-    /// Bit `1 << satype` for every SA type the socket registered for.
-    pub(crate) registered: AtomicU32,
-    /// Whether the socket sees every message (`SADB_X_PROMISC`).
-    pub(crate) promisc: AtomicBool,
-    /// A dump in progress, continued as the reader drains the socket.
-    #[pin]
-    pub(crate) dump: Mutex<Option<crate::pfkey::dump::Dump>>,
+/// A socket family: what its sockets keep, where a namespace keeps its
+/// sockets, and what a message written to a socket does.
+pub(crate) trait SocketFamily: Sized + 'static {
+    /// The family's name, for log lines.
+    const NAME: &'static str;
+    /// What `socket(2)` must pass as its protocol.
+    const PROTOCOL: c_int;
+    /// Who else may hold the family number, for the log line when the
+    /// family is taken.
+    const RIVAL: &'static str;
+
+    /// What each socket keeps.
+    type SockData: Send + Sync;
+    /// What each namespace keeps (its [`SocketList`] among it).
+    type NetData: Send + Sync;
+
+    /// The data of a new socket.
+    fn new_sock_data() -> impl PinInit<Self::SockData>;
+
+    /// The sockets of a namespace.
+    fn sockets(net: &Self::NetData) -> &SocketList<Self>;
+
+    /// `sock` wrote `bytes` (one `sendmsg`).
+    fn sendmsg(net: &Self::NetData, sock: Sock<Self>, bytes: &[u8]) -> Result;
+
+    /// The reader of `sock` took a datagram (one `recvmsg`).
+    fn recvmsg_done(net: &Self::NetData, sock: Sock<Self>);
 }
 
-impl SockState {
-    fn new() -> impl PinInit<Self> {
-        pin_init!(Self {
-            registered: AtomicU32::new(0),
-            promisc: AtomicBool::new(false),
-            dump <- new_mutex!(None),
-        })
-    }
+/// The per-namespace state (a pernet subsystem's) that holds a family's
+/// namespace data.
+pub(crate) trait FamilyHost<F: SocketFamily>: PernetState {
+    /// The family's data in this namespace.
+    fn family_net(&self) -> &F::NetData;
 }
 
-/// A PF_KEY socket of this module.
+/// A socket of the family `F`.
 ///
 /// # Invariants
 ///
-/// `sk` is a live `struct sock` created by [`rust_ipsec_pfkey_create`]
-/// whose state pointer holds a `Pin<KBox<SockState>>`, for as long as this
+/// `sk` is a live `struct sock` created by the family's `create` whose
+/// state pointer holds a `Pin<KBox<F::SockData>>`, for as long as this
 /// value is used (the socket is referenced: by its file during a syscall,
 /// or by the namespace list inside an RCU read-side section).
-#[derive(Clone, Copy)]
-pub(crate) struct Sock {
+pub(crate) struct Sock<F: SocketFamily> {
     sk: NonNull<bindings::sock>,
+    _family: PhantomData<F>,
 }
 
-impl Sock {
+impl<F: SocketFamily> Clone for Sock<F> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<F: SocketFamily> Copy for Sock<F> {}
+
+impl<F: SocketFamily> Sock<F> {
     /// # Safety
     ///
     /// `sk` must satisfy the type invariant for as long as the value is used.
     unsafe fn from_raw(sk: *mut bindings::sock) -> Option<Self> {
-        NonNull::new(sk).map(|sk| Self { sk })
+        NonNull::new(sk).map(|sk| Self {
+            sk,
+            _family: PhantomData,
+        })
     }
 
-    /// The socket's rust_ipsec state.
-    pub(crate) fn state(&self) -> &SockState {
+    /// The socket's family data.
+    pub(crate) fn data(&self) -> &F::SockData {
         // SAFETY: by the type invariant the state pointer holds a pinned
-        // `SockState` that lives until the socket's destructor.
-        unsafe { &*(*glue::rust_ipsec_sk_state(self.sk.as_ptr())).cast::<SockState>() }
+        // `F::SockData` that lives until the socket's destructor.
+        unsafe { &*(*glue::rust_ipsec_sk_state(self.sk.as_ptr())).cast::<F::SockData>() }
     }
 
-    /// The socket's network namespace.
-    pub(crate) fn net(&self) -> Net {
-        // SAFETY: the socket is live and holds a reference on its namespace.
-        let net = unsafe { glue::rust_ipsec_sock_net(self.sk.as_ptr()) };
-        // SAFETY: as above, the namespace outlives the socket.
-        unsafe { Net::from_raw(net) }.expect("a socket always has a namespace")
-    }
-
-    /// The rust_ipsec state of the socket's namespace.
-    pub(crate) fn netns(&self) -> &crate::netns::NetnsState {
-        // SAFETY: the socket holds a reference on its namespace, so the
-        // namespace's state (dropped only at the namespace's exit) outlives
-        // the socket, and the subsystem stays registered while sockets
-        // exist (they pin the module).
-        unsafe { super::pernet::state(self.net()) }
-    }
-
-    /// Whether the receive queue has room to continue a dump: af_key's
-    /// `3 * rmem <= 2 * rcvbuf`.
-    pub(crate) fn has_room_for_dump(&self) -> bool {
+    /// Bytes queued for the reader, and the receive buffer's size.
+    pub(crate) fn receive_queue(&self) -> (i32, i32) {
         // SAFETY: the socket is live (type invariant).
-        let (rmem, rcvbuf) = unsafe {
+        unsafe {
             (
                 glue::rust_ipsec_sk_rmem_alloc(self.sk.as_ptr()),
                 glue::rust_ipsec_sk_rcvbuf(self.sk.as_ptr()),
             )
-        };
-        i64::from(rmem) * 3 <= i64::from(rcvbuf) * 2
+        }
     }
 
     /// Whether the two handles are the same socket.
-    pub(crate) fn same(&self, other: &Sock) -> bool {
+    pub(crate) fn same(&self, other: &Self) -> bool {
         self.sk == other.sk
     }
 
-    /// Queues a clone of `skb` on the socket; `ENOBUFS` when its receive
-    /// buffer is full (the message is dropped for this socket only).
-    fn queue(&self, skb: &SkBuff) -> Result {
-        // SAFETY: `skb.ptr` is a live skb; cloning only reads it.
-        let clone = unsafe { bindings::skb_clone(skb.ptr.as_ptr(), bindings::GFP_ATOMIC) };
+    /// Queues a copy of `dgram` for the socket's reader; `ENOBUFS` when
+    /// its receive buffer is full (the datagram is dropped for this socket
+    /// only).
+    pub(crate) fn queue(&self, dgram: &Datagram) -> Result {
+        // SAFETY: `dgram.ptr` is a live skb; cloning only reads it.
+        let clone = unsafe { bindings::skb_clone(dgram.ptr.as_ptr(), bindings::GFP_ATOMIC) };
         if clone.is_null() {
             return Err(ENOBUFS);
         }
@@ -128,27 +138,30 @@ impl Sock {
     }
 }
 
-/// An skb holding one PF_KEY message, freed on drop.
-struct SkBuff {
+/// A datagram to queue on sockets: an skb holding a copy of the bytes,
+/// freed on drop (each socket gets a clone).
+pub(crate) struct Datagram {
     ptr: NonNull<bindings::sk_buff>,
 }
 
-impl SkBuff {
-    /// A new skb holding a copy of `bytes`.
-    fn with_data(bytes: &[u8], gfp: bindings::gfp_t) -> Result<Self> {
+impl Datagram {
+    /// A datagram holding a copy of `bytes` (any context).
+    pub(crate) fn new(bytes: &[u8]) -> Result<Self> {
         let len = c_uint::try_from(bytes.len()).map_err(|_| EMSGSIZE)?;
         // SAFETY: plain allocation.
-        let ptr = NonNull::new(unsafe { glue::rust_ipsec_alloc_skb(len, gfp) }).ok_or(ENOBUFS)?;
-        let skb = Self { ptr };
+        let ptr = unsafe { glue::rust_ipsec_alloc_skb(len, bindings::GFP_ATOMIC) };
+        let dgram = Self {
+            ptr: NonNull::new(ptr).ok_or(ENOBUFS)?,
+        };
         // SAFETY: the skb was allocated with `len` bytes of tailroom.
-        let data = unsafe { bindings::skb_put(skb.ptr.as_ptr(), len) };
+        let data = unsafe { bindings::skb_put(dgram.ptr.as_ptr(), len) };
         // SAFETY: `data` points to `len` writable bytes not overlapping `bytes`.
         unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), bytes.len()) };
-        Ok(skb)
+        Ok(dgram)
     }
 }
 
-impl Drop for SkBuff {
+impl Drop for Datagram {
     fn drop(&mut self) {
         // SAFETY: we own the skb; clones hold their own references. (The
         // shim: `consume_skb` is a static inline without TRACEPOINTS.)
@@ -156,37 +169,24 @@ impl Drop for SkBuff {
     }
 }
 
-/// Who receives a message (RFC 2367 section 3.1; af_key's BROADCAST_*).
-/// Promiscuous sockets additionally get a copy of everything.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Audience {
-    /// Only the socket passed as `one`.
-    One,
-    /// Every PF_KEY socket of the namespace.
-    All,
-    /// Sockets registered for any SA type, plus `one`.
-    Registered,
-    /// Only promiscuous sockets.
-    PromiscOnly,
-}
-
-/// The PF_KEY sockets of one namespace: an RCU list (af_key's scheme), so
+/// The sockets of one namespace: an RCU list (af_key's scheme), so
 /// delivery can run in any context while sockets come and go.
 #[pin_data]
-pub(crate) struct SocketList {
+pub(crate) struct SocketList<F: SocketFamily> {
     #[pin]
     head: Opaque<bindings::hlist_head>,
     /// Serialises insertions and removals.
     #[pin]
     writers: Mutex<()>,
+    _family: PhantomData<F>,
 }
 
 // SAFETY: the list is modified only under `writers` and read under RCU.
-unsafe impl Sync for SocketList {}
+unsafe impl<F: SocketFamily> Sync for SocketList<F> {}
 // SAFETY: as above; the list holds references, not thread-bound data.
-unsafe impl Send for SocketList {}
+unsafe impl<F: SocketFamily> Send for SocketList<F> {}
 
-impl SocketList {
+impl<F: SocketFamily> SocketList<F> {
     /// An empty list.
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
@@ -196,6 +196,7 @@ impl SocketList {
                 unsafe { (*p).first = core::ptr::null_mut() }
             }),
             writers <- new_mutex!(()),
+            _family: PhantomData,
         })
     }
 
@@ -212,12 +213,9 @@ impl SocketList {
         unsafe { glue::rust_ipsec_sk_del_node_init_rcu(sk) };
     }
 
-    /// Sends `bytes` to `audience` (and to every promiscuous socket).
-    /// Sockets whose receive buffer is full miss the message, as in af_key.
-    /// With [`Audience::Registered`], fails with `ESRCH` when no socket got it.
-    pub(crate) fn broadcast(&self, bytes: &[u8], audience: Audience, one: Option<Sock>) -> Result {
-        let skb = SkBuff::with_data(bytes, bindings::GFP_ATOMIC)?;
-        let mut delivered = false;
+    /// Calls `each` for every socket of the list, inside an RCU read-side
+    /// section (`each` must not sleep).
+    pub(crate) fn for_each(&self, mut each: impl FnMut(Sock<F>)) {
         let guard = kernel::sync::rcu::read_lock();
         // SAFETY: inside an RCU read-side section the list and its sockets
         // stay valid (release waits for a grace period before dropping the
@@ -225,73 +223,180 @@ impl SocketList {
         let mut sk = unsafe { glue::rust_ipsec_sk_first_rcu(self.head.get()) };
         // SAFETY: every socket on the list is one of ours and stays valid
         // for the rest of the read-side section (see above).
-        while let Some(sock) = unsafe { Sock::from_raw(sk) } {
-            let state = sock.state();
-            let is_one = one.is_some_and(|o| o.same(&sock));
-            if state.promisc.load(Ordering::Relaxed) {
-                let _ = sock.queue(&skb);
-            }
-            let wanted = !is_one
-                && match audience {
-                    Audience::All => true,
-                    Audience::Registered => state.registered.load(Ordering::Relaxed) != 0,
-                    Audience::One | Audience::PromiscOnly => false,
-                };
-            if wanted && sock.queue(&skb).is_ok() {
-                delivered = true;
-            }
+        while let Some(sock) = unsafe { Sock::<F>::from_raw(sk) } {
+            each(sock);
             // SAFETY: `sk` is on the list and we are in the read section.
             sk = unsafe { glue::rust_ipsec_sk_next_rcu(sk) };
         }
         drop(guard);
-        if let Some(one) = one {
-            if audience != Audience::PromiscOnly {
-                one.queue(&skb)?;
-                delivered = true;
-            }
-        }
-        if audience == Audience::Registered && !delivered {
-            return Err(ESRCH);
-        }
-        Ok(())
     }
 }
 
-/// Registration of the PF_KEY family; dropping it unregisters.
-pub(crate) struct Family(());
+/// The entry points of the registered family, with its types erased: the
+/// C operation tables name one set of handlers, which pass each call on.
+struct EntryPoints {
+    create: fn(net: Net, sock: *mut bindings::socket, protocol: c_int, kern: c_int) -> Result,
+    release: fn(sk: *mut bindings::sock),
+    sendmsg: fn(sk: *mut bindings::sock, bytes: &[u8]) -> Result,
+    recvmsg_done: fn(sk: *mut bindings::sock),
+}
 
-impl Family {
-    /// Registers `struct proto` and the PF_KEY family. Fails with `EEXIST`
-    /// (and a log line) when another PF_KEY implementation, such as
-    /// Linux's af_key, holds the family.
+/// The registered family's entry points: set before the family is
+/// registered, cleared after it is unregistered.
+static ENTRY: AtomicPtr<EntryPoints> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Registration of the socket family `F`, whose namespace data the pernet
+/// state `S` holds; dropping it unregisters.
+pub(crate) struct Family<F: SocketFamily, S: FamilyHost<F>> {
+    _types: PhantomData<(F, S)>,
+}
+
+impl<F: SocketFamily, S: FamilyHost<F>> Family<F, S> {
+    const ENTRY: EntryPoints = EntryPoints {
+        create: create::<F, S>,
+        release: release::<F, S>,
+        sendmsg: sendmsg::<F, S>,
+        recvmsg_done: recvmsg_done::<F, S>,
+    };
+
+    /// Registers `struct proto` and the family. Fails with `EEXIST` (and
+    /// a log line) when another implementation holds the family number
+    /// (for PF_KEY: Linux's af_key).
     pub(crate) fn register() -> Result<Self> {
+        let entry: &'static EntryPoints = &Self::ENTRY;
+        ENTRY
+            .compare_exchange(
+                core::ptr::null_mut(),
+                core::ptr::from_ref(entry).cast_mut(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .map_err(|_| EBUSY)?;
         // SAFETY: registers the module's static `struct proto`.
-        to_result(unsafe { glue::rust_ipsec_proto_register() })?;
+        if let Err(e) = to_result(unsafe { glue::rust_ipsec_proto_register() }) {
+            ENTRY.store(core::ptr::null_mut(), Ordering::Release);
+            return Err(e);
+        }
         // SAFETY: the family table is static C data.
         let ret = unsafe { bindings::sock_register(&raw const glue::rust_ipsec_pfkey_family) };
         if ret != 0 {
             // SAFETY: registered just above.
             unsafe { glue::rust_ipsec_proto_unregister() };
+            ENTRY.store(core::ptr::null_mut(), Ordering::Release);
             if ret == EEXIST.to_errno() {
-                pr_err!("PF_KEY is already registered (is af_key loaded? 'rmmod af_key'); not loading\n");
+                pr_err!(
+                    "{} is already registered (is {} loaded? 'rmmod {}'); not loading\n",
+                    F::NAME,
+                    F::RIVAL,
+                    F::RIVAL
+                );
             }
-            return to_result(ret).map(|()| Self(()));
+            return Err(Error::from_errno(ret));
         }
-        Ok(Self(()))
+        Ok(Self {
+            _types: PhantomData,
+        })
     }
 }
 
-impl Drop for Family {
+impl<F: SocketFamily, S: FamilyHost<F>> Drop for Family<F, S> {
     fn drop(&mut self) {
-        // SAFETY: registered in `register`; no new sockets after this, and
-        // open sockets pin the module, so none exist at unload.
-        unsafe { bindings::sock_unregister(bindings::PF_KEY as c_int) };
+        // SAFETY: the family table is static C data, registered in
+        // `register`; no new sockets after this, and open sockets pin the
+        // module, so none exist at unload.
+        unsafe { bindings::sock_unregister(c_int::from(glue::rust_ipsec_pfkey_family.family)) };
         // SAFETY: as above.
         unsafe { glue::rust_ipsec_proto_unregister() };
+        ENTRY.store(core::ptr::null_mut(), Ordering::Release);
     }
 }
 
-const PF_KEY_V2: c_int = 2;
+/// The registered family's entry points.
+fn entry() -> Result<&'static EntryPoints> {
+    let p = ENTRY.load(Ordering::Acquire);
+    // SAFETY: a non-null `ENTRY` points to a promoted constant.
+    unsafe { p.cast_const().as_ref() }.ok_or(EAFNOSUPPORT)
+}
+
+/// The family data of the namespace `net`.
+///
+/// # Safety
+///
+/// `net` must be live, with the subsystem of `S` registered (true while a
+/// socket of the family exists in it or is being created).
+unsafe fn net_data<'a, F: SocketFamily, S: FamilyHost<F>>(net: Net) -> &'a F::NetData {
+    // SAFETY: the caller's promise is `pernet::state`'s.
+    unsafe { pernet::state::<S>(net) }.family_net()
+}
+
+/// The family data of the namespace of `sk`.
+///
+/// # Safety
+///
+/// `sk` must be a live socket of the family.
+unsafe fn net_of<'a, F: SocketFamily, S: FamilyHost<F>>(
+    sk: *mut bindings::sock,
+) -> Result<&'a F::NetData> {
+    // SAFETY: the socket is live and holds a reference on its namespace.
+    let net = unsafe { Net::from_raw(glue::rust_ipsec_sock_net(sk)) }.ok_or(EINVAL)?;
+    // SAFETY: the namespace outlives the socket, and the subsystem stays
+    // registered while sockets exist (they pin the module).
+    Ok(unsafe { net_data::<F, S>(net) })
+}
+
+fn create<F: SocketFamily, S: FamilyHost<F>>(
+    net: Net,
+    sock: *mut bindings::socket,
+    protocol: c_int,
+    kern: c_int,
+) -> Result {
+    if protocol != F::PROTOCOL {
+        return Err(EPROTONOSUPPORT);
+    }
+    let data = KBox::pin_init(F::new_sock_data(), GFP_KERNEL)?;
+    // SAFETY: `net` is live (the caller's).
+    let sk = unsafe { glue::rust_ipsec_sk_alloc(net.as_ptr(), kern) };
+    if sk.is_null() {
+        return Err(ENOMEM);
+    }
+    // SAFETY: `sk` is a new socket object of our proto; the data is moved
+    // out of its box and freed by `sock_destruct`, never moved.
+    unsafe {
+        *glue::rust_ipsec_sk_state(sk) =
+            KBox::into_raw(Pin::into_inner_unchecked(data)).cast::<c_void>();
+        glue::rust_ipsec_sock_init(sock, sk, Some(sock_destruct::<F>));
+    }
+    // SAFETY: `net` is live and the subsystem registered (we are creating
+    // a socket in it).
+    let netd = unsafe { net_data::<F, S>(net) };
+    F::sockets(netd).insert(sk);
+    Ok(())
+}
+
+fn release<F: SocketFamily, S: FamilyHost<F>>(sk: *mut bindings::sock) {
+    // SAFETY: a socket being released is live.
+    if let Ok(netd) = unsafe { net_of::<F, S>(sk) } {
+        F::sockets(netd).remove(sk);
+    }
+}
+
+fn sendmsg<F: SocketFamily, S: FamilyHost<F>>(sk: *mut bindings::sock, bytes: &[u8]) -> Result {
+    // SAFETY: a socket in a syscall is live.
+    let sock = unsafe { Sock::<F>::from_raw(sk) }.ok_or(EINVAL)?;
+    // SAFETY: as above.
+    let netd = unsafe { net_of::<F, S>(sk) }?;
+    F::sendmsg(netd, sock, bytes)
+}
+
+fn recvmsg_done<F: SocketFamily, S: FamilyHost<F>>(sk: *mut bindings::sock) {
+    // SAFETY: a socket in a syscall is live.
+    let (Some(sock), Ok(netd)) = (unsafe { Sock::<F>::from_raw(sk) }, unsafe {
+        net_of::<F, S>(sk)
+    }) else {
+        return;
+    };
+    F::recvmsg_done(netd, sock);
+}
 
 /// `net_proto_family::create`.
 ///
@@ -299,7 +404,7 @@ const PF_KEY_V2: c_int = 2;
 ///
 /// Called by the kernel with a live namespace and a new `struct socket`.
 #[no_mangle]
-unsafe extern "C" fn rust_ipsec_pfkey_create(
+unsafe extern "C" fn rust_ipsec_family_create(
     net: *mut bindings::net,
     sock: *mut bindings::socket,
     protocol: c_int,
@@ -322,26 +427,7 @@ unsafe extern "C" fn rust_ipsec_pfkey_create(
         if i64::from(unsafe { (*sock).type_ }) != i64::from(bindings::sock_type_SOCK_RAW) {
             return Err(ESOCKTNOSUPPORT);
         }
-        if protocol != PF_KEY_V2 {
-            return Err(EPROTONOSUPPORT);
-        }
-        let state = KBox::pin_init(SockState::new(), GFP_KERNEL)?;
-        // SAFETY: `net` is live.
-        let sk = unsafe { glue::rust_ipsec_sk_alloc(net, kern) };
-        if sk.is_null() {
-            return Err(ENOMEM);
-        }
-        // SAFETY: `sk` is a new socket object of our proto; the state is
-        // moved out of its box and freed by `sock_destruct`, never moved.
-        unsafe {
-            *glue::rust_ipsec_sk_state(sk) =
-                KBox::into_raw(Pin::into_inner_unchecked(state)).cast::<c_void>();
-            glue::rust_ipsec_sock_init(sock, sk, Some(sock_destruct));
-        }
-        // SAFETY: `net` is live and the subsystem registered (we are
-        // creating a socket in it).
-        let netns = unsafe { super::pernet::state::<crate::netns::NetnsState>(netr) };
-        netns.pfkey().sockets.insert(sk);
+        (entry()?.create)(netr, sock, protocol, kern)?;
         Ok(0)
     })
 }
@@ -352,14 +438,15 @@ unsafe extern "C" fn rust_ipsec_pfkey_create(
 ///
 /// Called by the kernel for one of our sockets, once.
 #[no_mangle]
-unsafe extern "C" fn rust_ipsec_pfkey_release(sock: *mut bindings::socket) -> c_int {
+unsafe extern "C" fn rust_ipsec_family_release(sock: *mut bindings::socket) -> c_int {
     // SAFETY: the kernel passes a valid socket.
     let sk = unsafe { (*sock).sk };
-    // SAFETY: a socket being released is still live.
-    let Some(s) = (unsafe { Sock::from_raw(sk) }) else {
+    if sk.is_null() {
         return 0;
-    };
-    s.netns().pfkey().sockets.remove(sk);
+    }
+    if let Ok(e) = entry() {
+        (e.release)(sk);
+    }
     // SAFETY: `sk` is live; we own the socket's last user reference.
     unsafe {
         glue::rust_ipsec_sock_orphan(sk);
@@ -372,32 +459,31 @@ unsafe extern "C" fn rust_ipsec_pfkey_release(sock: *mut bindings::socket) -> c_
     0
 }
 
-/// `sk_destruct`: frees the queues and the rust_ipsec state.
+/// `sk_destruct`: frees the queues and the family's socket data.
 ///
 /// # Safety
 ///
 /// Called by the kernel once, when the last reference to `sk` goes.
-unsafe extern "C" fn sock_destruct(sk: *mut bindings::sock) {
+unsafe extern "C" fn sock_destruct<F: SocketFamily>(sk: *mut bindings::sock) {
     // SAFETY: `sk` is being destroyed; nobody else uses it.
     unsafe {
         glue::rust_ipsec_sk_purge_queues(sk);
         let slot = glue::rust_ipsec_sk_state(sk);
-        let state = (*slot).cast::<SockState>();
-        if !state.is_null() {
+        let data = (*slot).cast::<F::SockData>();
+        if !data.is_null() {
             *slot = core::ptr::null_mut();
-            // The state (and any dump in progress) goes away with it.
-            drop(KBox::from_raw(state));
+            drop(KBox::from_raw(data));
         }
     }
 }
 
-/// `proto_ops::sendmsg`: one PF_KEY message per call.
+/// `proto_ops::sendmsg`: one message per call.
 ///
 /// # Safety
 ///
 /// Called by the kernel for one of our sockets with a valid `msghdr`.
 #[no_mangle]
-unsafe extern "C" fn rust_ipsec_pfkey_sendmsg(
+unsafe extern "C" fn rust_ipsec_family_sendmsg(
     sock: *mut bindings::socket,
     msg: *mut bindings::msghdr,
     len: usize,
@@ -405,12 +491,13 @@ unsafe extern "C" fn rust_ipsec_pfkey_sendmsg(
     from_result(|| {
         // SAFETY: the kernel passes valid pointers.
         let (sk, flags) = unsafe { ((*sock).sk, (*msg).msg_flags) };
-        // SAFETY: a socket in a syscall is live.
-        let s = unsafe { Sock::from_raw(sk) }.ok_or(EINVAL)?;
+        if sk.is_null() {
+            return Err(EINVAL);
+        }
         if flags & bindings::MSG_OOB != 0 {
             return Err(EOPNOTSUPP);
         }
-        // SAFETY: `sk` is live.
+        // SAFETY: `sk` is live during the syscall.
         let sndbuf = unsafe { glue::rust_ipsec_sk_sndbuf(sk) };
         let limit = usize::try_from(sndbuf.saturating_sub(32)).unwrap_or(0);
         if len > limit {
@@ -426,18 +513,18 @@ unsafe extern "C" fn rust_ipsec_pfkey_sendmsg(
         }
         // SAFETY: the copy above initialised `len` bytes.
         unsafe { buf.inc_len(len) };
-        crate::pfkey::process(s, &buf)?;
+        (entry()?.sendmsg)(sk, &buf)?;
         Ok(n)
     })
 }
 
-/// `proto_ops::recvmsg`: one message per call; continues a dump.
+/// `proto_ops::recvmsg`: one datagram per call; then tells the family.
 ///
 /// # Safety
 ///
 /// Called by the kernel for one of our sockets with a valid `msghdr`.
 #[no_mangle]
-unsafe extern "C" fn rust_ipsec_pfkey_recvmsg(
+unsafe extern "C" fn rust_ipsec_family_recvmsg(
     sock: *mut bindings::socket,
     msg: *mut bindings::msghdr,
     len: usize,
@@ -472,9 +559,8 @@ unsafe extern "C" fn rust_ipsec_pfkey_recvmsg(
     } else {
         copied as c_int
     };
-    // SAFETY: a socket in a syscall is live.
-    if let Some(s) = unsafe { Sock::from_raw(sk) } {
-        crate::pfkey::continue_dump(s);
+    if let Ok(e) = entry() {
+        (e.recvmsg_done)(sk);
     }
     // SAFETY: releases the datagram obtained above.
     unsafe { bindings::skb_free_datagram(sk, skb) };

@@ -28,7 +28,7 @@ struct proto rust_ipsec_key_proto = {
 const struct proto_ops rust_ipsec_pfkey_ops = {
 	.family = PF_KEY,
 	.owner = THIS_MODULE,
-	.release = rust_ipsec_pfkey_release,
+	.release = rust_ipsec_family_release,
 	.bind = sock_no_bind,
 	.connect = sock_no_connect,
 	.socketpair = sock_no_socketpair,
@@ -38,14 +38,14 @@ const struct proto_ops rust_ipsec_pfkey_ops = {
 	.ioctl = sock_no_ioctl,
 	.listen = sock_no_listen,
 	.shutdown = sock_no_shutdown,
-	.sendmsg = rust_ipsec_pfkey_sendmsg,
-	.recvmsg = rust_ipsec_pfkey_recvmsg,
+	.sendmsg = rust_ipsec_family_sendmsg,
+	.recvmsg = rust_ipsec_family_recvmsg,
 	.mmap = sock_no_mmap,
 };
 
 const struct net_proto_family rust_ipsec_pfkey_family = {
 	.family = PF_KEY,
-	.create = rust_ipsec_pfkey_create,
+	.create = rust_ipsec_family_create,
 	.owner = THIS_MODULE,
 };
 

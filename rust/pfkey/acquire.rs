@@ -10,16 +10,14 @@
 //! to negotiate says so with an SADB_ACQUIRE carrying an errno and the
 //! acquisition's seq, which blocks new ACQUIREs for another 30 s (KAME).
 
+use super::broadcast::{broadcast, Audience};
 use crate::glue::clock;
-use crate::glue::socket::Audience;
 use crate::ipsec_core::acquire::{write_acquire, AcquireRequest, Asked};
 use crate::ipsec_core::errno::Errno;
 use crate::ipsec_core::pfkey::MsgHeader;
 
-use super::NetPfkey;
-
-/// Acquisitions a namespace tracks at once.
-pub(crate) const MAX_ACQUIRES: usize = 64;
+use super::encode::encode;
+use super::state::NetPfkey;
 
 impl NetPfkey {
     /// The datapath needs `req` (any context).
@@ -39,8 +37,8 @@ impl NetPfkey {
             };
             // Out of memory or nobody registered: the acquisition still
             // blocks, and the next one after it is asked again.
-            if let Ok(m) = super::encode(|w| write_acquire(w, &e)) {
-                let _ = self.sockets.broadcast(&m, Audience::Registered, None);
+            if let Ok(m) = encode(|w| write_acquire(w, &e)) {
+                let _ = broadcast(&self.sockets, &m, Audience::Registered, None);
             }
         }
     }

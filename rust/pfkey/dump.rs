@@ -13,55 +13,29 @@
 
 use kernel::prelude::*;
 
-use crate::glue::socket::{Audience, Sock};
+use super::broadcast::{broadcast, Audience};
+use super::encode::encode;
+use super::sock::{Cursor, Dump, DumpKind, PfSock};
 use crate::ipsec_core::errno::Errno;
 use crate::ipsec_core::pfkey::{MsgHeader, MsgType, SaType};
-use crate::ipsec_core::sadb::SaKey;
 
-use super::NetPfkey;
-
-/// What is being dumped.
-#[derive(Clone, Copy)]
-pub(crate) enum Kind {
-    /// SAs of one type (all for UNSPEC).
-    Sas(SaType),
-    /// Every policy.
-    Policies,
-}
-
-/// Where the walk stands.
-enum Cursor {
-    Start,
-    Sa(SaKey),
-    Policy(u32),
-}
-
-/// A dump in progress on one socket.
-pub(crate) struct Dump {
-    kind: Kind,
-    cursor: Cursor,
-    /// The request's header: replies copy its pid and satype.
-    req: MsgHeader,
-    /// Entries sent so far.
-    count: u32,
-    /// The oldest entry built and not sent yet.
-    pending: Option<KVec<u8>>,
-    /// The entry after `pending`, when sending `pending` failed.
-    lookahead: Option<KVec<u8>>,
-    /// The walk has no entry after `pending`.
-    at_end: bool,
-}
+use super::state::NetPfkey;
 
 /// Starts a dump for `sock`; `EBUSY` if one is running, `ENOENT` if there
 /// is nothing to dump.
-pub(crate) fn start(sock: Sock, net: &NetPfkey, kind: Kind, req: MsgHeader) -> Result<(), Errno> {
-    if let Kind::Sas(t) = kind {
+pub(crate) fn start(
+    sock: PfSock,
+    net: &NetPfkey,
+    kind: DumpKind,
+    req: MsgHeader,
+) -> Result<(), Errno> {
+    if let DumpKind::Sas(t) = kind {
         if t.proto().is_none() {
             return Err(Errno::EINVAL);
         }
     }
     {
-        let mut slot = sock.state().dump.lock();
+        let mut slot = sock.data().dump.lock();
         if slot.is_some() {
             return Err(Errno::EBUSY);
         }
@@ -90,7 +64,7 @@ impl Dump {
         let mut db = net.db.lock();
         let pid = self.req.pid;
         let found = match (self.kind, &self.cursor) {
-            (Kind::Sas(satype), c) => {
+            (DumpKind::Sas(satype), c) => {
                 let after = match c {
                     Cursor::Sa(k) => Some(k),
                     _ => None,
@@ -100,18 +74,18 @@ impl Dump {
                     // With the datapath's live counters in CURRENT.
                     let mut rec = rec.clone();
                     net.sync_usage(&mut rec);
-                    super::encode(|w| rec.write(w, &hdr, true))
+                    encode(|w| rec.write(w, &hdr, true))
                 })
                 .map(|(key, msg)| (Cursor::Sa(key), msg))
             }
-            (Kind::Policies, c) => {
+            (DumpKind::Policies, c) => {
                 let after = match c {
                     Cursor::Policy(id) => Some(*id),
                     _ => None,
                 };
                 db.prev_policy(after, |rec| {
                     let hdr = MsgHeader::new(MsgType::X_SPDDUMP, SaType::UNSPEC, seq, pid);
-                    super::encode(|w| rec.write(w, &hdr))
+                    encode(|w| rec.write(w, &hdr))
                 })
                 .map(|(id, msg)| (Cursor::Policy(id), msg))
             }
@@ -135,12 +109,12 @@ fn set_seq(msg: &mut [u8], seq: u32) {
 }
 
 /// Sends what the socket has room for; ends the dump after its last entry.
-pub(crate) fn step(sock: Sock, net: &NetPfkey) {
-    let mut slot = sock.state().dump.lock();
+pub(crate) fn step(sock: PfSock, net: &NetPfkey) {
+    let mut slot = sock.data().dump.lock();
     let Some(dump) = &mut *slot else {
         return;
     };
-    while sock.has_room_for_dump() {
+    while has_room_for_dump(sock) {
         // The entry after `pending` decides whether `pending` is the last.
         let next = match dump.lookahead.take() {
             Some(n) => Some(n),
@@ -168,11 +142,7 @@ pub(crate) fn step(sock: Sock, net: &NetPfkey) {
         if dump.at_end {
             set_seq(&mut msg, 0);
         }
-        if net
-            .sockets
-            .broadcast(&msg, Audience::One, Some(sock))
-            .is_err()
-        {
+        if broadcast(&net.sockets, &msg, Audience::One, Some(sock)).is_err() {
             // The queue filled up under us (or no memory): keep both
             // messages for the next round.
             dump.pending = Some(msg);
@@ -187,4 +157,11 @@ pub(crate) fn step(sock: Sock, net: &NetPfkey) {
             }
         }
     }
+}
+
+/// Whether the receive queue has room to continue a dump: af_key's
+/// `3 * rmem <= 2 * rcvbuf`.
+fn has_room_for_dump(sock: PfSock) -> bool {
+    let (rmem, rcvbuf) = sock.receive_queue();
+    i64::from(rmem) * 3 <= i64::from(rcvbuf) * 2
 }

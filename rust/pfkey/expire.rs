@@ -14,28 +14,23 @@
 
 use kernel::prelude::*;
 
+use super::broadcast::{broadcast, Audience};
 use crate::glue::clock;
-use crate::glue::socket::Audience;
 use crate::ipsec_core::sadb::{Expiry, SaKey, SaRecord};
 use crate::ipsec_core::spd::PolicyRecord;
 
 use super::db::Db;
-use super::NetPfkey;
-
-crate::glue::timed_work::timed_work_callback!(expiry_callback, NetPfkey, expiry, run_expiry);
-
-/// The callback to give the namespace's `TimedWork`.
-pub(crate) const CALLBACK: unsafe extern "C" fn(*mut kernel::bindings::work_struct) =
-    expiry_callback;
+use super::encode::encode;
+use super::state::NetPfkey;
 
 /// Encodes the EXPIRE message for `rec`.
 fn expire_message(rec: &SaRecord, which: Expiry) -> Option<KVec<u8>> {
-    super::encode(|w| rec.write_expire(w, which)).ok()
+    encode(|w| rec.write_expire(w, which)).ok()
 }
 
 /// Encodes the X_SPDEXPIRE message for `rec`.
 fn spdexpire_message(rec: &PolicyRecord, which: Expiry) -> Option<KVec<u8>> {
-    super::encode(|w| rec.write_expire(w, which)).ok()
+    encode(|w| rec.write_expire(w, which)).ok()
 }
 
 /// The earlier of two optional deadlines.
@@ -149,7 +144,7 @@ impl NetPfkey {
         };
         for m in &messages {
             // ESRCH: nobody registered; the entry expires all the same.
-            let _ = self.sockets.broadcast(m, Audience::Registered, None);
+            let _ = broadcast(&self.sockets, m, Audience::Registered, None);
         }
         if let Some(d) = next {
             self.expiry.schedule_in(d.saturating_sub(now).max(1));
@@ -168,5 +163,13 @@ impl NetPfkey {
         db.next_expiry = Some(d);
         let now = clock::now_seconds();
         self.expiry.schedule_in(d.saturating_sub(now).max(1));
+    }
+}
+
+impl NetPfkey {
+    /// The datapath saw a packet reach an SA's byte or packet limit, or
+    /// start its use time: the expiry work checks the lifetimes now.
+    pub(crate) fn check_lifetimes_soon(&self) {
+        self.expiry.schedule_in(0);
     }
 }
