@@ -34,11 +34,11 @@ use crate::glue::netfilter::{
 };
 use crate::glue::ratelimit::net_ratelimit;
 use crate::ipsec_core::acquire::AcquireRequest;
+use crate::ipsec_core::inet::Addr;
+use crate::ipsec_core::inet::{IpProto, PROTO_ESP};
+use crate::ipsec_core::ipsec::{IpsecDir, IpsecMode};
 use crate::ipsec_core::ipview::{selector_from_head, PacketSelector, HEAD_MAX};
 use crate::ipsec_core::knobs::{Family, Knob, KnobValues};
-use crate::ipsec_core::pfkey::consts::IpProto;
-use crate::ipsec_core::pfkey::consts::{IpsecDir, IpsecMode};
-use crate::ipsec_core::pfkey::sockaddr::Addr;
 use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::policy::{
     decide, inbound_ok, plan_sas, Applied, Bundle, Decision, DiscardReason, Level, Violation,
@@ -46,7 +46,6 @@ use crate::ipsec_core::policy::{
 use crate::ipsec_core::spd::{PolicyRecord, MAX_REQUESTS};
 use crate::ipsec_core::usage::UsageEvent;
 use crate::netns::NetnsShared;
-use esp_transport::IPPROTO_ESP;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use sa::DpSa;
@@ -143,7 +142,7 @@ impl NetnsShared {
         // after a tunnel one protects the outer packet, to the tunnel's end.
         let (mut src, mut dst) = (sel.src, sel.dst);
         for (i, r) in bundle.iter().enumerate() {
-            if r.request.proto != u16::from(IPPROTO_ESP) {
+            if r.request.proto != IpProto::ESP.0 {
                 // AH and IPComp have no datapath yet.
                 return Err(Drop::Unsupported);
             }
@@ -302,7 +301,7 @@ impl NetnsShared {
         let mut n = 0;
         let mut inner = *sel;
         let mut tunnelled = false;
-        while inner.proto == IPPROTO_ESP
+        while inner.proto == PROTO_ESP
             && dir == IpsecDir::INBOUND
             && (n == 0 || pkt.is_local(&inner.dst))
         {

@@ -14,7 +14,6 @@ use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
 use kernel::sync::Arc;
 
-use super::esp_transport::IPPROTO_ESP;
 use super::stats::Drop;
 use crate::glue::aead::AeadTfm;
 use crate::glue::clock;
@@ -23,8 +22,8 @@ use crate::glue::spinlock_bh::{new_spinlock_bh, SpinLockBh};
 use crate::ipsec_core::algs::AlgInfo;
 use crate::ipsec_core::errno::Errno;
 use crate::ipsec_core::esp::{self, AuthencKey, CryptoName, Layout, Outer};
-use crate::ipsec_core::pfkey::consts::IpsecMode;
-use crate::ipsec_core::pfkey::sockaddr::Addr;
+use crate::ipsec_core::inet::{Addr, IpProto};
+use crate::ipsec_core::ipsec::IpsecMode;
 use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::{OutboundSeq, ReplayWindow};
@@ -87,7 +86,7 @@ impl DpSa {
     /// What applying this SA means to the inbound policy check.
     pub(crate) fn applied(&self) -> Applied {
         Applied {
-            proto: u16::from(IPPROTO_ESP),
+            proto: IpProto::ESP.0,
             mode: self.mode,
             reqid: self.reqid,
             endpoints: (self.src, self.key.dst),

@@ -17,8 +17,8 @@ use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
 
 use crate::ipsec_core::errno::Errno;
+use crate::ipsec_core::inet::Addr;
 use crate::ipsec_core::ipview::PacketSelector;
-use crate::ipsec_core::pfkey::sockaddr::Addr;
 use crate::ipsec_core::prefixes::{masked, PrefixLengths};
 use crate::ipsec_core::spd::PolicyRecord;
 
@@ -217,7 +217,7 @@ fn first_match<K: Ord + Copy>(
         if !within(k) {
             return None;
         }
-        if sel.matches(&rec.selector) {
+        if rec.selector.matches(sel) {
             return Some(*k);
         }
         cursor = cursor.move_next()?;

@@ -19,9 +19,12 @@
 
 use super::algs::{algs, AlgInfo, AlgKind};
 use super::errno::Errno;
-use super::pfkey::consts::{AuthAlg, EncAlg, IpProto, IpsecDir, MsgType, PolicyType};
+use super::inet::Addr;
+use super::inet::IpProto;
+use super::ipsec::{IpsecDir, PolicyType};
+use super::pfkey::consts::{AuthAlg, EncAlg, MsgType};
 use super::pfkey::ext::{Address, AddressKind, Comb, Policy, Proposal};
-use super::pfkey::sockaddr::{Addr, SockAddr};
+use super::pfkey::sockaddr::SockAddr;
 use super::pfkey::{MsgHeader, SaType, Writer};
 
 /// Seconds an acquisition blocks a new ACQUIRE for the same SA.

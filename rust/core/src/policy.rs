@@ -19,9 +19,10 @@
 //! an unmatched tunnel-mode entry ends the search; after the requests no
 //! tunnel-mode entry may be left.
 
+use super::inet::Addr;
+use super::inet::IpProto;
+use super::ipsec::{IpsecLevel, IpsecMode, PolicyType};
 use super::knobs::{DefPolicy, KnobValues, Level as KnobLevel};
-use super::pfkey::consts::{IpProto, IpsecLevel, IpsecMode, PolicyType};
-use super::pfkey::sockaddr::Addr;
 use super::spd::{PolicyRecord, Request, MAX_REQUESTS};
 
 /// A request's level once `default` is resolved.

@@ -25,14 +25,15 @@ use core::cmp::Ordering;
 use core::fmt;
 
 use super::algs::{lookup, AlgInfo, AlgKind};
+use super::inet::{Addr, IpProto};
+use super::ipsec::IpsecMode;
 use super::pfkey::consts::{
-    sa_flags, AuthAlg, EncAlg, IpsecMode, MsgType, SaState as WireState, SaType, UdpEncap,
+    sa_flags, AuthAlg, EncAlg, MsgType, SaState as WireState, SaType, UdpEncap,
 };
 use super::pfkey::ext::{
     Address, AddressKind, Key, KeyKind, Lifetime, LifetimeKind, NatTPort, NatTPortKind, NatTType,
     Sa, Sa2, SaReplay,
 };
-use super::pfkey::sockaddr::Addr;
 use super::pfkey::{Errno, Message, MsgHeader, Writer};
 
 /// Largest authentication key an SA holds, in bytes (HMAC-SHA-512).
@@ -367,7 +368,7 @@ fn addresses(msg: &Message<'_>) -> Result<(Address, Address), Errno> {
     // An SA's addresses have no upper-layer protocol: stored (and written
     // back) as 0, as af_key does.
     let no_proto = |a: Address| Address {
-        proto: super::pfkey::consts::IpProto(0),
+        proto: IpProto(0),
         ..a
     };
     Ok((no_proto(src), no_proto(dst)))

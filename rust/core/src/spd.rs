@@ -14,12 +14,13 @@
 //! through the deflev knobs) and `use`/`unique`/`require` are written back
 //! as given; endpoints of transport requests are kept too.
 
+use super::inet::Addr;
+use super::inet::IpProto;
+use super::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType, IPSEC_MANUAL_REQID_MAX};
+use super::ipview::PacketSelector;
 use super::pfkey::consts::MsgType;
-use super::pfkey::consts::{
-    IpProto, IpsecDir, IpsecLevel, IpsecMode, PolicyType, IPSEC_MANUAL_REQID_MAX,
-};
 use super::pfkey::ext::{Address, AddressKind, IpsecRequest, Lifetime, LifetimeKind, Policy};
-use super::pfkey::sockaddr::{Addr, SockAddr};
+use super::pfkey::sockaddr::SockAddr;
 use super::pfkey::{Errno, Message, MsgHeader, SaType, Writer};
 use super::sadb::{Expiry, LifetimeLimits};
 
@@ -180,6 +181,11 @@ impl Selector {
             && prefix_match(&self.dst.addr(), dst, self.dst.prefixlen)
             && (self.src.port() == 0 || self.src.port() == sport)
             && (self.dst.port() == 0 || self.dst.port() == dport)
+    }
+
+    /// Whether the packet `p` matches.
+    pub fn matches(&self, p: &PacketSelector) -> bool {
+        self.matches_packet(&p.src, &p.dst, p.proto, p.sport, p.dport)
     }
 }
 

@@ -494,10 +494,12 @@ pub fn error_reply(request: &MsgHeader, errno: Errno) -> [u8; MSG_HDR_LEN] {
 
 #[cfg(test)]
 mod tests {
-    use super::super::consts::{IpProto, MsgType, SaType};
+    use super::super::super::inet::Addr;
+    use super::super::super::inet::IpProto;
+    use super::super::consts::{MsgType, SaType};
     use super::super::ext::*;
     use super::super::parse;
-    use super::super::sockaddr::{Addr, SockAddr};
+    use super::super::sockaddr::SockAddr;
     use super::super::tests::{fill_kitchen_sink, kitchen_sink, kitchen_sink_hdr};
     use super::*;
 

@@ -4,8 +4,8 @@
 //! def_policy, the SA step, and the inbound check over decapsulation
 //! histories (nested tunnels, unique reqids, the AH tunnel case).
 
+use super::super::ipsec::IpsecDir;
 use super::super::knobs::{Knob, KNOB_COUNT};
-use super::super::pfkey::consts::IpsecDir;
 use super::super::pfkey::ext::Address;
 use super::super::pfkey::sockaddr::SockAddr;
 use super::super::spd::Selector;

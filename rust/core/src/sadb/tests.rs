@@ -3,7 +3,8 @@
 //! SA record tests: setkey-style ADD round trip, every rejection, GETSPI,
 //! EXPIRE and the lifetime table.
 
-use super::super::pfkey::consts::{sa_flags, ExtType, IpProto, SADB_X_EALG_CHACHA20_POLY1305};
+use super::super::inet::IpProto;
+use super::super::pfkey::consts::{sa_flags, ExtType, SADB_X_EALG_CHACHA20_POLY1305};
 use super::super::pfkey::ext::{Extension, SaReplay, SpiRange};
 use super::super::pfkey::sockaddr::SockAddr;
 use super::super::pfkey::{check_required, parse};
