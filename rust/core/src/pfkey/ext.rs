@@ -12,15 +12,14 @@
 //! fixed-size extensions must have exactly their struct size, variable ones
 //! exactly the size their content needs, and padding must be zero.
 
+use super::super::errno::Errno;
 use super::super::inet::Addr;
 use super::super::inet::IpProto;
 use super::super::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
 use super::consts::{AuthAlg, CompAlg, EncAlg, ExtType, IdentType, SaState, UdpEncap, UNIT};
-use super::message::ParseError;
-use super::reader::Reader;
+use super::out::Out;
+use super::reader::{ParseError, Reader};
 use super::sockaddr::{max_prefixlen, sockaddr_len, SockAddr};
-use super::writer::Out;
-use super::Errno;
 
 /// Size of `struct sadb_ext`, the header every extension starts with.
 pub const EXT_HDR_LEN: usize = 4;

@@ -10,9 +10,8 @@
 //! flow label as numbers (already converted) and addresses as octets.
 
 use super::super::inet::{Addr, AF_INET, AF_INET6};
-use super::message::ParseError;
-use super::reader::Reader;
-use super::writer::Out;
+use super::out::Out;
+use super::reader::{ParseError, Reader};
 
 /// `sizeof(struct sockaddr_in)`.
 pub const SOCKADDR_IN_LEN: usize = 16;
@@ -175,7 +174,7 @@ impl SockAddr {
 
 #[cfg(test)]
 mod tests {
-    use super::super::Errno;
+    use super::super::super::errno::Errno;
     use super::*;
 
     fn emit(sa: &SockAddr) -> Vec<u8> {
