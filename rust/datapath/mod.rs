@@ -34,8 +34,7 @@ use crate::glue::netfilter::{
 };
 use crate::glue::ratelimit::net_ratelimit;
 use crate::ipsec_core::acquire::AcquireRequest;
-use crate::ipsec_core::inet::Addr;
-use crate::ipsec_core::inet::{IpProto, PROTO_ESP};
+use crate::ipsec_core::inet::{Addr, IpProto, PROTO_ESP};
 use crate::ipsec_core::ipsec::{IpsecDir, IpsecMode};
 use crate::ipsec_core::ipview::{selector_from_head, PacketSelector, HEAD_MAX};
 use crate::ipsec_core::knobs::{Family, Knob, KnobValues};
@@ -130,7 +129,7 @@ impl NetnsShared {
             .pfkey()
             .dp_policies
             .lock()
-            .lookup(IpsecDir::OUTBOUND.0, sel);
+            .lookup(IpsecDir::OUTBOUND, sel);
         let bundle = match decide(policy.as_ref(), knobs) {
             Decision::Bypass => return Ok(Sent::Accept),
             Decision::Discard(DiscardReason::NoPolicy) => return Err(Drop::DefaultPolicy),
@@ -142,12 +141,12 @@ impl NetnsShared {
         // after a tunnel one protects the outer packet, to the tunnel's end.
         let (mut src, mut dst) = (sel.src, sel.dst);
         for (i, r) in bundle.iter().enumerate() {
-            if r.request.proto != IpProto::ESP.0 {
+            if r.request.proto != IpProto::ESP {
                 // AH and IPComp have no datapath yet.
                 return Err(Drop::Unsupported);
             }
             if let Some((s, d)) = r.request.endpoints {
-                if r.request.mode == IpsecMode::TUNNEL.0 {
+                if r.request.mode == IpsecMode::TUNNEL {
                     (src, dst) = (s.addr(), d.addr());
                 }
             }
@@ -192,7 +191,7 @@ impl NetnsShared {
     fn protect(&self, chain: &Chain<'_>, pkt: &mut HookPacket, knobs: &KnobValues) -> Outcome {
         let mut outer_v6 = None;
         for (i, sa) in chain.iter().map_while(|s| *s).enumerate() {
-            let event = if sa.mode == IpsecMode::TUNNEL.0 {
+            let event = if sa.mode == IpsecMode::TUNNEL {
                 // Path MTU discovery only when the tunnel is the first
                 // transform: later, the packet is no longer the sender's.
                 let (event, v6) = esp_tunnel::output(sa, pkt, knobs, i == 0)?;
@@ -233,11 +232,11 @@ impl NetnsShared {
     ) {
         for (r, _) in bundle.iter().zip(missing).filter(|(_, m)| **m) {
             let rq = r.request;
-            let Some(satype) = SaType::from_proto(IpProto(rq.proto)) else {
+            let Some(satype) = SaType::from_proto(rq.proto) else {
                 continue;
             };
             let (src, dst) = match rq.endpoints {
-                Some((s, d)) if rq.mode == IpsecMode::TUNNEL.0 => (s.addr(), d.addr()),
+                Some((s, d)) if rq.mode == IpsecMode::TUNNEL => (s.addr(), d.addr()),
                 _ => (sel.src, sel.dst),
             };
             self.pfkey().request_acquire(AcquireRequest {
@@ -292,8 +291,8 @@ impl NetnsShared {
         knobs: &KnobValues,
     ) -> Outcome {
         let none = Applied {
-            proto: 0,
-            mode: 0,
+            proto: IpProto(0),
+            mode: IpsecMode(0),
             reqid: 0,
             endpoints: (sel.src, sel.dst),
         };
@@ -309,7 +308,7 @@ impl NetnsShared {
             let (ip, sa) = esp_transport::lookup(pkt, |dst, spi| {
                 self.pfkey().dp_sas.lock().find_inbound(dst, spi)
             })?;
-            let event = if sa.mode == IpsecMode::TUNNEL.0 {
+            let event = if sa.mode == IpsecMode::TUNNEL {
                 let t = esp_tunnel::input(pkt, &ip, &sa)?;
                 tunnelled = true;
                 inner = t.sel;
@@ -332,7 +331,7 @@ impl NetnsShared {
         } else {
             dir
         };
-        let policy = self.pfkey().dp_policies.lock().lookup(dir.0, &inner);
+        let policy = self.pfkey().dp_policies.lock().lookup(dir, &inner);
         match inbound_ok(policy.as_ref(), history.get(..n).unwrap_or(&[]), knobs) {
             Ok(()) if tunnelled => {
                 pkt.reinject(matches!(inner.dst, Addr::V6(_)));

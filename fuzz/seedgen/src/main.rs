@@ -9,8 +9,7 @@
 use std::path::PathBuf;
 use std::{env, fs, process};
 
-use ipsec_core::inet::Addr;
-use ipsec_core::inet::IpProto;
+use ipsec_core::inet::{Addr, IpProto};
 use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
 use ipsec_core::pfkey::consts::{AuthAlg, EncAlg, IdentType, SaState, UdpEncap};
 use ipsec_core::pfkey::ext::{

@@ -19,9 +19,8 @@
 
 use super::algs::{algs, AlgInfo, AlgKind};
 use super::errno::Errno;
-use super::inet::Addr;
-use super::inet::IpProto;
-use super::ipsec::{IpsecDir, PolicyType};
+use super::inet::{Addr, IpProto};
+use super::ipsec::{IpsecDir, IpsecMode, PolicyType};
 use super::pfkey::consts::{AuthAlg, EncAlg, MsgType};
 use super::pfkey::ext::{Address, AddressKind, Comb, Policy, Proposal};
 use super::pfkey::sockaddr::SockAddr;
@@ -43,7 +42,7 @@ pub struct AcquireRequest {
     /// SA destination.
     pub dst: Addr,
     /// `IPSEC_MODE_*`.
-    pub mode: u8,
+    pub mode: IpsecMode,
     /// The request's reqid (0 unless the level is `unique`).
     pub reqid: u32,
     /// The outbound policy that asked.

@@ -29,8 +29,7 @@ use std::io;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use ipsec_core::inet::Addr;
-use ipsec_core::inet::IpProto;
+use ipsec_core::inet::{Addr, IpProto};
 use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
 use ipsec_core::pfkey::consts::{AuthAlg, EncAlg};
 use ipsec_core::pfkey::ext::{Address, AddressKind, IpsecRequest, Key, KeyKind, Policy, Sa, Sa2};

@@ -3,8 +3,7 @@
 //! Golden tests: commands built into PF_KEY messages, checked field by
 //! field after decoding with the core's parser.
 
-use ipsec_core::inet::Addr;
-use ipsec_core::inet::IpProto;
+use ipsec_core::inet::{Addr, IpProto};
 use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
 use ipsec_core::pfkey::consts::{sa_flags, SaState, UdpEncap};
 use ipsec_core::pfkey::ext::{AddressKind, KeyKind, LifetimeKind, NatTPortKind};
@@ -74,7 +73,7 @@ fn add_esp_aes_gcm() {
     let rec = ipsec_core::sadb::SaRecord::from_add(&m, 0).unwrap();
     assert_eq!(
         (rec.replay, rec.enc, rec.mode),
-        (64, 20, IpsecMode::TRANSPORT.0)
+        (64, 20, IpsecMode::TRANSPORT)
     );
 }
 

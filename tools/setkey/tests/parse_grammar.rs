@@ -2,8 +2,7 @@
 
 //! Every construct of the grammar, parsed into the expected command.
 
-use ipsec_core::inet::Addr;
-use ipsec_core::inet::IpProto;
+use ipsec_core::inet::{Addr, IpProto};
 use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
 use ipsec_core::pfkey::consts::sa_flags;
 use ipsec_core::pfkey::sockaddr::SockAddr;

@@ -9,8 +9,7 @@ use super::super::inet::IpProto;
 use super::super::pfkey::ext::Address;
 use super::super::pfkey::sockaddr::SockAddr;
 use super::*;
-use crate::inet::NEXTHDR_NONE;
-use crate::inet::PROTO_ESP;
+use crate::inet::{NEXTHDR_NONE, PROTO_ESP};
 use crate::spd::Selector;
 
 /// The header from Wikipedia's "IPv4 header checksum" example, with a

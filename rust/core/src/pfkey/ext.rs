@@ -13,8 +13,7 @@
 //! exactly the size their content needs, and padding must be zero.
 
 use super::super::errno::Errno;
-use super::super::inet::Addr;
-use super::super::inet::IpProto;
+use super::super::inet::{Addr, IpProto};
 use super::super::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
 use super::consts::{AuthAlg, CompAlg, EncAlg, ExtType, IdentType, SaState, UdpEncap, UNIT};
 use super::out::Out;

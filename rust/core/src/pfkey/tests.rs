@@ -10,10 +10,7 @@ use super::ext::*;
 use super::sockaddr::SockAddr;
 use super::*;
 use crate::inet::IpProto;
-use crate::ipsec::IpsecDir;
-use crate::ipsec::IpsecLevel;
-use crate::ipsec::IpsecMode;
-use crate::ipsec::PolicyType;
+use crate::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
 
 pub(super) const V4_SRC: Addr = Addr::V4([10, 0, 0, 1]);
 pub(super) const V4_DST: Addr = Addr::V4([10, 0, 0, 2]);

@@ -3,8 +3,7 @@
 //! What a setkey file says: one [`Command`] per statement, every name
 //! already resolved to its PF_KEY number and every value checked.
 
-use ipsec_core::inet::Addr;
-use ipsec_core::inet::IpProto;
+use ipsec_core::inet::{Addr, IpProto};
 use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
 use ipsec_core::pfkey::sockaddr::SockAddr;
 use ipsec_core::pfkey::SaType;

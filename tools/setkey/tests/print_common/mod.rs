@@ -5,8 +5,7 @@
 
 #![allow(dead_code)]
 
-use ipsec_core::inet::Addr;
-use ipsec_core::inet::IpProto;
+use ipsec_core::inet::{Addr, IpProto};
 use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
 use ipsec_core::pfkey::consts::{AuthAlg, EncAlg, MsgType, SaState, SaType};
 use ipsec_core::pfkey::ext::{
