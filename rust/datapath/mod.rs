@@ -25,6 +25,7 @@
 
 pub(crate) mod esp_transport;
 pub(crate) mod esp_tunnel;
+mod rbtree_map;
 pub(crate) mod sa;
 pub(crate) mod spd;
 pub(crate) mod stats;
