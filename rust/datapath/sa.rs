@@ -27,7 +27,7 @@ use crate::ipsec_core::ipsec::IpsecMode;
 use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::{OutboundSeq, ReplayWindow};
-use crate::ipsec_core::sa_match::{self, OutboundNeed, OutboundSa};
+use crate::ipsec_core::sa_match::{self, OutboundNeed, OutboundSa, SaOffer};
 use crate::ipsec_core::sadb::{LifetimeLimits, SaKey, SaRecord, SaState};
 use crate::ipsec_core::usage::{SaUsage, UsageEvent};
 
@@ -106,16 +106,12 @@ impl DpSa {
 
 /// What the core's outbound match reads of an SA.
 impl OutboundSa for Arc<DpSa> {
-    fn src(&self) -> Addr {
-        self.src
-    }
-
-    fn mode(&self) -> IpsecMode {
-        self.mode
-    }
-
-    fn reqid(&self) -> u32 {
-        self.reqid
+    fn offer(&self) -> SaOffer {
+        SaOffer {
+            src: self.src,
+            mode: self.mode,
+            reqid: self.reqid,
+        }
     }
 }
 

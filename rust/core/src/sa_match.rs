@@ -26,13 +26,26 @@ pub struct OutboundNeed {
 }
 
 /// What the outbound match reads of an SA.
-pub trait OutboundSa {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SaOffer {
     /// ADDRESS_SRC (the unspecified address serves any source).
-    fn src(&self) -> Addr;
+    pub src: Addr,
     /// The SA's mode.
-    fn mode(&self) -> IpsecMode;
+    pub mode: IpsecMode,
     /// `sadb_x_sa2_reqid`.
-    fn reqid(&self) -> u32;
+    pub reqid: u32,
+}
+
+/// An SA as the outbound match sees it.
+pub trait OutboundSa {
+    /// What the match reads.
+    fn offer(&self) -> SaOffer;
+}
+
+impl OutboundSa for SaOffer {
+    fn offer(&self) -> SaOffer {
+        *self
+    }
 }
 
 impl OutboundNeed {
@@ -40,11 +53,10 @@ impl OutboundNeed {
     /// request. As KAME's `key_allocsa_policy`, the source counts too (a
     /// host with several addresses, or tunnels from several local ends to
     /// one peer); an SA from the unspecified address serves any source.
-    pub fn accepts(&self, sa: &impl OutboundSa) -> bool {
-        let src = sa.src();
-        (src == self.src || src.is_unspecified())
-            && sa.mode() == self.mode
-            && self.reqid.is_none_or(|r| r == sa.reqid())
+    pub fn accepts(&self, sa: &SaOffer) -> bool {
+        (sa.src == self.src || sa.src.is_unspecified())
+            && sa.mode == self.mode
+            && self.reqid.is_none_or(|r| r == sa.reqid)
     }
 }
 
@@ -59,7 +71,7 @@ enum Choice {
 /// lowest SPI, so the walk stops there. (Preferring the newest mature SA,
 /// as RFC 2367 suggests, would compare `sa` with the best so far here and
 /// walk on.)
-fn choose(_sa: &impl OutboundSa) -> Choice {
+fn choose(_sa: &SaOffer) -> Choice {
     Choice::Final
 }
 
@@ -79,11 +91,12 @@ pub fn find_outbound<V: OutboundSa, M: OrderedMap<SaKey, V>>(
         if k.satype != SaType::ESP || k.dst != need.dst {
             return Walk::Stop;
         }
-        if !need.accepts(sa) {
+        let offer = sa.offer();
+        if !need.accepts(&offer) {
             return Walk::Next;
         }
         found = Some(*k);
-        match choose(sa) {
+        match choose(&offer) {
             Choice::Final => Walk::Stop,
         }
     });

@@ -288,9 +288,15 @@ impl PolicyRecord {
         ) {
             return Err(Errno::EINVAL);
         }
-        Ok(PolicyRecord {
-            selector: Selector { src, dst },
-            dir: p.dir,
+        Ok(PolicyRecord::new(Selector { src, dst }, p.dir))
+    }
+
+    /// A policy of `selector` and `dir` and nothing else: action discard,
+    /// priority and id 0, no requests, times and lifetimes.
+    pub const fn new(selector: Selector, dir: IpsecDir) -> Self {
+        PolicyRecord {
+            selector,
+            dir,
             action: PolicyType::DISCARD,
             priority: 0,
             id: 0,
@@ -300,7 +306,7 @@ impl PolicyRecord {
             hard: None,
             soft: None,
             soft_expired: false,
-        })
+        }
     }
 
     /// The requests, in order.

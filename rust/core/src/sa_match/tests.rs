@@ -14,30 +14,10 @@ const ANY4: Addr = Addr::V4([0; 4]);
 const TRANSPORT: IpsecMode = IpsecMode::TRANSPORT;
 const TUNNEL: IpsecMode = IpsecMode::TUNNEL;
 
-struct Sa {
-    src: Addr,
-    mode: IpsecMode,
-    reqid: u32,
-}
-
-impl OutboundSa for Sa {
-    fn src(&self) -> Addr {
-        self.src
-    }
-
-    fn mode(&self) -> IpsecMode {
-        self.mode
-    }
-
-    fn reqid(&self) -> u32 {
-        self.reqid
-    }
-}
-
-type Sas = BTreeMap<SaKey, Sa>;
+type Sas = BTreeMap<SaKey, SaOffer>;
 
 fn add(sas: &mut Sas, satype: SaType, dst: Addr, spi: u32, src: Addr, mode: IpsecMode, reqid: u32) {
-    sas.insert(SaKey { satype, dst, spi }, Sa { src, mode, reqid });
+    sas.insert(SaKey { satype, dst, spi }, SaOffer { src, mode, reqid });
 }
 
 fn need(src: Addr, dst: Addr, mode: IpsecMode, reqid: Option<u32>) -> OutboundNeed {

@@ -671,29 +671,22 @@ fn index_from_message_ignores_action_and_requests() {
 
 #[test]
 fn index_key_equal_exactly_when_same_index() {
-    let base = |dir: IpsecDir, src: [u8; 4], plen: u8, port: u16, proto: u16| PolicyRecord {
-        selector: Selector {
-            src: Address {
-                proto: IpProto(proto),
-                prefixlen: plen,
-                sockaddr: SockAddr::new(Addr::V4(src), port),
+    let base = |dir: IpsecDir, src: [u8; 4], plen: u8, port: u16, proto: u16| {
+        PolicyRecord::new(
+            Selector {
+                src: Address {
+                    proto: IpProto(proto),
+                    prefixlen: plen,
+                    sockaddr: SockAddr::new(Addr::V4(src), port),
+                },
+                dst: Address {
+                    proto: IpProto(proto),
+                    prefixlen: 24,
+                    sockaddr: SockAddr::new(Addr::V4([10, 2, 0, 0]), 0),
+                },
             },
-            dst: Address {
-                proto: IpProto(proto),
-                prefixlen: 24,
-                sockaddr: SockAddr::new(Addr::V4([10, 2, 0, 0]), 0),
-            },
-        },
-        dir,
-        action: PolicyType::DISCARD,
-        priority: 0,
-        id: 0,
-        requests: [None; MAX_REQUESTS],
-        created: 0,
-        lastused: 0,
-        hard: None,
-        soft: None,
-        soft_expired: false,
+            dir,
+        )
     };
     let variants = [
         base(IpsecDir::OUTBOUND, [10, 1, 0, 0], 24, 0, 255),

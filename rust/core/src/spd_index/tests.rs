@@ -10,7 +10,7 @@ use std::vec::Vec;
 use super::super::inet::IpProto;
 use super::super::pfkey::ext::Address;
 use super::super::pfkey::sockaddr::SockAddr;
-use super::super::spd::{Selector, MAX_REQUESTS};
+use super::super::spd::Selector;
 use super::*;
 use crate::ipsec::PolicyType;
 
@@ -33,21 +33,15 @@ fn policy(dir: IpsecDir, dst: Addr, plen: u8, dport: u16, priority: u32, id: u32
         Addr::V6(_) => Addr::V6([0; 16]),
     };
     let proto = if dport == 0 { ANY } else { IpProto::TCP };
+    let selector = Selector {
+        src: address(any, 0, 0, proto),
+        dst: address(dst, plen, dport, proto),
+    };
     PolicyRecord {
-        selector: Selector {
-            src: address(any, 0, 0, proto),
-            dst: address(dst, plen, dport, proto),
-        },
-        dir,
         action: PolicyType::IPSEC,
         priority,
         id,
-        requests: [None; MAX_REQUESTS],
-        created: 0,
-        lastused: 0,
-        hard: None,
-        soft: None,
-        soft_expired: false,
+        ..PolicyRecord::new(selector, dir)
     }
 }
 
