@@ -20,16 +20,13 @@ use crate::glue::aead::Region;
 use crate::glue::netfilter::HookPacket;
 use crate::glue::random;
 use crate::ipsec_core::esp::{self, counter_iv, iv_kind, Ad, IvKind, Trailer, MAX_IV_LEN};
-use crate::ipsec_core::ipview::{HEAD_MAX, PROTO_TCP};
+use crate::ipsec_core::inet::{Addr, PROTO_ESP, PROTO_TCP};
+use crate::ipsec_core::ipview::HEAD_MAX;
 use crate::ipsec_core::mss::clamp_mss;
-use crate::ipsec_core::pfkey::sockaddr::Addr;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::split;
 use crate::ipsec_core::transport::{transport_head, TransportHead};
 use crate::ipsec_core::usage::UsageEvent;
-
-/// `IPPROTO_ESP`.
-pub(crate) const IPPROTO_ESP: u8 = 50;
 
 /// A length as the skb API takes it.
 pub(super) fn as_u32(n: usize) -> Result<u32, DropReason> {
@@ -134,7 +131,7 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop
         let trailer_at = ihl + head + payload;
         let t = d.get_mut(trailer_at..).ok_or(DropReason::Malformed)?;
         esp::write_trailer(t, pad, ip.proto).map_err(|_| DropReason::Malformed)?;
-        ip.set_protocol(d, IPPROTO_ESP)
+        ip.set_protocol(d, PROTO_ESP)
             .map_err(|_| DropReason::Malformed)?;
     }
     // A packet still too big after ESP (TCP is clamped; UDP, ICMP are

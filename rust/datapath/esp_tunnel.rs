@@ -24,14 +24,13 @@ use crate::glue::netfilter::HookPacket;
 use crate::glue::random;
 use crate::ipsec_core::ecn::EncapMode;
 use crate::ipsec_core::esp::{self, Outer, MAX_IV_LEN};
+use crate::ipsec_core::inet::{PROTO_IPIP, PROTO_IPV6};
 use crate::ipsec_core::ipview::{selector_from_head, PacketSelector, HEAD_MAX};
 use crate::ipsec_core::knobs::KnobValues;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::split;
 use crate::ipsec_core::transport::{transport_head, TransportHead};
-use crate::ipsec_core::tunnel::{
-    self, write_outer, OuterParams, TunnelError, PROTO_IPIP, PROTO_IPV6,
-};
+use crate::ipsec_core::tunnel::{self, write_outer, OuterParams, TunnelError};
 use crate::ipsec_core::usage::UsageEvent;
 
 /// Wraps `pkt` (data at its IP header) in ESP with the tunnel SA `sa`,

@@ -27,6 +27,7 @@
 pub(crate) mod env;
 pub(crate) mod esp_transport;
 pub(crate) mod esp_tunnel;
+mod rbtree_map;
 pub(crate) mod sa;
 pub(crate) mod spd;
 pub(crate) mod stats;
@@ -37,11 +38,10 @@ use crate::glue::netfilter::{
 };
 use crate::glue::ratelimit::net_ratelimit;
 use crate::ipsec_core::acquire::AcquireRequest;
+use crate::ipsec_core::inet::{Addr, IpProto, PROTO_ESP};
+use crate::ipsec_core::ipsec::{IpsecDir, IpsecMode};
 use crate::ipsec_core::ipview::{selector_from_head, PacketSelector, HEAD_MAX};
 use crate::ipsec_core::knobs::{Family, Knob, KnobValues};
-use crate::ipsec_core::pfkey::consts::IpProto;
-use crate::ipsec_core::pfkey::consts::{IpsecDir, IpsecMode};
-use crate::ipsec_core::pfkey::sockaddr::Addr;
 use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::policy::{
     decide, inbound_ok, plan_sas, Applied, Bundle, Decision, DiscardReason, Level, Violation,
@@ -49,7 +49,6 @@ use crate::ipsec_core::policy::{
 use crate::ipsec_core::spd::{PolicyRecord, MAX_REQUESTS};
 use crate::ipsec_core::usage::UsageEvent;
 use env::DatapathEnv;
-use esp_transport::IPPROTO_ESP;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use sa::DpSa;
@@ -168,7 +167,7 @@ impl<E: DatapathEnv> Datapath<E> {
             .tables
             .policies()
             .lock()
-            .lookup(IpsecDir::OUTBOUND.0, sel);
+            .lookup(IpsecDir::OUTBOUND, sel);
         let bundle = match decide(policy.as_ref(), knobs) {
             Decision::Bypass => return Ok(Sent::Accept),
             Decision::Discard(DiscardReason::NoPolicy) => return Err(DropReason::DefaultPolicy),
@@ -180,12 +179,12 @@ impl<E: DatapathEnv> Datapath<E> {
         // after a tunnel one protects the outer packet, to the tunnel's end.
         let (mut src, mut dst) = (sel.src, sel.dst);
         for (i, r) in bundle.iter().enumerate() {
-            if r.request.proto != u16::from(IPPROTO_ESP) {
+            if r.request.proto != IpProto::ESP {
                 // AH and IPComp have no datapath yet.
                 return Err(DropReason::Unsupported);
             }
             if let Some((s, d)) = r.request.endpoints {
-                if r.request.mode == IpsecMode::TUNNEL.0 {
+                if r.request.mode == IpsecMode::TUNNEL {
                     (src, dst) = (s.addr(), d.addr());
                 }
             }
@@ -230,7 +229,7 @@ impl<E: DatapathEnv> Datapath<E> {
     fn protect(&self, chain: &Chain<'_>, pkt: &mut HookPacket, knobs: &KnobValues) -> Outcome {
         let mut outer_v6 = None;
         for (i, sa) in chain.iter().map_while(|s| *s).enumerate() {
-            let event = if sa.mode == IpsecMode::TUNNEL.0 {
+            let event = if sa.mode == IpsecMode::TUNNEL {
                 // Path MTU discovery only when the tunnel is the first
                 // transform: later, the packet is no longer the sender's.
                 let (event, v6) = esp_tunnel::output(sa, pkt, knobs, i == 0)?;
@@ -271,11 +270,11 @@ impl<E: DatapathEnv> Datapath<E> {
     ) {
         for (r, _) in bundle.iter().zip(missing).filter(|(_, m)| **m) {
             let rq = r.request;
-            let Some(satype) = SaType::from_proto(IpProto(rq.proto)) else {
+            let Some(satype) = SaType::from_proto(rq.proto) else {
                 continue;
             };
             let (src, dst) = match rq.endpoints {
-                Some((s, d)) if rq.mode == IpsecMode::TUNNEL.0 => (s.addr(), d.addr()),
+                Some((s, d)) if rq.mode == IpsecMode::TUNNEL => (s.addr(), d.addr()),
                 _ => (sel.src, sel.dst),
             };
             self.env.acquire(AcquireRequest {
@@ -330,8 +329,8 @@ impl<E: DatapathEnv> Datapath<E> {
         knobs: &KnobValues,
     ) -> Outcome {
         let none = Applied {
-            proto: 0,
-            mode: 0,
+            proto: IpProto(0),
+            mode: IpsecMode(0),
             reqid: 0,
             endpoints: (sel.src, sel.dst),
         };
@@ -339,7 +338,7 @@ impl<E: DatapathEnv> Datapath<E> {
         let mut n = 0;
         let mut inner = *sel;
         let mut tunnelled = false;
-        while inner.proto == IPPROTO_ESP
+        while inner.proto == PROTO_ESP
             && dir == IpsecDir::INBOUND
             && (n == 0 || pkt.is_local(&inner.dst))
         {
@@ -347,7 +346,7 @@ impl<E: DatapathEnv> Datapath<E> {
             let (ip, sa) = esp_transport::lookup(pkt, |dst, spi| {
                 self.tables.sas().lock().find_inbound(dst, spi)
             })?;
-            let event = if sa.mode == IpsecMode::TUNNEL.0 {
+            let event = if sa.mode == IpsecMode::TUNNEL {
                 let t = esp_tunnel::input(pkt, &ip, &sa)?;
                 tunnelled = true;
                 inner = t.sel;
@@ -370,7 +369,7 @@ impl<E: DatapathEnv> Datapath<E> {
         } else {
             dir
         };
-        let policy = self.tables.policies().lock().lookup(dir.0, &inner);
+        let policy = self.tables.policies().lock().lookup(dir, &inner);
         match inbound_ok(policy.as_ref(), history.get(..n).unwrap_or(&[]), knobs) {
             Ok(()) if tunnelled => {
                 pkt.reinject(matches!(inner.dst, Addr::V6(_)));

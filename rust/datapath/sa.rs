@@ -14,7 +14,6 @@ use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
 use kernel::sync::Arc;
 
-use super::esp_transport::IPPROTO_ESP;
 use super::stats::DropReason;
 use crate::glue::aead::AeadTfm;
 use crate::glue::clock;
@@ -23,11 +22,12 @@ use crate::glue::spinlock_bh::{new_spinlock_bh, SpinLockBh};
 use crate::ipsec_core::algs::AlgInfo;
 use crate::ipsec_core::errno::Errno;
 use crate::ipsec_core::esp::{self, AuthencKey, CryptoName, Layout, Outer};
-use crate::ipsec_core::pfkey::consts::IpsecMode;
-use crate::ipsec_core::pfkey::sockaddr::Addr;
+use crate::ipsec_core::inet::{Addr, IpProto};
+use crate::ipsec_core::ipsec::IpsecMode;
 use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::{OutboundSeq, ReplayWindow};
+use crate::ipsec_core::sa_match::{self, OutboundNeed, OutboundSa, SaOffer};
 use crate::ipsec_core::sadb::{LifetimeLimits, SaKey, SaRecord, SaState};
 use crate::ipsec_core::usage::{SaUsage, UsageEvent};
 
@@ -50,7 +50,7 @@ pub(crate) struct DpSa {
     /// ADDRESS_SRC (transport: the packet's source; tunnel: the outer).
     pub(crate) src: Addr,
     /// `IPSEC_MODE_TRANSPORT` or `IPSEC_MODE_TUNNEL`.
-    pub(crate) mode: u8,
+    pub(crate) mode: IpsecMode,
     /// `sadb_x_sa2_reqid`.
     pub(crate) reqid: u32,
     /// Extended sequence numbers.
@@ -87,7 +87,7 @@ impl DpSa {
     /// What applying this SA means to the inbound policy check.
     pub(crate) fn applied(&self) -> Applied {
         Applied {
-            proto: u16::from(IPPROTO_ESP),
+            proto: IpProto::ESP,
             mode: self.mode,
             reqid: self.reqid,
             endpoints: (self.src, self.key.dst),
@@ -104,6 +104,17 @@ impl DpSa {
     }
 }
 
+/// What the core's outbound match reads of an SA.
+impl OutboundSa for Arc<DpSa> {
+    fn offer(&self) -> SaOffer {
+        SaOffer {
+            src: self.src,
+            mode: self.mode,
+            reqid: self.reqid,
+        }
+    }
+}
+
 /// Maps a kernel error to a PF_KEY errno.
 fn errno(e: Error) -> Errno {
     Errno(-e.to_errno())
@@ -115,7 +126,7 @@ impl DpSa {
     /// sleep. `EINVAL`/`ENOENT`/... when the crypto API refuses the
     /// algorithm or the key.
     pub(crate) fn new(rec: &SaRecord) -> Result<Option<Arc<Self>>, Errno> {
-        if rec.satype != SaType::ESP.0 || rec.state == SaState::Larval {
+        if rec.satype != SaType::ESP || rec.state == SaState::Larval {
             return Ok(None);
         }
         let enc = rec.enc_alg().ok_or(Errno::EINVAL)?;
@@ -134,7 +145,7 @@ impl DpSa {
         }
         .map_err(errno)?;
         let outer = match (rec.mode, rec.dst.addr()) {
-            (m, _) if m != IpsecMode::TUNNEL.0 => Outer::None,
+            (m, _) if m != IpsecMode::TUNNEL => Outer::None,
             (_, Addr::V4(_)) => Outer::V4,
             (_, Addr::V6(_)) => Outer::V6,
         };
@@ -219,34 +230,23 @@ impl DpSas {
     }
 
     /// An ESP SA from `src` to `dst` in `mode` (with `reqid`, when given:
-    /// level unique): what an outbound request needs. As KAME's
-    /// `key_allocsa_policy`, the source counts too (a host with several
-    /// addresses, or tunnels from several local ends to one peer); an SA
-    /// from the unspecified address serves any source.
+    /// level unique): what an outbound request needs. The core decides
+    /// which ([`sa_match::find_outbound`]).
     pub(crate) fn find_outbound(
         &mut self,
         src: &Addr,
         dst: &Addr,
-        mode: u8,
+        mode: IpsecMode,
         reqid: Option<u32>,
     ) -> Option<Arc<DpSa>> {
-        let start = SaKey {
-            satype: SaType::ESP.0,
+        let need = OutboundNeed {
+            src: *src,
             dst: *dst,
-            spi: 0,
+            mode,
+            reqid,
         };
-        let mut cursor = self.tree.cursor_lower_bound_mut(&start)?;
-        loop {
-            let (k, sa) = cursor.current();
-            if k.satype != SaType::ESP.0 || k.dst != *dst {
-                return None;
-            }
-            let from = sa.src == *src || sa.src.is_unspecified();
-            if from && sa.mode == mode && reqid.is_none_or(|r| r == sa.reqid) {
-                return Some(sa.clone());
-            }
-            cursor = cursor.move_next()?;
-        }
+        let key = sa_match::find_outbound(&mut self.tree, &need)?;
+        self.tree.get(&key).cloned()
     }
 
     /// The SA `key`.
@@ -256,12 +256,7 @@ impl DpSas {
 
     /// The ESP SA (`dst`, `spi`).
     pub(crate) fn find_inbound(&self, dst: &Addr, spi: u32) -> Option<Arc<DpSa>> {
-        let key = SaKey {
-            satype: SaType::ESP.0,
-            dst: *dst,
-            spi,
-        };
-        self.tree.get(&key).cloned()
+        self.tree.get(&sa_match::inbound_key(*dst, spi)).cloned()
     }
 
     /// How many SAs.

@@ -15,7 +15,7 @@ use core::ffi::c_void;
 use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use crate::ipsec_core::pfkey::sockaddr::Addr;
+use crate::ipsec_core::inet::Addr;
 use kernel::bindings;
 use kernel::ffi::c_uint;
 use kernel::prelude::*;

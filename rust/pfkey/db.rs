@@ -60,7 +60,7 @@ impl Db {
         let mut n = 0;
         let mut cursor = self.sas.cursor_front_mut();
         while let Some(c) = cursor {
-            let matches = satype == SaType::UNSPEC || c.current().1.satype == satype.0;
+            let matches = satype == SaType::UNSPEC || c.current().1.satype == satype;
             if matches {
                 removed(c.current().0);
                 let (next, _node) = c.remove_current();
@@ -88,7 +88,7 @@ impl Db {
         loop {
             let (k, v) = cursor.current();
             let past = after.is_none_or(|a| k > a);
-            if past && (satype == SaType::UNSPEC || v.satype == satype.0) {
+            if past && (satype == SaType::UNSPEC || v.satype == satype) {
                 return Some((*k, f(v)));
             }
             cursor = cursor.move_next()?;

@@ -70,7 +70,7 @@ impl Dump {
                     _ => None,
                 };
                 db.next_sa(after, satype, |rec| {
-                    let hdr = MsgHeader::new(MsgType::DUMP, SaType(rec.satype), seq, pid);
+                    let hdr = MsgHeader::new(MsgType::DUMP, rec.satype, seq, pid);
                     // With the datapath's live counters in CURRENT.
                     let mut rec = rec.clone();
                     net.sync_usage(&mut rec);

@@ -228,7 +228,7 @@ impl Ctx<'_> {
         self.net
             .acquires
             .lock()
-            .satisfied(SaType(rec.satype), &rec.src.addr(), &rec.dst.addr());
+            .satisfied(rec.satype, &rec.src.addr(), &rec.dst.addr());
         self.net.arm_expiry(&mut db, rec.next_deadline());
         drop(db);
         let hdr = self.req;
@@ -241,7 +241,7 @@ impl Ctx<'_> {
         let sa = msg.sa().ok_or(Errno::EINVAL)?;
         let dst = msg.address(AddressKind::Dst).ok_or(Errno::EINVAL)?;
         Ok(sadb::SaKey {
-            satype: msg.satype().0,
+            satype: msg.satype(),
             dst: dst.addr(),
             spi: sa.spi,
         })

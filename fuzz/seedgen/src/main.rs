@@ -9,16 +9,15 @@
 use std::path::PathBuf;
 use std::{env, fs, process};
 
-use ipsec_core::pfkey::consts::{
-    AuthAlg, EncAlg, IdentType, IpProto, IpsecDir, IpsecLevel, IpsecMode, PolicyType, SaState,
-    UdpEncap,
-};
+use ipsec_core::inet::{Addr, IpProto};
+use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
+use ipsec_core::pfkey::consts::{AuthAlg, EncAlg, IdentType, SaState, UdpEncap};
 use ipsec_core::pfkey::ext::{
     Address, AddressKind, Alg, Comb, Filter, Identity, IdentityKind, IpsecRequest, Key, KeyKind,
     KmAddress, KmPrivate, Lifetime, LifetimeKind, NatTPort, NatTPortKind, NatTType, Policy,
     Proposal, Sa, Sa2, SecCtx, Sensitivity, SpiRange, Supported, SupportedKind,
 };
-use ipsec_core::pfkey::sockaddr::{Addr, SockAddr};
+use ipsec_core::pfkey::sockaddr::SockAddr;
 use ipsec_core::pfkey::{parse, Errno, MsgHeader, MsgType, SaType, Writer};
 
 const V4_A: Addr = Addr::V4([10, 0, 0, 1]);

@@ -19,9 +19,11 @@
 
 use super::algs::{algs, AlgInfo, AlgKind};
 use super::errno::Errno;
-use super::pfkey::consts::{AuthAlg, EncAlg, IpProto, IpsecDir, MsgType, PolicyType};
+use super::inet::{Addr, IpProto};
+use super::ipsec::{IpsecDir, IpsecMode, PolicyType};
+use super::pfkey::consts::{AuthAlg, EncAlg, MsgType};
 use super::pfkey::ext::{Address, AddressKind, Comb, Policy, Proposal};
-use super::pfkey::sockaddr::{Addr, SockAddr};
+use super::pfkey::sockaddr::SockAddr;
 use super::pfkey::{MsgHeader, SaType, Writer};
 
 /// Seconds an acquisition blocks a new ACQUIRE for the same SA.
@@ -40,7 +42,7 @@ pub struct AcquireRequest {
     /// SA destination.
     pub dst: Addr,
     /// `IPSEC_MODE_*`.
-    pub mode: u8,
+    pub mode: IpsecMode,
     /// The request's reqid (0 unless the level is `unique`).
     pub reqid: u32,
     /// The outbound policy that asked.

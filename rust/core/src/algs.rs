@@ -85,6 +85,17 @@ impl AlgInfo {
         usize::from(bits / 8).saturating_sub(usize::from(self.salt_bytes))
     }
 
+    /// The block size of an encryption algorithm that is a CBC cipher
+    /// (AES-CBC 16, 3DES-CBC 8); `None` for stream and counter modes and
+    /// AEADs.
+    pub const fn cbc_block_len(&self) -> Option<usize> {
+        match EncAlg(self.id) {
+            EncAlg::AESCBC => Some(16),
+            EncAlg::DES3CBC => Some(8),
+            _ => None,
+        }
+    }
+
     /// The `sadb_alg` REGISTER announces (`sadb_alg_ivlen` in bytes, as
     /// KAME; key sizes with the salt).
     pub const fn sadb_alg(&self) -> Alg {

@@ -18,7 +18,7 @@
 use core::ffi::CStr;
 
 use super::algs::AlgInfo;
-use super::pfkey::consts::EncAlg;
+use super::inet::NEXTHDR_NONE;
 use super::sadb::{MAX_ENC_KEY_BYTES, MAX_KEY_BYTES};
 
 /// Length of the ESP header (SPI and sequence number), without the IV.
@@ -27,8 +27,6 @@ pub const ESP_HDR_LEN: usize = 8;
 pub const TRAILER_FIXED_LEN: usize = 2;
 /// Longest IV of any algorithm (AES-CBC).
 pub const MAX_IV_LEN: usize = 16;
-/// Next header value of a dummy packet (RFC 4303 section 2.6): drop it.
-pub const NEXTHDR_NONE: u8 = 59;
 /// Length of an IPv4 header without options, as a tunnel's outer header.
 pub const IPV4_HDR_LEN: usize = 20;
 /// Length of the IPv6 fixed header, as a tunnel's outer header.
@@ -253,11 +251,7 @@ impl Outer {
 /// `crypto_aead_blocksize` reports it (1 for stream and counter modes).
 /// The datapath uses the tfm's value; this is the table's expectation.
 pub fn cipher_block_len(enc: &AlgInfo) -> usize {
-    match EncAlg(enc.id) {
-        EncAlg::AESCBC => 16,
-        EncAlg::DES3CBC => 8,
-        _ => 1,
-    }
+    enc.cbc_block_len().unwrap_or(1)
 }
 
 /// The ICV length of an SA: the AEAD's, else the authentication
@@ -401,10 +395,12 @@ pub enum IvKind {
 
 /// How IVs of `enc` are made.
 pub fn iv_kind(enc: &AlgInfo) -> IvKind {
-    match EncAlg(enc.id) {
-        _ if enc.iv_bytes == 0 => IvKind::None,
-        EncAlg::AESCBC | EncAlg::DES3CBC => IvKind::Random,
-        _ => IvKind::Counter,
+    if enc.iv_bytes == 0 {
+        IvKind::None
+    } else if enc.cbc_block_len().is_some() {
+        IvKind::Random
+    } else {
+        IvKind::Counter
     }
 }
 

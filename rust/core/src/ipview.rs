@@ -13,8 +13,10 @@
 //! the accessors then read fixed offsets with `get`, so no input can make
 //! them panic.
 
-use super::pfkey::sockaddr::Addr;
-use super::spd::Selector;
+use super::inet::{
+    Addr, NEXTHDR_AUTH, NEXTHDR_DEST, NEXTHDR_FRAGMENT, NEXTHDR_HOP, NEXTHDR_ROUTING, PROTO_DCCP,
+    PROTO_GRE, PROTO_ICMP, PROTO_ICMPV6, PROTO_MH, PROTO_SCTP, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE,
+};
 
 /// Why bytes are not a usable IP packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,39 +30,6 @@ pub enum ViewError {
     /// The total length is below the header length.
     TotalLen,
 }
-
-/// `IPPROTO_HOPOPTS`.
-pub const NEXTHDR_HOP: u8 = 0;
-/// `IPPROTO_ICMP`.
-pub const PROTO_ICMP: u8 = 1;
-/// `IPPROTO_TCP`.
-pub const PROTO_TCP: u8 = 6;
-/// `IPPROTO_UDP`.
-pub const PROTO_UDP: u8 = 17;
-/// `IPPROTO_DCCP`.
-pub const PROTO_DCCP: u8 = 33;
-/// `IPPROTO_ROUTING`.
-pub const NEXTHDR_ROUTING: u8 = 43;
-/// `IPPROTO_FRAGMENT`.
-pub const NEXTHDR_FRAGMENT: u8 = 44;
-/// `IPPROTO_GRE`.
-pub const PROTO_GRE: u8 = 47;
-/// `IPPROTO_ESP`.
-pub const PROTO_ESP: u8 = 50;
-/// `IPPROTO_AH`.
-pub const NEXTHDR_AUTH: u8 = 51;
-/// `IPPROTO_ICMPV6`.
-pub const PROTO_ICMPV6: u8 = 58;
-/// `IPPROTO_NONE`.
-pub const NEXTHDR_NONE: u8 = 59;
-/// `IPPROTO_DSTOPTS`.
-pub const NEXTHDR_DEST: u8 = 60;
-/// `IPPROTO_SCTP`.
-pub const PROTO_SCTP: u8 = 132;
-/// `IPPROTO_MH` (Mobility Header).
-pub const PROTO_MH: u8 = 135;
-/// `IPPROTO_UDPLITE`.
-pub const PROTO_UDPLITE: u8 = 136;
 
 /// IPv4 header length without options.
 pub const IPV4_MIN_HDR_LEN: usize = 20;
@@ -589,13 +558,6 @@ pub struct PacketSelector {
     /// A fragment other than the first: no ports (both 0), so only
     /// selectors with any port match (KAME's OPAQUE).
     pub is_later_fragment: bool,
-}
-
-impl PacketSelector {
-    /// Whether `sel` matches this packet.
-    pub fn matches(&self, sel: &Selector) -> bool {
-        sel.matches_packet(&self.src, &self.dst, self.proto, self.sport, self.dport)
-    }
 }
 
 /// The "ports" of upper-layer protocol `proto` whose header starts

@@ -19,9 +19,9 @@
 //! an unmatched tunnel-mode entry ends the search; after the requests no
 //! tunnel-mode entry may be left.
 
+use super::inet::{Addr, IpProto};
+use super::ipsec::{IpsecLevel, IpsecMode, PolicyType};
 use super::knobs::{DefPolicy, KnobValues, Level as KnobLevel};
-use super::pfkey::consts::{IpProto, IpsecLevel, IpsecMode, PolicyType};
-use super::pfkey::sockaddr::Addr;
 use super::spd::{PolicyRecord, Request, MAX_REQUESTS};
 
 /// A request's level once `default` is resolved.
@@ -47,10 +47,10 @@ impl Level {
 /// `ah_net_deflev`); an unknown level counts as require, as NetBSD's
 /// `ipsec_get_reqlevel` does.
 pub fn resolve_level(rq: &Request, knobs: &KnobValues) -> Level {
-    match IpsecLevel(rq.level) {
+    match rq.level {
         IpsecLevel::DEFAULT => {
-            let ah = rq.proto == IpProto::AH.0;
-            let tunnel = rq.mode == IpsecMode::TUNNEL.0;
+            let ah = rq.proto == IpProto::AH;
+            let tunnel = rq.mode == IpsecMode::TUNNEL;
             match knobs.default_level(ah, tunnel) {
                 KnobLevel::Use => Level::Use,
                 KnobLevel::Require => Level::Require,
@@ -140,7 +140,7 @@ pub fn decide<'a>(policy: Option<&'a PolicyRecord>, knobs: &KnobValues) -> Decis
             DefPolicy::Discard => Decision::Discard(DiscardReason::NoPolicy),
         };
     };
-    match PolicyType(p.action) {
+    match p.action {
         PolicyType::DISCARD => Decision::Discard(DiscardReason::Policy),
         PolicyType::NONE => Decision::Bypass,
         PolicyType::IPSEC => {
@@ -205,9 +205,9 @@ pub fn plan_sas(bundle: &Bundle<'_>, found: &[bool]) -> SaPlan {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Applied {
     /// `IPPROTO_ESP` or `IPPROTO_AH`.
-    pub proto: u16,
+    pub proto: IpProto,
     /// `IPSEC_MODE_TRANSPORT` or `IPSEC_MODE_TUNNEL`.
-    pub mode: u8,
+    pub mode: IpsecMode,
     /// The SA's reqid.
     pub reqid: u32,
     /// The SA's (source, destination).
@@ -249,7 +249,7 @@ fn satisfies(r: &Resolved<'_>, h: &Applied) -> bool {
     rq.proto == h.proto
         && rq.mode == h.mode
         && (r.level != Level::Unique || rq.reqid == 0 || rq.reqid == h.reqid)
-        && (rq.mode != IpsecMode::TUNNEL.0 || endpoints_match(rq, &h.endpoints))
+        && (rq.mode != IpsecMode::TUNNEL || endpoints_match(rq, &h.endpoints))
 }
 
 /// Finds request `r` in `history` from `start` (`xfrm_policy_ok`): the
@@ -259,7 +259,7 @@ fn find(r: &Resolved<'_>, history: &[Applied], start: usize) -> Option<usize> {
         if satisfies(r, h) {
             return Some(i + 1);
         }
-        if h.mode != IpsecMode::TRANSPORT.0 {
+        if h.mode != IpsecMode::TRANSPORT {
             return None;
         }
     }
@@ -272,7 +272,7 @@ fn tunnel_left(history: &[Applied], start: usize) -> Option<usize> {
         .iter()
         .enumerate()
         .skip(start)
-        .find(|(_, h)| h.mode != IpsecMode::TRANSPORT.0)
+        .find(|(_, h)| h.mode != IpsecMode::TRANSPORT)
         .map(|(i, _)| i)
 }
 

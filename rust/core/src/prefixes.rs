@@ -9,7 +9,7 @@
 //! host (/32, /128), network and catch-all (/0) policies mixed, three.
 //! [`masked`] gives a bin's network address.
 
-use super::pfkey::sockaddr::Addr;
+use super::inet::Addr;
 
 /// Directions counted: `IPSEC_DIR_ANY` (0) to `IPSEC_DIR_FWD` (3).
 const DIRS: usize = 4;

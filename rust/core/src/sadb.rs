@@ -25,14 +25,15 @@ use core::cmp::Ordering;
 use core::fmt;
 
 use super::algs::{lookup, AlgInfo, AlgKind};
+use super::inet::{Addr, IpProto};
+use super::ipsec::IpsecMode;
 use super::pfkey::consts::{
-    sa_flags, AuthAlg, EncAlg, IpsecMode, MsgType, SaState as WireState, SaType, UdpEncap,
+    sa_flags, AuthAlg, EncAlg, MsgType, SaState as WireState, SaType, UdpEncap,
 };
 use super::pfkey::ext::{
     Address, AddressKind, Key, KeyKind, Lifetime, LifetimeKind, NatTPort, NatTPortKind, NatTType,
     Sa, Sa2, SaReplay,
 };
-use super::pfkey::sockaddr::Addr;
 use super::pfkey::{Errno, Message, MsgHeader, Writer};
 
 /// Largest authentication key an SA holds, in bytes (HMAC-SHA-512).
@@ -84,7 +85,7 @@ impl SaState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SaKey {
     /// `sadb_msg_satype` (AH or ESP).
-    pub satype: u8,
+    pub satype: SaType,
     /// The destination address.
     pub dst: Addr,
     /// The SPI (host order value).
@@ -301,7 +302,7 @@ pub struct NatT {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SaRecord {
     /// `sadb_msg_satype` (AH or ESP).
-    pub satype: u8,
+    pub satype: SaType,
     /// SPI (host order value).
     pub spi: u32,
     /// State.
@@ -314,7 +315,7 @@ pub struct SaRecord {
     pub proxy: Option<Address>,
     /// `IPSEC_MODE_TRANSPORT` or `IPSEC_MODE_TUNNEL` (`ANY` is stored as
     /// transport, as af_key does).
-    pub mode: u8,
+    pub mode: IpsecMode,
     /// `sadb_x_sa2_reqid`.
     pub reqid: u32,
     /// Replay window in packets, at most [`MAX_REPLAY_WINDOW`]:
@@ -367,7 +368,7 @@ fn addresses(msg: &Message<'_>) -> Result<(Address, Address), Errno> {
     // An SA's addresses have no upper-layer protocol: stored (and written
     // back) as 0, as af_key does.
     let no_proto = |a: Address| Address {
-        proto: super::pfkey::consts::IpProto(0),
+        proto: IpProto(0),
         ..a
     };
     Ok((no_proto(src), no_proto(dst)))
@@ -390,9 +391,9 @@ fn replay_esn(msg: &Message<'_>, sa: &Sa) -> Result<(u32, bool), Errno> {
 }
 
 /// Mode and reqid from X_SA2 (transport and 0 without it).
-fn mode_reqid(msg: &Message<'_>) -> Result<(u8, u32), Errno> {
+fn mode_reqid(msg: &Message<'_>) -> Result<(IpsecMode, u32), Errno> {
     let Some(sa2) = msg.x_sa2() else {
-        return Ok((IpsecMode::TRANSPORT.0, 0));
+        return Ok((IpsecMode::TRANSPORT, 0));
     };
     let mode = match sa2.mode {
         IpsecMode::ANY | IpsecMode::TRANSPORT => IpsecMode::TRANSPORT,
@@ -400,7 +401,7 @@ fn mode_reqid(msg: &Message<'_>) -> Result<(u8, u32), Errno> {
         IpsecMode::BEET | IpsecMode::IPTFS => return Err(Errno::EOPNOTSUPP),
         _ => return Err(Errno::EINVAL),
     };
-    Ok((mode.0, sa2.reqid))
+    Ok((mode, sa2.reqid))
 }
 
 /// Copies the key of `kind` for algorithm `alg` (`None`: no algorithm, so
@@ -487,7 +488,7 @@ impl SaRecord {
         };
         let h = msg.header();
         Ok(SaRecord {
-            satype: msg.satype().0,
+            satype: msg.satype(),
             spi: sa.spi,
             state: SaState::Mature,
             src,
@@ -532,7 +533,7 @@ impl SaRecord {
         let (mode, reqid) = mode_reqid(msg)?;
         let h = msg.header();
         Ok(SaRecord {
-            satype: msg.satype().0,
+            satype: msg.satype(),
             spi,
             state: SaState::Larval,
             src,
@@ -626,7 +627,7 @@ impl SaRecord {
             w.key(KeyKind::Encrypt, &self.enc_key.as_key())?;
         }
         w.x_sa2(&Sa2 {
-            mode: IpsecMode(self.mode),
+            mode: self.mode,
             reqid: self.reqid,
             ..Sa2::default()
         })?;
@@ -675,7 +676,7 @@ impl SaRecord {
     /// without keys and with only the lifetime that fired. The caller then
     /// calls [`Writer::finish`].
     pub fn write_expire(&self, w: &mut Writer<'_>, which: Expiry) -> Result<(), Errno> {
-        let hdr = MsgHeader::new(MsgType::EXPIRE, SaType(self.satype), 0, 0);
+        let hdr = MsgHeader::new(MsgType::EXPIRE, self.satype, 0, 0);
         let hard = which == Expiry::Hard;
         self.write_with(w, &hdr, false, hard, !hard)
     }

@@ -14,12 +14,12 @@
 //! through the deflev knobs) and `use`/`unique`/`require` are written back
 //! as given; endpoints of transport requests are kept too.
 
+use super::inet::{Addr, IpProto};
+use super::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType, IPSEC_MANUAL_REQID_MAX};
+use super::ipview::PacketSelector;
 use super::pfkey::consts::MsgType;
-use super::pfkey::consts::{
-    IpProto, IpsecDir, IpsecLevel, IpsecMode, PolicyType, IPSEC_MANUAL_REQID_MAX,
-};
 use super::pfkey::ext::{Address, AddressKind, IpsecRequest, Lifetime, LifetimeKind, Policy};
-use super::pfkey::sockaddr::{Addr, SockAddr};
+use super::pfkey::sockaddr::SockAddr;
 use super::pfkey::{Errno, Message, MsgHeader, SaType, Writer};
 use super::sadb::{Expiry, LifetimeLimits};
 
@@ -30,11 +30,11 @@ pub const MAX_REQUESTS: usize = 4;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Request {
     /// `IPPROTO_ESP`, `IPPROTO_AH` or `IPPROTO_COMP`.
-    pub proto: u16,
+    pub proto: IpProto,
     /// `IPSEC_MODE_TRANSPORT` or `IPSEC_MODE_TUNNEL`.
-    pub mode: u8,
+    pub mode: IpsecMode,
     /// `IPSEC_LEVEL_*` as given (`default` kept).
-    pub level: u8,
+    pub level: IpsecLevel,
     /// Request id (`unique`); auto-allocated ones are above
     /// [`IPSEC_MANUAL_REQID_MAX`].
     pub reqid: u32,
@@ -68,9 +68,9 @@ impl Request {
             rq.reqid
         };
         Ok(Request {
-            proto: rq.proto.0,
-            mode: rq.mode.0,
-            level: rq.level.0,
+            proto: rq.proto,
+            mode: rq.mode,
+            level: rq.level,
             reqid,
             endpoints: rq.endpoints,
         })
@@ -79,9 +79,9 @@ impl Request {
     /// As a `sadb_x_ipsecrequest`.
     pub const fn to_ext(&self) -> IpsecRequest {
         IpsecRequest {
-            proto: IpProto(self.proto),
-            mode: IpsecMode(self.mode),
-            level: IpsecLevel(self.level),
+            proto: self.proto,
+            mode: self.mode,
+            level: self.level,
             reserved1: 0,
             reqid: self.reqid,
             reserved2: 0,
@@ -181,6 +181,11 @@ impl Selector {
             && (self.src.port() == 0 || self.src.port() == sport)
             && (self.dst.port() == 0 || self.dst.port() == dport)
     }
+
+    /// Whether the packet `p` matches.
+    pub fn matches(&self, p: &PacketSelector) -> bool {
+        self.matches_packet(&p.src, &p.dst, p.proto, p.sport, p.dport)
+    }
 }
 
 /// One security policy.
@@ -189,9 +194,9 @@ pub struct PolicyRecord {
     /// The traffic it applies to.
     pub selector: Selector,
     /// `IPSEC_DIR_INBOUND`, `_OUTBOUND` or `_FWD`.
-    pub dir: u8,
+    pub dir: IpsecDir,
     /// `IPSEC_POLICY_DISCARD`, `_NONE` or `_IPSEC`.
-    pub action: u16,
+    pub action: PolicyType,
     /// `sadb_x_policy_priority` (smaller ranks first).
     pub priority: u32,
     /// `sadb_x_policy_id`: 0 until the SPD assigns one ([`policy_id`]).
@@ -258,7 +263,7 @@ impl PolicyRecord {
         if ipsec && n == 0 {
             return Err(Errno::EINVAL);
         }
-        rec.action = p.policy_type.0;
+        rec.action = p.policy_type;
         rec.priority = p.priority;
         rec.requests = requests;
         rec.created = now;
@@ -283,10 +288,16 @@ impl PolicyRecord {
         ) {
             return Err(Errno::EINVAL);
         }
-        Ok(PolicyRecord {
-            selector: Selector { src, dst },
-            dir: p.dir.0,
-            action: 0,
+        Ok(PolicyRecord::new(Selector { src, dst }, p.dir))
+    }
+
+    /// A policy of `selector` and `dir` and nothing else: action discard,
+    /// priority and id 0, no requests, times and lifetimes.
+    pub const fn new(selector: Selector, dir: IpsecDir) -> Self {
+        PolicyRecord {
+            selector,
+            dir,
+            action: PolicyType::DISCARD,
             priority: 0,
             id: 0,
             requests: [None; MAX_REQUESTS],
@@ -295,7 +306,7 @@ impl PolicyRecord {
             hard: None,
             soft: None,
             soft_expired: false,
-        })
+        }
     }
 
     /// The requests, in order.
@@ -312,7 +323,7 @@ impl PolicyRecord {
     /// The ordered form of what [`PolicyRecord::same_index`] compares.
     pub fn index_key(&self) -> IndexKey {
         let mut k = [0u8; INDEX_KEY_LEN];
-        k[0] = self.dir;
+        k[0] = self.dir.0;
         k[1..1 + ADDRESS_KEY_LEN].copy_from_slice(&address_key(&self.selector.src));
         k[1 + ADDRESS_KEY_LEN..].copy_from_slice(&address_key(&self.selector.dst));
         IndexKey(k)
@@ -323,7 +334,7 @@ impl PolicyRecord {
     /// the value is not in use).
     pub fn assign_reqids(&mut self, counter: &mut u32) {
         for rq in self.requests.iter_mut().flatten() {
-            if rq.level == IpsecLevel::UNIQUE.0 && rq.reqid == 0 {
+            if rq.level == IpsecLevel::UNIQUE && rq.reqid == 0 {
                 rq.reqid = next_auto_reqid(counter);
             }
         }
@@ -408,8 +419,8 @@ impl PolicyRecord {
 
     fn write_policy(&self, w: &mut Writer<'_>) -> Result<(), Errno> {
         w.x_policy(&Policy {
-            policy_type: PolicyType(self.action),
-            dir: IpsecDir(self.dir),
+            policy_type: self.action,
+            dir: self.dir,
             reserved: 0,
             id: self.id,
             priority: self.priority,
@@ -440,8 +451,8 @@ fn limits_ext(l: Option<LifetimeLimits>) -> Lifetime {
 /// per-socket test (`id % 8 >= 3`, socket policies being xfrm dir + 3)
 /// is false for every SPD policy. The SPD passes a per-namespace counter
 /// as `index` and retries with the next on collision.
-pub fn policy_id(index: u32, dir: u8) -> u32 {
-    let xdir = u32::from(dir.wrapping_sub(1) & 7);
+pub fn policy_id(index: u32, dir: IpsecDir) -> u32 {
+    let xdir = u32::from(dir.0.wrapping_sub(1) & 7);
     match index.wrapping_shl(3) | xdir {
         0 => 8,
         id => id,
@@ -451,12 +462,12 @@ pub fn policy_id(index: u32, dir: u8) -> u32 {
 /// The PF_KEY direction of a policy id ([`policy_id`]); per-socket ids
 /// (`id % 8` in 3..=5) give their direction too. `IPSEC_DIR_INVALID` for
 /// `id % 8` 6 or 7.
-pub fn dir_of_id(id: u32) -> u8 {
+pub fn dir_of_id(id: u32) -> IpsecDir {
     match id % 8 {
-        0 | 3 => IpsecDir::INBOUND.0,
-        1 | 4 => IpsecDir::OUTBOUND.0,
-        2 | 5 => IpsecDir::FWD.0,
-        _ => IpsecDir::INVALID.0,
+        0 | 3 => IpsecDir::INBOUND,
+        1 | 4 => IpsecDir::OUTBOUND,
+        2 | 5 => IpsecDir::FWD,
+        _ => IpsecDir::INVALID,
     }
 }
 

@@ -11,10 +11,8 @@
 //! `ip6_find_1stfragopt`); the next-header byte of the header before it
 //! names ESP and the payload length changes.
 
-use super::ipview::{
-    checksum, walk_ipv6, Ipv6Packet, ViewError, HEAD_MAX, IPV6_HDR_LEN, NEXTHDR_HOP, PROTO_ESP,
-};
-use super::pfkey::sockaddr::Addr;
+use super::inet::{Addr, NEXTHDR_HOP, PROTO_ESP};
+use super::ipview::{checksum, walk_ipv6, Ipv6Packet, ViewError, HEAD_MAX, IPV6_HDR_LEN};
 
 /// The layout of an IP packet's head, as transport mode sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,14 +13,9 @@
 //! header gets its checksum fixed when that changes it.
 
 use super::ecn::{decapsulate_tos, encapsulate_tos, EncapMode};
-use super::ipview::{checksum, IPV4_MIN_HDR_LEN, IPV6_HDR_LEN, PROTO_ESP};
+use super::inet::{Addr, PROTO_ESP, PROTO_IPIP, PROTO_IPV6};
+use super::ipview::{checksum, IPV4_MIN_HDR_LEN, IPV6_HDR_LEN};
 use super::knobs::DfBit;
-use super::pfkey::sockaddr::Addr;
-
-/// `IPPROTO_IPIP`: an IPv4 packet inside.
-pub const PROTO_IPIP: u8 = 4;
-/// `IPPROTO_IPV6`: an IPv6 packet inside.
-pub const PROTO_IPV6: u8 = 41;
 
 /// Why a tunnel header cannot be built or removed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

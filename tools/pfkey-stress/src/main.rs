@@ -29,11 +29,11 @@ use std::io;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use ipsec_core::pfkey::consts::{
-    AuthAlg, EncAlg, IpProto, IpsecDir, IpsecLevel, IpsecMode, PolicyType,
-};
+use ipsec_core::inet::{Addr, IpProto};
+use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
+use ipsec_core::pfkey::consts::{AuthAlg, EncAlg};
 use ipsec_core::pfkey::ext::{Address, AddressKind, IpsecRequest, Key, KeyKind, Policy, Sa, Sa2};
-use ipsec_core::pfkey::sockaddr::{Addr, SockAddr};
+use ipsec_core::pfkey::sockaddr::SockAddr;
 use ipsec_core::pfkey::{parse, MsgHeader, MsgType, SaType, Writer};
 
 const AF_KEY: i32 = 15;

@@ -3,11 +3,11 @@
 //! Golden tests: commands built into PF_KEY messages, checked field by
 //! field after decoding with the core's parser.
 
-use ipsec_core::pfkey::consts::{
-    sa_flags, IpProto, IpsecDir, IpsecLevel, IpsecMode, PolicyType, SaState, UdpEncap,
-};
+use ipsec_core::inet::{Addr, IpProto};
+use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
+use ipsec_core::pfkey::consts::{sa_flags, SaState, UdpEncap};
 use ipsec_core::pfkey::ext::{AddressKind, KeyKind, LifetimeKind, NatTPortKind};
-use ipsec_core::pfkey::sockaddr::{Addr, SockAddr};
+use ipsec_core::pfkey::sockaddr::SockAddr;
 use ipsec_core::pfkey::{parse as decode, ExtType, Message, MsgHeader, MsgType, SaType, Writer};
 use setkey::build::{deleteall_matches, requests, requests_with, BuildOptions};
 use setkey::parse::{parse, Command};
@@ -73,7 +73,7 @@ fn add_esp_aes_gcm() {
     let rec = ipsec_core::sadb::SaRecord::from_add(&m, 0).unwrap();
     assert_eq!(
         (rec.replay, rec.enc, rec.mode),
-        (64, 20, IpsecMode::TRANSPORT.0)
+        (64, 20, IpsecMode::TRANSPORT)
     );
 }
 
@@ -138,7 +138,7 @@ fn ah_and_chacha_and_cmac() {
     let src = m.address(AddressKind::Src).unwrap();
     assert_eq!(
         (src.prefixlen, src.family()),
-        (128, ipsec_core::pfkey::sockaddr::AF_INET6)
+        (128, ipsec_core::inet::AF_INET6)
     );
     assert!(m.key(KeyKind::Encrypt).is_none());
     let key = "0x".to_string() + &"11".repeat(36);

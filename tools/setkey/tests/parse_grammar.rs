@@ -2,8 +2,10 @@
 
 //! Every construct of the grammar, parsed into the expected command.
 
-use ipsec_core::pfkey::consts::{sa_flags, IpProto, IpsecDir, IpsecLevel, IpsecMode, PolicyType};
-use ipsec_core::pfkey::sockaddr::{Addr, SockAddr};
+use ipsec_core::inet::{Addr, IpProto};
+use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
+use ipsec_core::pfkey::consts::sa_flags;
+use ipsec_core::pfkey::sockaddr::SockAddr;
 use ipsec_core::pfkey::SaType;
 use setkey::parse::{parse, Command, CommandKind, SaCommand, SpdCommand};
 

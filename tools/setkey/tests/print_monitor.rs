@@ -7,10 +7,8 @@
 
 mod print_common;
 
-use ipsec_core::pfkey::consts::{
-    AuthAlg, EncAlg, IdentType, IpsecDir, IpsecLevel, IpsecMode, MsgType, PolicyType, SaState,
-    SaType,
-};
+use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
+use ipsec_core::pfkey::consts::{AuthAlg, EncAlg, IdentType, MsgType, SaState, SaType};
 use ipsec_core::pfkey::ext::{
     Address, AddressKind, Alg, Comb, Identity, IdentityKind, Key, KeyKind, NatTType, Policy,
     Proposal, Sa, Sa2, SecCtx, Supported, SupportedKind,

@@ -6,7 +6,8 @@
 
 mod print_common;
 
-use ipsec_core::pfkey::consts::{IpsecLevel, MsgType, SaType};
+use ipsec_core::ipsec::IpsecLevel;
+use ipsec_core::pfkey::consts::{MsgType, SaType};
 use ipsec_core::pfkey::ext::{NatTPort, NatTPortKind, NatTType, SecCtx};
 use ipsec_core::pfkey::MsgHeader;
 use print_common::*;

@@ -8,9 +8,9 @@
 
 mod print_common;
 
-use ipsec_core::pfkey::consts::{
-    AuthAlg, EncAlg, IpProto, IpsecMode, MsgType, SaState, SaType, UdpEncap,
-};
+use ipsec_core::inet::IpProto;
+use ipsec_core::ipsec::IpsecMode;
+use ipsec_core::pfkey::consts::{AuthAlg, EncAlg, MsgType, SaState, SaType, UdpEncap};
 use ipsec_core::pfkey::ext::{
     Address, AddressKind, Lifetime, LifetimeKind, NatTPort, NatTPortKind, NatTType, Sa, SecCtx,
 };

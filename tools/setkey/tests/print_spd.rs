@@ -8,9 +8,9 @@
 
 mod print_common;
 
-use ipsec_core::pfkey::consts::{
-    IpProto, IpsecDir, IpsecLevel, IpsecMode, MsgType, PolicyType, SaType,
-};
+use ipsec_core::inet::IpProto;
+use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
+use ipsec_core::pfkey::consts::{MsgType, SaType};
 use ipsec_core::pfkey::ext::{AddressKind, Lifetime, LifetimeKind, Policy, SecCtx};
 use ipsec_core::pfkey::MsgHeader;
 use print_common::*;

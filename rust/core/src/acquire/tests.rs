@@ -13,7 +13,7 @@ fn req(reqid: u32) -> AcquireRequest {
         satype: SaType::ESP,
         src: SRC,
         dst: DST,
-        mode: 1,
+        mode: IpsecMode::TRANSPORT,
         reqid,
         policy_id: 0x11,
         policy_priority: 0x7fff_ffff,

@@ -5,7 +5,7 @@
 //! layout written out by hand, and crypto API names.
 
 use super::super::algs::{algs, lookup, AlgKind, AALG_AES_CMAC};
-use super::super::pfkey::consts::{AuthAlg, SADB_X_EALG_CHACHA20_POLY1305};
+use super::super::pfkey::consts::{AuthAlg, EncAlg, SADB_X_EALG_CHACHA20_POLY1305};
 use super::*;
 
 fn enc(id: EncAlg) -> &'static AlgInfo {

@@ -5,10 +5,12 @@
 //! `ipv6_skip_exthdr`, fragments, ports and ICMP type/code, and selector
 //! matching through `spd::Selector`.
 
-use super::super::pfkey::consts::IpProto;
+use super::super::inet::IpProto;
 use super::super::pfkey::ext::Address;
 use super::super::pfkey::sockaddr::SockAddr;
 use super::*;
+use crate::inet::{NEXTHDR_NONE, PROTO_ESP};
+use crate::spd::Selector;
 
 /// The header from Wikipedia's "IPv4 header checksum" example, with a
 /// payload of 0x73 - 20 bytes.
@@ -500,24 +502,24 @@ fn selector_matching() {
     // ICMP echo request: type 8 as source port, code 0 as destination
     // port, as setkey's "icmp 8,0" (and "icmp 8", any code) encode it.
     let echo = selector(&v4(1, 0, &[8, 0, 0, 0, 0, 0, 0, 0])).unwrap();
-    assert!(echo.matches(&sel4(8, 0, IpProto::ICMP)));
-    assert!(echo.matches(&sel4(0, 0, IpProto::IPSEC_ANY)));
-    assert!(!echo.matches(&sel4(0, 0, IpProto::TCP)));
+    assert!(sel4(8, 0, IpProto::ICMP).matches(&echo));
+    assert!(sel4(0, 0, IpProto::IPSEC_ANY).matches(&echo));
+    assert!(!sel4(0, 0, IpProto::TCP).matches(&echo));
     let unreach = selector(&v4(1, 0, &[3, 4, 0, 0])).unwrap();
-    assert!(unreach.matches(&sel4(3, 4, IpProto::ICMP)));
-    assert!(unreach.matches(&sel4(3, 0, IpProto::ICMP)));
-    assert!(!unreach.matches(&sel4(8, 0, IpProto::ICMP)));
+    assert!(sel4(3, 4, IpProto::ICMP).matches(&unreach));
+    assert!(sel4(3, 0, IpProto::ICMP).matches(&unreach));
+    assert!(!sel4(8, 0, IpProto::ICMP).matches(&unreach));
     // TCP to port 22, and its later fragment, which only matches a
     // selector without ports.
     let first = selector(&v4(6, 0x2000, &[0x9c, 0x40, 0, 22, 0, 0, 0, 0])).unwrap();
     let later = selector(&v4(6, 100, &[0x9c, 0x40, 0, 22])).unwrap();
     let ssh = sel4(0, 22, IpProto::TCP);
-    assert!(first.matches(&ssh));
-    assert!(!later.matches(&ssh));
-    assert!(later.matches(&sel4(0, 0, IpProto::TCP)));
+    assert!(ssh.matches(&first));
+    assert!(!ssh.matches(&later));
+    assert!(sel4(0, 0, IpProto::TCP).matches(&later));
     // Families never mix.
     let v6p = selector(&v6(PROTO_TCP, &[0x9c, 0x40, 0, 22, 0, 0, 0, 0])).unwrap();
-    assert!(!v6p.matches(&ssh));
+    assert!(!ssh.matches(&v6p));
 }
 
 #[test]

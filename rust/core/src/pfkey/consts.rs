@@ -3,49 +3,15 @@
 //! PF_KEY v2 numbers: message, extension, SA and algorithm identifiers.
 //!
 //! C header: [include/uapi/linux/pfkeyv2.h](srctree/include/uapi/linux/pfkeyv2.h)
-//! and [include/uapi/linux/ipsec.h](srctree/include/uapi/linux/ipsec.h).
+//! (the `linux/ipsec.h` numbers are in the core's `ipsec`, the IP protocol
+//! numbers in its `inet`).
 //!
 //! Every wire enumeration is a newtype over its wire integer with named
 //! constants, so values this file does not know still parse and re-encode
 //! unchanged; whoever acts on a value decides what an unknown one means.
 
-use core::fmt;
-
-/// Declares a wire enumeration: a newtype with named constants, `name()` and
-/// a `Debug` that prints the name when there is one.
-macro_rules! wire_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident($repr:ty) {
-            $( $(#[$cdoc:meta])* $cname:ident = $val:literal, )*
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
-        pub struct $name(pub $repr);
-
-        impl $name {
-            $( $(#[$cdoc])* pub const $cname: $name = $name($val); )*
-
-            /// The name of the constant with this value, if there is one.
-            pub const fn name(self) -> Option<&'static str> {
-                match self.0 {
-                    $( $val => Some(stringify!($cname)), )*
-                    _ => None,
-                }
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                match self.name() {
-                    Some(n) => f.write_str(n),
-                    None => write!(f, "{}({})", stringify!($name), self.0),
-                }
-            }
-        }
-    };
-}
+use super::super::inet::IpProto;
+use super::super::wire_enum::wire_enum;
 
 /// `PF_KEY_V2`: the only `sadb_msg_version`.
 pub const PF_KEY_V2: u8 = 2;
@@ -483,107 +449,6 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// `sadb_x_policy_type` (`IPSEC_POLICY_*`).
-    PolicyType(u16) {
-        /// `IPSEC_POLICY_DISCARD`.
-        DISCARD = 0,
-        /// `IPSEC_POLICY_NONE`: bypass IPsec.
-        NONE = 1,
-        /// `IPSEC_POLICY_IPSEC`.
-        IPSEC = 2,
-        /// `IPSEC_POLICY_ENTRUST`.
-        ENTRUST = 3,
-        /// `IPSEC_POLICY_BYPASS`.
-        BYPASS = 4,
-    }
-}
-
-wire_enum! {
-    /// `sadb_x_policy_dir` (`IPSEC_DIR_*`).
-    IpsecDir(u8) {
-        /// `IPSEC_DIR_ANY`.
-        ANY = 0,
-        /// `IPSEC_DIR_INBOUND`.
-        INBOUND = 1,
-        /// `IPSEC_DIR_OUTBOUND`.
-        OUTBOUND = 2,
-        /// `IPSEC_DIR_FWD` (Linux).
-        FWD = 3,
-        /// `IPSEC_DIR_MAX`.
-        MAX = 4,
-        /// `IPSEC_DIR_INVALID`.
-        INVALID = 5,
-    }
-}
-
-wire_enum! {
-    /// `sadb_x_sa2_mode` and `sadb_x_ipsecrequest_mode` (`IPSEC_MODE_*`).
-    IpsecMode(u8) {
-        /// `IPSEC_MODE_ANY` (transport for an SA on Linux).
-        ANY = 0,
-        /// `IPSEC_MODE_TRANSPORT`.
-        TRANSPORT = 1,
-        /// `IPSEC_MODE_TUNNEL`.
-        TUNNEL = 2,
-        /// `IPSEC_MODE_BEET`.
-        BEET = 3,
-        /// `IPSEC_MODE_IPTFS`.
-        IPTFS = 4,
-    }
-}
-
-wire_enum! {
-    /// `sadb_x_ipsecrequest_level` (`IPSEC_LEVEL_*`).
-    IpsecLevel(u8) {
-        /// `IPSEC_LEVEL_DEFAULT`: resolved through the deflev knobs.
-        DEFAULT = 0,
-        /// `IPSEC_LEVEL_USE`.
-        USE = 1,
-        /// `IPSEC_LEVEL_REQUIRE`.
-        REQUIRE = 2,
-        /// `IPSEC_LEVEL_UNIQUE`: an SA of its own (reqid).
-        UNIQUE = 3,
-    }
-}
-
-/// `IPSEC_MANUAL_REQID_MAX`: larger `unique` reqids are kernel-allocated.
-pub const IPSEC_MANUAL_REQID_MAX: u32 = 0x3fff;
-
-/// `IPSEC_REPLAYWSIZE`: af_key's replay window (packets).
-pub const IPSEC_REPLAYWSIZE: u8 = 32;
-
-/// `IPSEC_PORT_ANY`.
-pub const IPSEC_PORT_ANY: u16 = 0;
-
-wire_enum! {
-    /// An IP protocol number as PF_KEY carries it: `sadb_address_proto`
-    /// (8 bits) and `sadb_x_ipsecrequest_proto` (16 bits on the wire,
-    /// checked to fit 8 bits where it matters).
-    IpProto(u16) {
-        /// `IPPROTO_IP` (0).
-        IP = 0,
-        /// `IPPROTO_ICMP`.
-        ICMP = 1,
-        /// `IPPROTO_TCP`.
-        TCP = 6,
-        /// `IPPROTO_UDP`.
-        UDP = 17,
-        /// `IPPROTO_GRE`.
-        GRE = 47,
-        /// `IPPROTO_ESP`.
-        ESP = 50,
-        /// `IPPROTO_AH`.
-        AH = 51,
-        /// `IPPROTO_ICMPV6`.
-        ICMPV6 = 58,
-        /// `IPPROTO_COMP`.
-        COMP = 108,
-        /// `IPSEC_PROTO_ANY` / `IPSEC_ULPROTO_ANY` (255).
-        IPSEC_ANY = 255,
-    }
-}
-
-wire_enum! {
     /// `sadb_x_nat_t_type_type`: the UDP encapsulation (`UDP_ENCAP_*`).
     UdpEncap(u8) {
         /// No encapsulation.
@@ -694,8 +559,5 @@ mod tests {
         assert_eq!(SaType::RSVP.proto(), None);
         assert_eq!(SaType::from_proto(IpProto::COMP), Some(SaType::X_IPCOMP));
         assert_eq!(SaType::from_proto(IpProto::TCP), None);
-        assert_eq!(IpProto::ESP.0, 50);
-        assert_eq!(IpProto::AH.0, 51);
-        assert_eq!(IpProto::COMP.0, 108);
     }
 }

@@ -12,15 +12,13 @@
 //! fixed-size extensions must have exactly their struct size, variable ones
 //! exactly the size their content needs, and padding must be zero.
 
-use super::consts::{
-    AuthAlg, CompAlg, EncAlg, ExtType, IdentType, IpProto, IpsecDir, IpsecLevel, IpsecMode,
-    PolicyType, SaState, UdpEncap, UNIT,
-};
-use super::message::ParseError;
-use super::reader::Reader;
-use super::sockaddr::{max_prefixlen, sockaddr_len, Addr, SockAddr};
-use super::writer::Out;
-use super::Errno;
+use super::super::errno::Errno;
+use super::super::inet::{Addr, IpProto};
+use super::super::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
+use super::consts::{AuthAlg, CompAlg, EncAlg, ExtType, IdentType, SaState, UdpEncap, UNIT};
+use super::out::Out;
+use super::reader::{ParseError, Reader};
+use super::sockaddr::{max_prefixlen, sockaddr_len, SockAddr};
 
 /// Size of `struct sadb_ext`, the header every extension starts with.
 pub const EXT_HDR_LEN: usize = 4;
@@ -1429,7 +1427,7 @@ mod tests {
             (a.prefixlen, a.proto, a.port()),
             (128, IpProto::IPSEC_ANY, 500)
         );
-        assert_eq!(a.family(), super::super::sockaddr::AF_INET6);
+        assert_eq!(a.family(), super::super::super::inet::AF_INET6);
         let body = emit(|o| a.emit(o, 255));
         let e = ext(ExtType::ADDRESS_PROXY, &body);
         assert_eq!(e.len(), 40);

@@ -3,52 +3,20 @@
 //! Parsing a whole PF_KEY message: the `sadb_msg` header, then every
 //! extension, validated once (af_key's `pfkey_get_base_msg` and
 //! `parse_exthdrs`, made stricter) into a [`Message`] whose accessors
-//! cannot fail on a message that parsed.
+//! cannot fail on a message that parsed ([`Message::reencode`], which
+//! writes one again, is the writer's).
 //!
 //! C header: [include/uapi/linux/pfkeyv2.h](srctree/include/uapi/linux/pfkeyv2.h)
 
-use core::fmt;
-
+use super::super::errno::Errno;
 use super::consts::{ExtType, MsgType, SaType, EXT_COUNT, PF_KEY_V2, UNIT};
 use super::ext::{
     Address, AddressKind, Extension, Filter, Identity, IdentityKind, Key, KeyKind, KmAddress,
     KmPrivate, Lifetime, LifetimeKind, NatTPort, NatTPortKind, NatTType, PolicyExt, ProposalExt,
     Sa, Sa2, SaReplay, SecCtx, Sensitivity, SpiRange, SupportedExt, SupportedKind,
 };
-use super::reader::Reader;
-use super::writer::Writer;
-use super::Errno;
-
-/// Why a message was refused: the errno for the reply and a short reason
-/// for the log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ParseError {
-    /// The error to return (`EINVAL` unless the size is wrong).
-    pub errno: Errno,
-    /// What was wrong, for a log line.
-    pub reason: &'static str,
-}
-
-impl ParseError {
-    /// An error with `errno`.
-    pub const fn new(errno: Errno, reason: &'static str) -> Self {
-        Self { errno, reason }
-    }
-
-    /// An `EINVAL` error.
-    pub const fn inval(reason: &'static str) -> Self {
-        Self::new(Errno::EINVAL, reason)
-    }
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.errno.name() {
-            Some(n) => write!(f, "{} ({})", self.reason, n),
-            None => write!(f, "{} (errno {})", self.reason, self.errno.0),
-        }
-    }
-}
+use super::out::Out;
+use super::reader::{ParseError, Reader};
 
 /// Size of `struct sadb_msg`.
 pub const MSG_HDR_LEN: usize = 16;
@@ -88,7 +56,7 @@ impl MsgHeader {
     /// The 16 header bytes with `sadb_msg_len` = `len_units`.
     pub fn to_bytes(&self, len_units: u16) -> [u8; MSG_HDR_LEN] {
         let mut b = [0u8; MSG_HDR_LEN];
-        let mut w = super::writer::Out::new(&mut b);
+        let mut w = Out::new(&mut b);
         w.u8(PF_KEY_V2);
         w.u8(self.msg_type.0);
         w.u8(self.errno);
@@ -433,18 +401,6 @@ impl<'a> Message<'a> {
             Extension::SaReplay(v) => Some(v),
             _ => None,
         }
-    }
-
-    /// Encodes the message again, extension by extension in wire order,
-    /// through [`Writer`]. For a parsed message the result equals
-    /// [`Message::as_bytes`].
-    pub fn reencode(&self, buf: &mut [u8]) -> Result<usize, Errno> {
-        let mut w = Writer::new(buf);
-        w.header(&self.header)?;
-        for e in self.extensions() {
-            w.extension(&e)?;
-        }
-        w.finish()
     }
 }
 

@@ -14,14 +14,18 @@
 //! - [`Message::reencode`] writes a parsed message again, byte for byte.
 //!
 //! One file per job: [`consts`] (numbers), [`reader`] (checked input
-//! cursor), [`sockaddr`], [`ext`] (one type per extension), [`message`],
-//! [`writer`], [`required`].
+//! cursor and [`ParseError`]), `out` (bounded output cursor),
+//! [`sockaddr`], [`ext`] (one type per extension), [`message`],
+//! [`writer`], [`required`]. Imports run one way: `reader`, `out` and
+//! `consts` at the bottom, then `sockaddr`, `ext`, `message`, `writer`,
+//! `required`.
 
 pub use super::errno::Errno;
 
 pub mod consts;
 pub mod ext;
 pub mod message;
+mod out;
 pub mod reader;
 pub mod required;
 pub mod sockaddr;
@@ -31,6 +35,7 @@ pub mod writer;
 mod tests;
 
 pub use consts::{ExtType, MsgType, SaType};
-pub use message::{parse, parse_header, Message, MsgHeader, ParseError};
+pub use message::{parse, parse_header, Message, MsgHeader};
+pub use reader::ParseError;
 pub use required::{check_required, required_exts};
 pub use writer::{error_reply, Writer};

@@ -4,7 +4,43 @@
 //!
 //! Every read is checked and returns `None` past the end, so parsing code
 //! never indexes and never panics. PF_KEY integers are in host order
-//! (`*_ne`), except the few network-order fields (`*_be`).
+//! (`*_ne`), except the few network-order fields (`*_be`). What a parse
+//! refuses is a [`ParseError`].
+
+use core::fmt;
+
+use super::super::errno::Errno;
+
+/// Why a message was refused: the errno for the reply and a short reason
+/// for the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// The error to return (`EINVAL` unless the size is wrong).
+    pub errno: Errno,
+    /// What was wrong, for a log line.
+    pub reason: &'static str,
+}
+
+impl ParseError {
+    /// An error with `errno`.
+    pub const fn new(errno: Errno, reason: &'static str) -> Self {
+        Self { errno, reason }
+    }
+
+    /// An `EINVAL` error.
+    pub const fn inval(reason: &'static str) -> Self {
+        Self::new(Errno::EINVAL, reason)
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.errno.name() {
+            Some(n) => write!(f, "{} ({})", self.reason, n),
+            None => write!(f, "{} (errno {})", self.reason, self.errno.0),
+        }
+    }
+}
 
 /// A read cursor over a byte slice.
 #[derive(Clone, Debug)]

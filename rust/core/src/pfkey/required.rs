@@ -5,7 +5,8 @@
 
 use super::consts::{ExtType, MsgType, SaType};
 use super::ext::AddressKind;
-use super::message::{Message, ParseError};
+use super::message::Message;
+use super::reader::ParseError;
 
 const SA_SRC_DST: &[ExtType] = &[ExtType::SA, ExtType::ADDRESS_SRC, ExtType::ADDRESS_DST];
 const SRC_DST: &[ExtType] = &[ExtType::ADDRESS_SRC, ExtType::ADDRESS_DST];
@@ -136,7 +137,7 @@ mod tests {
         assert_eq!(missing(ExtType::SA).reason, "missing SA extension");
         assert_eq!(
             missing(ExtType::X_POLICY).errno,
-            super::super::Errno::EINVAL
+            super::super::super::errno::Errno::EINVAL
         );
         assert_eq!(
             missing(ExtType::X_NAT_T_SPORT).reason,

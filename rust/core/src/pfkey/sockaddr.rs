@@ -9,14 +9,10 @@
 //! and the addresses are network order. [`SockAddr`] holds ports and the
 //! flow label as numbers (already converted) and addresses as octets.
 
-use super::message::ParseError;
-use super::reader::Reader;
-use super::writer::Out;
+use super::super::inet::{Addr, AF_INET, AF_INET6};
+use super::out::Out;
+use super::reader::{ParseError, Reader};
 
-/// `AF_INET`.
-pub const AF_INET: u16 = 2;
-/// `AF_INET6` (Linux's number).
-pub const AF_INET6: u16 = 10;
 /// `sizeof(struct sockaddr_in)`.
 pub const SOCKADDR_IN_LEN: usize = 16;
 /// `sizeof(struct sockaddr_in6)`.
@@ -38,106 +34,6 @@ pub const fn max_prefixlen(family: u16) -> Option<u8> {
         AF_INET => Some(32),
         AF_INET6 => Some(128),
         _ => None,
-    }
-}
-
-/// An IPv4 or IPv6 address (octets in network order).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Addr {
-    /// An IPv4 address.
-    V4([u8; 4]),
-    /// An IPv6 address.
-    V6([u8; 16]),
-}
-
-impl Addr {
-    /// The address family (`AF_INET` or `AF_INET6`).
-    pub const fn family(&self) -> u16 {
-        match self {
-            Addr::V4(_) => AF_INET,
-            Addr::V6(_) => AF_INET6,
-        }
-    }
-
-    /// The address length in bits (the longest prefix).
-    pub const fn bits(&self) -> u8 {
-        match self {
-            Addr::V4(_) => 32,
-            Addr::V6(_) => 128,
-        }
-    }
-
-    /// The octets.
-    pub fn octets(&self) -> &[u8] {
-        match self {
-            Addr::V4(a) => a,
-            Addr::V6(a) => a,
-        }
-    }
-
-    /// Whether this is the unspecified address (`0.0.0.0` or `::`).
-    pub fn is_unspecified(&self) -> bool {
-        self.octets().iter().all(|b| *b == 0)
-    }
-}
-
-/// The longest run of two or more zero words, the first on a tie, as
-/// (start, length).
-fn longest_zero_run(words: &[u16; 8]) -> Option<(usize, usize)> {
-    let mut best: Option<(usize, usize)> = None;
-    let mut i = 0;
-    while i < words.len() {
-        if words[i] != 0 {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < words.len() && words[i] == 0 {
-            i += 1;
-        }
-        let len = i - start;
-        if len >= 2 && best.is_none_or(|(_, l)| len > l) {
-            best = Some((start, len));
-        }
-    }
-    best
-}
-
-/// Dotted quad, or IPv6 as glibc's `inet_ntop` writes it (RFC 5952: the
-/// longest run of two or more zero words as `::`, the first on a tie;
-/// `::a.b.c.d` and `::ffff:a.b.c.d` for IPv4-compatible and -mapped
-/// addresses): what log lines and setkey print.
-impl core::fmt::Display for Addr {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let a = match self {
-            Addr::V4([a, b, c, d]) => return write!(f, "{a}.{b}.{c}.{d}"),
-            Addr::V6(a) => a,
-        };
-        let words: [u16; 8] =
-            core::array::from_fn(|i| u16::from_be_bytes([a[2 * i], a[2 * i + 1]]));
-        let best = longest_zero_run(&words);
-        let in_run = |i: usize| best.is_some_and(|(s, l)| i >= s && i < s + l);
-        let mapped =
-            best.is_some_and(|(s, l)| s == 0 && (l == 6 || (l == 5 && words[5] == 0xffff)));
-        for (i, w) in words.iter().enumerate() {
-            if in_run(i) {
-                if best.is_some_and(|(s, _)| s == i) {
-                    f.write_str(":")?;
-                }
-                continue;
-            }
-            if i != 0 {
-                f.write_str(":")?;
-            }
-            if i == 6 && mapped {
-                return write!(f, "{}.{}.{}.{}", a[12], a[13], a[14], a[15]);
-            }
-            write!(f, "{w:x}")?;
-        }
-        if best.is_some_and(|(s, l)| s + l == words.len()) {
-            f.write_str(":")?;
-        }
-        Ok(())
     }
 }
 
@@ -278,44 +174,7 @@ impl SockAddr {
 
 #[cfg(test)]
 mod tests {
-    use std::string::ToString;
-
-    #[test]
-    fn only_all_zero_addresses_are_unspecified() {
-        assert!(Addr::V4([0; 4]).is_unspecified());
-        assert!(Addr::V6([0; 16]).is_unspecified());
-        assert!(!Addr::V4([0, 0, 0, 1]).is_unspecified());
-        let mut v6 = [0u8; 16];
-        v6[0] = 0x80;
-        assert!(!Addr::V6(v6).is_unspecified());
-    }
-
-    #[test]
-    fn addresses_print_as_inet_ntop() {
-        let v6 = |s: [u16; 8]| {
-            let mut a = [0u8; 16];
-            for (i, g) in s.iter().enumerate() {
-                a[2 * i..2 * i + 2].copy_from_slice(&g.to_be_bytes());
-            }
-            Addr::V6(a).to_string()
-        };
-        assert_eq!(Addr::V4([10, 0, 0, 1]).to_string(), "10.0.0.1");
-        assert_eq!(v6([0xfd00, 0, 0, 0, 0, 0, 0, 1]), "fd00::1");
-        assert_eq!(v6([0; 8]), "::");
-        assert_eq!(v6([0, 0, 0, 0, 0, 0, 0, 1]), "::1");
-        assert_eq!(v6([0xfe80, 0, 0, 0, 0, 0, 0, 0]), "fe80::");
-        // A single zero group is not shortened; the longest run wins, the
-        // first of equal runs.
-        assert_eq!(v6([1, 0, 2, 3, 4, 5, 6, 7]), "1:0:2:3:4:5:6:7");
-        assert_eq!(v6([1, 0, 0, 2, 0, 0, 0, 3]), "1:0:0:2::3");
-        assert_eq!(v6([1, 0, 0, 2, 3, 0, 0, 4]), "1::2:3:0:0:4");
-        assert_eq!(
-            v6([0x2001, 0xdb8, 1, 2, 3, 4, 5, 6]),
-            "2001:db8:1:2:3:4:5:6"
-        );
-    }
-
-    use super::super::Errno;
+    use super::super::super::errno::Errno;
     use super::*;
 
     fn emit(sa: &SockAddr) -> Vec<u8> {

@@ -4,10 +4,13 @@
 //! setkey message byte for byte, every rejection, and parse/encode
 //! properties over random and mutated input.
 
+use super::super::inet::{Addr, AF_INET, AF_INET6};
 use super::consts::*;
 use super::ext::*;
-use super::sockaddr::{Addr, SockAddr, AF_INET, AF_INET6};
+use super::sockaddr::SockAddr;
 use super::*;
+use crate::inet::IpProto;
+use crate::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
 
 pub(super) const V4_SRC: Addr = Addr::V4([10, 0, 0, 1]);
 pub(super) const V4_DST: Addr = Addr::V4([10, 0, 0, 2]);

@@ -4,8 +4,8 @@
 //! def_policy, the SA step, and the inbound check over decapsulation
 //! histories (nested tunnels, unique reqids, the AH tunnel case).
 
+use super::super::ipsec::IpsecDir;
 use super::super::knobs::{Knob, KNOB_COUNT};
-use super::super::pfkey::consts::IpsecDir;
 use super::super::pfkey::ext::Address;
 use super::super::pfkey::sockaddr::SockAddr;
 use super::super::spd::Selector;
@@ -15,22 +15,22 @@ const A: Addr = Addr::V4([192, 0, 2, 1]);
 const B: Addr = Addr::V4([192, 0, 2, 2]);
 const C: Addr = Addr::V4([192, 0, 2, 3]);
 
-const ESP: u16 = IpProto::ESP.0;
-const AH: u16 = IpProto::AH.0;
-const TRANSPORT: u8 = IpsecMode::TRANSPORT.0;
-const TUNNEL: u8 = IpsecMode::TUNNEL.0;
+const ESP: IpProto = IpProto::ESP;
+const AH: IpProto = IpProto::AH;
+const TRANSPORT: IpsecMode = IpsecMode::TRANSPORT;
+const TUNNEL: IpsecMode = IpsecMode::TUNNEL;
 
-fn rq(proto: u16, mode: u8, level: IpsecLevel, reqid: u32) -> Request {
+fn rq(proto: IpProto, mode: IpsecMode, level: IpsecLevel, reqid: u32) -> Request {
     Request {
         proto,
         mode,
-        level: level.0,
+        level,
         reqid,
         endpoints: None,
     }
 }
 
-fn tunnel(proto: u16, src: Addr, dst: Addr, level: IpsecLevel) -> Request {
+fn tunnel(proto: IpProto, src: Addr, dst: Addr, level: IpsecLevel) -> Request {
     Request {
         endpoints: Some((SockAddr::new(src, 0), SockAddr::new(dst, 0))),
         ..rq(proto, TUNNEL, level, 0)
@@ -49,8 +49,8 @@ fn policy(action: PolicyType, reqs: &[Request]) -> PolicyRecord {
     }
     PolicyRecord {
         selector: Selector { src: any, dst: any },
-        dir: IpsecDir::INBOUND.0,
-        action: action.0,
+        dir: IpsecDir::INBOUND,
+        action,
         priority: 0,
         id: 8,
         requests,
@@ -77,7 +77,7 @@ fn knobs(set: &[(Knob, i32)]) -> KnobValues {
     KnobValues::from_raw(raw)
 }
 
-fn applied(proto: u16, mode: u8, reqid: u32, src: Addr, dst: Addr) -> Applied {
+fn applied(proto: IpProto, mode: IpsecMode, reqid: u32, src: Addr, dst: Addr) -> Applied {
     Applied {
         proto,
         mode,

@@ -3,7 +3,8 @@
 //! SA record tests: setkey-style ADD round trip, every rejection, GETSPI,
 //! EXPIRE and the lifetime table.
 
-use super::super::pfkey::consts::{sa_flags, ExtType, IpProto, SADB_X_EALG_CHACHA20_POLY1305};
+use super::super::inet::IpProto;
+use super::super::pfkey::consts::{sa_flags, ExtType, SADB_X_EALG_CHACHA20_POLY1305};
 use super::super::pfkey::ext::{Extension, SaReplay, SpiRange};
 use super::super::pfkey::sockaddr::SockAddr;
 use super::super::pfkey::{check_required, parse};
@@ -179,10 +180,10 @@ fn setkey_add_round_trip() {
     let m = parse(&b).unwrap();
     check_required(&m).unwrap();
     let sa = SaRecord::from_add(&m, 1000).unwrap();
-    assert_eq!(sa.satype, 3);
+    assert_eq!(sa.satype, SaType::ESP);
     assert_eq!(sa.spi, 0x1000);
     assert_eq!(sa.state, SaState::Mature);
-    assert_eq!(sa.mode, IpsecMode::TRANSPORT.0);
+    assert_eq!(sa.mode, IpsecMode::TRANSPORT);
     assert_eq!(
         (sa.reqid, sa.replay, sa.flags),
         (7, 64, sa_flags::KAME_CYCSEQ)
@@ -199,7 +200,7 @@ fn setkey_add_round_trip() {
     assert_eq!(
         sa.key(),
         SaKey {
-            satype: 3,
+            satype: SaType::ESP,
             dst: DST,
             spi: 0x1000
         }
@@ -276,7 +277,7 @@ fn modern_algorithms_and_natt() {
         ..esp_add()
     };
     let sa = add(&a).unwrap();
-    assert_eq!(sa.mode, IpsecMode::TUNNEL.0);
+    assert_eq!(sa.mode, IpsecMode::TUNNEL);
     assert_eq!(
         sa.nat_t,
         Some(NatT {
@@ -320,10 +321,10 @@ fn modern_algorithms_and_natt() {
         mode: Some(IpsecMode::ANY),
         ..esp_add()
     };
-    assert_eq!(add(&cbc).unwrap().mode, IpsecMode::TRANSPORT.0);
+    assert_eq!(add(&cbc).unwrap().mode, IpsecMode::TRANSPORT);
     let nosa2 = Add { mode: None, ..cbc };
     let sa = add(&nosa2).unwrap();
-    assert_eq!((sa.mode, sa.reqid), (IpsecMode::TRANSPORT.0, 0));
+    assert_eq!((sa.mode, sa.reqid), (IpsecMode::TRANSPORT, 0));
     // ESP null encryption with a 0-bit key (as setkey sends it).
     let null = Add {
         enc: EncAlg::NULL.0,
@@ -570,7 +571,7 @@ fn getspi_larval_and_range() {
     assert_eq!(spi_range(&m), Ok(DEFAULT_SPI_RANGE));
     let sa = SaRecord::larval(&m, 0x4321, 77).unwrap();
     assert_eq!(sa.state, SaState::Larval);
-    assert_eq!((sa.spi, sa.mode, sa.reqid), (0x4321, 2, 7));
+    assert_eq!((sa.spi, sa.mode, sa.reqid), (0x4321, IpsecMode::TUNNEL, 7));
     assert!(sa.auth_key.is_empty() && sa.enc_key.is_empty());
     assert_eq!((sa.auth, sa.enc, sa.current.addtime), (0, 0, 77));
     assert_eq!(SaRecord::larval(&m, 0, 77), Err(Errno::EINVAL));
@@ -617,21 +618,21 @@ fn getspi_larval_and_range() {
 fn sa_key_order() {
     let k = |satype, dst, spi| SaKey { satype, dst, spi };
     let mut keys = [
-        k(3, Addr::V6([0; 16]), 1),
-        k(3, Addr::V4([10, 0, 0, 2]), 2),
-        k(2, Addr::V6([0; 16]), 9),
-        k(3, Addr::V4([10, 0, 0, 2]), 1),
-        k(3, Addr::V4([9, 0, 0, 9]), 5),
+        k(SaType(3), Addr::V6([0; 16]), 1),
+        k(SaType(3), Addr::V4([10, 0, 0, 2]), 2),
+        k(SaType(2), Addr::V6([0; 16]), 9),
+        k(SaType(3), Addr::V4([10, 0, 0, 2]), 1),
+        k(SaType(3), Addr::V4([9, 0, 0, 9]), 5),
     ];
     keys.sort();
     assert_eq!(
         keys,
         [
-            k(2, Addr::V6([0; 16]), 9),
-            k(3, Addr::V4([9, 0, 0, 9]), 5),
-            k(3, Addr::V4([10, 0, 0, 2]), 1),
-            k(3, Addr::V4([10, 0, 0, 2]), 2),
-            k(3, Addr::V6([0; 16]), 1),
+            k(SaType(2), Addr::V6([0; 16]), 9),
+            k(SaType(3), Addr::V4([9, 0, 0, 9]), 5),
+            k(SaType(3), Addr::V4([10, 0, 0, 2]), 1),
+            k(SaType(3), Addr::V4([10, 0, 0, 2]), 2),
+            k(SaType(3), Addr::V6([0; 16]), 1),
         ]
     );
     assert_eq!(SaState::from_wire(2), Some(SaState::Dying));
@@ -803,7 +804,7 @@ fn write_errors_propagate() {
 /// again. `write` sends absent HARD/SOFT limits as all-zero lifetimes (no
 /// limit); those are read back as absent, so a record compares equal.
 fn rewrite(sa: &SaRecord) -> (Vec<u8>, SaRecord) {
-    let hdr = MsgHeader::new(MsgType::ADD, SaType(sa.satype), sa.seq, sa.pid);
+    let hdr = MsgHeader::new(MsgType::ADD, sa.satype, sa.seq, sa.pid);
     let out = emit(|w| sa.write(w, &hdr, true));
     let again = SaRecord::from_add(&parse(&out).unwrap(), sa.current.addtime).unwrap();
     let none_if_zero = |l: Option<LifetimeLimits>| l.filter(|l| *l != LifetimeLimits::default());

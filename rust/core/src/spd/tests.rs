@@ -144,11 +144,17 @@ fn transport_require() {
         )],
     )
     .unwrap();
-    assert_eq!((p.dir, p.action, p.priority), (2, 2, 0x8000_0000));
+    assert_eq!(
+        (p.dir, p.action, p.priority),
+        (IpsecDir::OUTBOUND, PolicyType::IPSEC, 0x8000_0000)
+    );
     assert_eq!((p.id, p.created, p.lastused), (0, 500, 0));
     let r: Vec<_> = p.requests().collect();
     assert_eq!(r.len(), 1);
-    assert_eq!((r[0].proto, r[0].mode, r[0].level), (50, 1, 2));
+    assert_eq!(
+        (r[0].proto, r[0].mode, r[0].level),
+        (IpProto::ESP, IpsecMode::TRANSPORT, IpsecLevel::REQUIRE)
+    );
     round_trip(&p);
 }
 
@@ -163,7 +169,10 @@ fn tunnel_unique_with_endpoints() {
     let mut p = policy(v4net(), IpsecDir::FWD, PolicyType::IPSEC, &[esp, ah]).unwrap();
     assert_eq!(p.requests().count(), 2);
     let r = p.requests().next().unwrap();
-    assert_eq!((r.level, r.reqid, r.endpoints), (3, 5, tunnel_ep()));
+    assert_eq!(
+        (r.level, r.reqid, r.endpoints),
+        (IpsecLevel::UNIQUE, 5, tunnel_ep())
+    );
     p.id = policy_id(1, p.dir);
     p.lastused = 777;
     round_trip(&p);
@@ -182,7 +191,7 @@ fn discard_none_and_default_level() {
     for ty in [PolicyType::DISCARD, PolicyType::NONE] {
         let p = policy(v4net(), IpsecDir::INBOUND, ty, &[]).unwrap();
         assert_eq!(p.requests().count(), 0);
-        assert_eq!(p.action, ty.0);
+        assert_eq!(p.action, ty);
         round_trip(&p);
     }
     let p = policy(
@@ -197,7 +206,7 @@ fn discard_none_and_default_level() {
         )],
     )
     .unwrap();
-    assert_eq!(p.requests().next().unwrap().level, IpsecLevel::DEFAULT.0);
+    assert_eq!(p.requests().next().unwrap().level, IpsecLevel::DEFAULT);
     round_trip(&p);
     let b = dump(&p);
     let m = parse(&b).unwrap();
@@ -602,22 +611,22 @@ fn selector_matching() {
 #[test]
 fn ids() {
     // Linux: idx = generator | xfrm dir, generator += 8; 0 becomes 8.
-    assert_eq!(policy_id(0, IpsecDir::INBOUND.0), 8);
-    assert_eq!(policy_id(0, IpsecDir::OUTBOUND.0), 1);
-    assert_eq!(policy_id(1, IpsecDir::INBOUND.0), 8);
-    assert_eq!(policy_id(1, IpsecDir::OUTBOUND.0), 9);
-    assert_eq!(policy_id(2, IpsecDir::FWD.0), 18);
+    assert_eq!(policy_id(0, IpsecDir::INBOUND), 8);
+    assert_eq!(policy_id(0, IpsecDir::OUTBOUND), 1);
+    assert_eq!(policy_id(1, IpsecDir::INBOUND), 8);
+    assert_eq!(policy_id(1, IpsecDir::OUTBOUND), 9);
+    assert_eq!(policy_id(2, IpsecDir::FWD), 18);
     for index in [1u32, 2, 100, 0x1fff_ffff] {
-        for dir in [1u8, 2, 3] {
+        for dir in [IpsecDir::INBOUND, IpsecDir::OUTBOUND, IpsecDir::FWD] {
             let id = policy_id(index, dir);
-            assert_eq!(dir_of_id(id), dir, "{index} {dir}");
+            assert_eq!(dir_of_id(id), dir, "{index} {dir:?}");
             assert!(!is_socket_policy_id(id));
             assert_eq!(id >> 3, index);
         }
     }
-    assert_eq!(dir_of_id(3), 1);
-    assert_eq!(dir_of_id(13), 3);
-    assert_eq!(dir_of_id(6), IpsecDir::INVALID.0);
+    assert_eq!(dir_of_id(3), IpsecDir::INBOUND);
+    assert_eq!(dir_of_id(13), IpsecDir::FWD);
+    assert_eq!(dir_of_id(6), IpsecDir::INVALID);
     assert!(is_socket_policy_id(3) && is_socket_policy_id(12));
 }
 
@@ -656,43 +665,36 @@ fn index_from_message_ignores_action_and_requests() {
     let msg = parse(&buf[..len]).unwrap();
     assert_eq!(PolicyRecord::from_message(&msg, 0), Err(Errno::EINVAL));
     let probe = PolicyRecord::index_from_message(&msg).unwrap();
-    assert_eq!(probe.dir, IpsecDir::OUTBOUND.0);
+    assert_eq!(probe.dir, IpsecDir::OUTBOUND);
     assert_eq!(probe.requests().count(), 0);
 }
 
 #[test]
 fn index_key_equal_exactly_when_same_index() {
-    let base = |dir: u8, src: [u8; 4], plen: u8, port: u16, proto: u16| PolicyRecord {
-        selector: Selector {
-            src: Address {
-                proto: IpProto(proto),
-                prefixlen: plen,
-                sockaddr: SockAddr::new(Addr::V4(src), port),
+    let base = |dir: IpsecDir, src: [u8; 4], plen: u8, port: u16, proto: u16| {
+        PolicyRecord::new(
+            Selector {
+                src: Address {
+                    proto: IpProto(proto),
+                    prefixlen: plen,
+                    sockaddr: SockAddr::new(Addr::V4(src), port),
+                },
+                dst: Address {
+                    proto: IpProto(proto),
+                    prefixlen: 24,
+                    sockaddr: SockAddr::new(Addr::V4([10, 2, 0, 0]), 0),
+                },
             },
-            dst: Address {
-                proto: IpProto(proto),
-                prefixlen: 24,
-                sockaddr: SockAddr::new(Addr::V4([10, 2, 0, 0]), 0),
-            },
-        },
-        dir,
-        action: 0,
-        priority: 0,
-        id: 0,
-        requests: [None; MAX_REQUESTS],
-        created: 0,
-        lastused: 0,
-        hard: None,
-        soft: None,
-        soft_expired: false,
+            dir,
+        )
     };
     let variants = [
-        base(2, [10, 1, 0, 0], 24, 0, 255),
-        base(1, [10, 1, 0, 0], 24, 0, 255),
-        base(2, [10, 1, 0, 1], 24, 0, 255),
-        base(2, [10, 1, 0, 0], 16, 0, 255),
-        base(2, [10, 1, 0, 0], 24, 80, 255),
-        base(2, [10, 1, 0, 0], 24, 0, 6),
+        base(IpsecDir::OUTBOUND, [10, 1, 0, 0], 24, 0, 255),
+        base(IpsecDir::INBOUND, [10, 1, 0, 0], 24, 0, 255),
+        base(IpsecDir::OUTBOUND, [10, 1, 0, 1], 24, 0, 255),
+        base(IpsecDir::OUTBOUND, [10, 1, 0, 0], 16, 0, 255),
+        base(IpsecDir::OUTBOUND, [10, 1, 0, 0], 24, 80, 255),
+        base(IpsecDir::OUTBOUND, [10, 1, 0, 0], 24, 0, 6),
     ];
     for a in &variants {
         for b in &variants {
@@ -701,7 +703,7 @@ fn index_key_equal_exactly_when_same_index() {
     }
     let mut other = variants[0];
     other.priority = 7;
-    other.action = 2;
+    other.action = PolicyType::IPSEC;
     assert_eq!(other.index_key(), variants[0].index_key());
 }
 

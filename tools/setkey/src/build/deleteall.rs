@@ -4,7 +4,8 @@
 //! and deletes each SA between the two addresses (ipsec-tools'
 //! `sendkeymsg_spigrep`).
 
-use ipsec_core::pfkey::consts::{AuthAlg, EncAlg, IpsecMode, SaState};
+use ipsec_core::ipsec::IpsecMode;
+use ipsec_core::pfkey::consts::{AuthAlg, EncAlg, SaState};
 use ipsec_core::pfkey::ext::{Address, AddressKind, Sa, Sa2};
 use ipsec_core::pfkey::{parse, MsgHeader, MsgType};
 

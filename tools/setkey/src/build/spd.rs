@@ -10,7 +10,7 @@
 //! rewrites the first request (its own comment says the others should be
 //! too); this rewrites every request.
 
-use ipsec_core::pfkey::consts::{IpsecDir, IpsecLevel};
+use ipsec_core::ipsec::{IpsecDir, IpsecLevel};
 use ipsec_core::pfkey::ext::{Address, AddressKind, IpsecRequest, Policy};
 use ipsec_core::pfkey::sockaddr::SockAddr;
 use ipsec_core::pfkey::{Errno, MsgHeader, MsgType, SaType};
@@ -18,7 +18,7 @@ use ipsec_core::pfkey::{Errno, MsgHeader, MsgType, SaType};
 use super::{encode, BuildOptions};
 use crate::parse::{RequestSpec, Selector, SpdCommand};
 
-fn selector(s: &Selector, upper: ipsec_core::pfkey::consts::IpProto) -> Address {
+fn selector(s: &Selector, upper: ipsec_core::inet::IpProto) -> Address {
     Address {
         proto: upper,
         prefixlen: s.prefixlen,

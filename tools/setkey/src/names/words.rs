@@ -3,7 +3,7 @@
 //! The keywords of setkey and of its policy strings: SA protocols, modes,
 //! policy directions, actions and levels.
 
-use ipsec_core::pfkey::consts::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
+use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
 use ipsec_core::pfkey::SaType;
 
 /// What an SA protocol name means.

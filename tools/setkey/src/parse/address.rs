@@ -7,7 +7,8 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use ipsec_core::pfkey::sockaddr::{Addr, SockAddr, AF_INET, AF_INET6};
+use ipsec_core::inet::{Addr, AF_INET, AF_INET6};
+use ipsec_core::pfkey::sockaddr::SockAddr;
 
 use super::lexer::{TokKind, Token};
 use super::parser::Parser;

@@ -3,8 +3,9 @@
 //! What a setkey file says: one [`Command`] per statement, every name
 //! already resolved to its PF_KEY number and every value checked.
 
-use ipsec_core::pfkey::consts::{IpProto, IpsecDir, IpsecLevel, IpsecMode, PolicyType};
-use ipsec_core::pfkey::sockaddr::{Addr, SockAddr};
+use ipsec_core::inet::{Addr, IpProto};
+use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
+use ipsec_core::pfkey::sockaddr::SockAddr;
 use ipsec_core::pfkey::SaType;
 
 /// One statement, with where it starts (1-based line and column).

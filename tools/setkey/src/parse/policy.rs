@@ -16,7 +16,8 @@
 //! policy has 1 to 4 requests and the others none; tunnel requests have
 //! endpoints of one family.
 
-use ipsec_core::pfkey::consts::{IpProto, IpsecDir, IpsecLevel, IpsecMode, PolicyType};
+use ipsec_core::inet::IpProto;
+use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
 use ipsec_core::pfkey::sockaddr::SockAddr;
 use ipsec_core::spd::MAX_REQUESTS;
 

@@ -3,7 +3,8 @@
 //! The SA commands' arguments: addresses, protocol, SPI, extensions
 //! (`-m -r -u -f -lh -ls -bh -bs -ctx -esn`) and algorithms (`-E -A -C`).
 
-use ipsec_core::pfkey::consts::{sa_flags, IpsecMode};
+use ipsec_core::ipsec::IpsecMode;
+use ipsec_core::pfkey::consts::sa_flags;
 use ipsec_core::pfkey::SaType;
 use ipsec_core::sadb::MAX_REPLAY_WINDOW;
 

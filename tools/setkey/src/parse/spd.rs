@@ -3,7 +3,7 @@
 //! The SPD commands' arguments: selectors, the upper-layer protocol and
 //! its ICMP type/code or GRE key, and `-P`.
 
-use ipsec_core::pfkey::consts::IpProto;
+use ipsec_core::inet::IpProto;
 
 use super::address::AddrOpts;
 use super::ast::{Selector, SpdCommand};

@@ -82,8 +82,8 @@ impl<'a> Parser<'a> {
     /// Fails at `at` unless `a` and `b` are of one family.
     pub(super) fn same_family(
         &self,
-        a: ipsec_core::pfkey::sockaddr::Addr,
-        b: ipsec_core::pfkey::sockaddr::Addr,
+        a: ipsec_core::inet::Addr,
+        b: ipsec_core::inet::Addr,
         at: &Token<'_>,
     ) -> Result<(), Diagnostic> {
         if a.family() == b.family() {

@@ -9,7 +9,8 @@
 
 use core::fmt::Write;
 
-use ipsec_core::pfkey::sockaddr::{Addr, SockAddr};
+use ipsec_core::inet::Addr;
+use ipsec_core::pfkey::sockaddr::SockAddr;
 
 /// A dotted quad.
 fn v4(a: &[u8; 4], out: &mut String) {

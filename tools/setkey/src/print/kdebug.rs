@@ -12,7 +12,8 @@
 
 use core::fmt::Write;
 
-use ipsec_core::pfkey::consts::{ExtType, PolicyType, UNIT};
+use ipsec_core::ipsec::PolicyType;
+use ipsec_core::pfkey::consts::{ExtType, UNIT};
 use ipsec_core::pfkey::ext::{
     Address, Comb, Extension, Identity, IdentityKind, IpsecRequest, Key, KmAddress, Lifetime,
     PolicyExt, ProposalExt, Sa, Sa2, SupportedExt, IPSECREQUEST_LEN,

@@ -8,7 +8,8 @@
 
 use core::fmt::Write;
 
-use ipsec_core::pfkey::consts::{IpProto, PolicyType, IPSEC_MANUAL_REQID_MAX};
+use ipsec_core::inet::IpProto;
+use ipsec_core::ipsec::{PolicyType, IPSEC_MANUAL_REQID_MAX};
 use ipsec_core::pfkey::ext::{IpsecRequest, PolicyExt};
 
 use super::addr;

@@ -18,8 +18,8 @@
 
 use core::fmt::Write;
 
+use ipsec_core::inet::AF_INET;
 use ipsec_core::pfkey::ext::{Address, AddressKind, LifetimeKind};
-use ipsec_core::pfkey::sockaddr::AF_INET;
 use ipsec_core::pfkey::Message;
 
 use super::{addr, check, names, policy, sec_ctx, time, PrintOptions};

@@ -5,14 +5,14 @@
 
 #![allow(dead_code)]
 
-use ipsec_core::pfkey::consts::{
-    AuthAlg, EncAlg, IpProto, IpsecDir, IpsecLevel, IpsecMode, MsgType, PolicyType, SaState, SaType,
-};
+use ipsec_core::inet::{Addr, IpProto};
+use ipsec_core::ipsec::{IpsecDir, IpsecLevel, IpsecMode, PolicyType};
+use ipsec_core::pfkey::consts::{AuthAlg, EncAlg, MsgType, SaState, SaType};
 use ipsec_core::pfkey::ext::{
     Address, AddressKind, IpsecRequest, Key, KeyKind, Lifetime, LifetimeKind, Policy, Sa, Sa2,
     SaReplay,
 };
-use ipsec_core::pfkey::sockaddr::{Addr, SockAddr};
+use ipsec_core::pfkey::sockaddr::SockAddr;
 use ipsec_core::pfkey::{MsgHeader, Writer};
 use setkey::print::{PrintOptions, TimeZone};
 

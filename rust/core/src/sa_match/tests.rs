@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! SA matching tests: the outbound choice (lowest SPI among the SAs that
+//! serve the request) and the inbound key.
+
+use std::collections::BTreeMap;
+
+use super::*;
+
+const A: Addr = Addr::V4([192, 0, 2, 1]);
+const B: Addr = Addr::V4([192, 0, 2, 2]);
+const C: Addr = Addr::V4([192, 0, 2, 3]);
+const ANY4: Addr = Addr::V4([0; 4]);
+const TRANSPORT: IpsecMode = IpsecMode::TRANSPORT;
+const TUNNEL: IpsecMode = IpsecMode::TUNNEL;
+
+type Sas = BTreeMap<SaKey, SaOffer>;
+
+fn add(sas: &mut Sas, satype: SaType, dst: Addr, spi: u32, src: Addr, mode: IpsecMode, reqid: u32) {
+    sas.insert(SaKey { satype, dst, spi }, SaOffer { src, mode, reqid });
+}
+
+fn need(src: Addr, dst: Addr, mode: IpsecMode, reqid: Option<u32>) -> OutboundNeed {
+    OutboundNeed {
+        src,
+        dst,
+        mode,
+        reqid,
+    }
+}
+
+/// The SPI `find_outbound` picks.
+fn spi(sas: &mut Sas, n: &OutboundNeed) -> Option<u32> {
+    find_outbound(sas, n).map(|k| k.spi)
+}
+
+#[test]
+fn the_lowest_spi_that_serves_wins() {
+    let mut sas = Sas::new();
+    add(&mut sas, SaType::ESP, B, 0x300, A, TRANSPORT, 0);
+    add(&mut sas, SaType::ESP, B, 0x200, A, TRANSPORT, 0);
+    add(&mut sas, SaType::ESP, B, 0x100, C, TRANSPORT, 0);
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), Some(0x200));
+    assert_eq!(spi(&mut sas, &need(C, B, TRANSPORT, None)), Some(0x100));
+    assert_eq!(spi(&mut sas, &need(B, B, TRANSPORT, None)), None);
+}
+
+#[test]
+fn mode_must_match() {
+    let mut sas = Sas::new();
+    add(&mut sas, SaType::ESP, B, 1, A, TUNNEL, 0);
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), None);
+    add(&mut sas, SaType::ESP, B, 2, A, TRANSPORT, 0);
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), Some(2));
+    assert_eq!(spi(&mut sas, &need(A, B, TUNNEL, None)), Some(1));
+}
+
+#[test]
+fn unique_requests_need_their_reqid() {
+    let mut sas = Sas::new();
+    add(&mut sas, SaType::ESP, B, 1, A, TRANSPORT, 7);
+    add(&mut sas, SaType::ESP, B, 2, A, TRANSPORT, 9);
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, Some(9))), Some(2));
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, Some(7))), Some(1));
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, Some(8))), None);
+    // Without `unique`, any reqid serves.
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), Some(1));
+}
+
+#[test]
+fn an_unspecified_source_serves_any() {
+    let mut sas = Sas::new();
+    add(&mut sas, SaType::ESP, B, 5, ANY4, TRANSPORT, 0);
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), Some(5));
+    assert_eq!(spi(&mut sas, &need(C, B, TRANSPORT, None)), Some(5));
+}
+
+#[test]
+fn only_esp_sas_to_the_destination_count() {
+    let mut sas = Sas::new();
+    let six = Addr::V6([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    add(&mut sas, SaType::AH, B, 1, A, TRANSPORT, 0);
+    add(&mut sas, SaType::ESP, C, 2, A, TRANSPORT, 0);
+    add(
+        &mut sas,
+        SaType::ESP,
+        six,
+        3,
+        Addr::V6([0; 16]),
+        TRANSPORT,
+        0,
+    );
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), None);
+    assert_eq!(spi(&mut sas, &need(A, C, TRANSPORT, None)), Some(2));
+    let me6 = Addr::V6([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    assert_eq!(spi(&mut sas, &need(me6, six, TRANSPORT, None)), Some(3));
+    assert_eq!(spi(&mut Sas::new(), &need(A, B, TRANSPORT, None)), None);
+}
+
+#[test]
+fn inbound_key_is_esp_dst_spi() {
+    let k = inbound_key(B, 0x1234);
+    assert_eq!((k.satype, k.dst, k.spi), (SaType::ESP, B, 0x1234));
+}
