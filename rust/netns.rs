@@ -9,7 +9,7 @@ use kernel::prelude::*;
 use kernel::seq_file::SeqFile;
 
 use crate::datapath::{self, stats::Stats};
-use crate::glue::netfilter::HookSet;
+use crate::glue::hooks::HookSet;
 use crate::glue::pernet::{state, Net, NetId, PernetState};
 use crate::glue::procfs::{ProcEntry, ProcShow};
 use crate::glue::ratelimit::pr_info_ratelimited;

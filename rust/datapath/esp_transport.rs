@@ -17,7 +17,7 @@ use kernel::sync::Arc;
 use super::sa::DpSa;
 use super::stats::Drop;
 use crate::glue::aead::Region;
-use crate::glue::netfilter::HookPacket;
+use crate::glue::hooks::Packet;
 use crate::glue::random;
 use crate::ipsec_core::esp::{self, counter_iv, iv_kind, Ad, IvKind, Trailer, MAX_IV_LEN};
 use crate::ipsec_core::ipview::{HEAD_MAX, PROTO_TCP};
@@ -41,7 +41,7 @@ pub(super) fn as_u32(n: usize) -> Result<u32, Drop> {
 /// ICV goes after them.
 pub(super) fn seal(
     sa: &DpSa,
-    pkt: &mut HookPacket,
+    pkt: &mut Packet,
     seq: u64,
     iv: &[u8],
     offset: usize,
@@ -59,7 +59,7 @@ pub(super) fn seal(
 }
 
 /// The transport-mode layout of `pkt`'s head.
-fn head_of(pkt: &HookPacket) -> Result<TransportHead, Drop> {
+fn head_of(pkt: &Packet) -> Result<TransportHead, Drop> {
     let mut buf = [0u8; HEAD_MAX];
     transport_head(pkt.network_bytes(&mut buf)).map_err(|_| Drop::Malformed)
 }
@@ -68,7 +68,7 @@ fn head_of(pkt: &HookPacket) -> Result<TransportHead, Drop> {
 /// cleartext packet, linear and writable) so that full-sized segments fit
 /// the link after ESP: outbound the route's MTU, inbound the ingress
 /// device's (see the core's `mss`).
-pub(super) fn clamp_tcp_mss(sa: &DpSa, pkt: &mut HookPacket, ip: &TransportHead, out: bool) {
+pub(super) fn clamp_tcp_mss(sa: &DpSa, pkt: &mut Packet, ip: &TransportHead, out: bool) {
     if ip.proto != PROTO_TCP {
         return;
     }
@@ -100,7 +100,7 @@ pub(super) fn make_iv<'b>(sa: &DpSa, seq: u64, buf: &'b mut [u8; MAX_IV_LEN]) ->
 
 /// Protects `pkt` (data at the IP header) with `sa` in transport mode;
 /// returns what the packet meant for the SA's lifetime.
-pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop> {
+pub(crate) fn output(sa: &DpSa, pkt: &mut Packet) -> Result<UsageEvent, Drop> {
     if pkt.is_gso() {
         // The caller segments GSO packets first.
         return Err(Drop::Unsupported);
@@ -111,7 +111,7 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop
         return Err(Drop::Unsupported);
     }
     let ihl = ip.hl;
-    let len = usize::try_from(pkt.len).map_err(|_| Drop::Malformed)?;
+    let len = usize::try_from(pkt.len()).map_err(|_| Drop::Malformed)?;
     let payload = len.checked_sub(ihl).ok_or(Drop::Malformed)?;
     let layout = sa.layout;
     let head = layout.header_len();
@@ -146,7 +146,7 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop
 /// The ESP packet for this host in `pkt` (data at the IP header): its
 /// layout and the SA `sa_of` finds for (destination, SPI).
 pub(crate) fn lookup(
-    pkt: &HookPacket,
+    pkt: &Packet,
     sa_of: impl FnOnce(&Addr, u32) -> Option<Arc<DpSa>>,
 ) -> Result<(TransportHead, Arc<DpSa>), Drop> {
     let mut hdr = [0u8; HEAD_MAX];
@@ -173,7 +173,7 @@ pub(crate) fn lookup(
 /// payload is and how long) and what the packet meant for the SA's
 /// lifetime.
 pub(crate) fn decrypt(
-    pkt: &mut HookPacket,
+    pkt: &mut Packet,
     ip: &TransportHead,
     sa: &DpSa,
 ) -> Result<(Trailer, UsageEvent), Drop> {
@@ -194,7 +194,7 @@ pub(crate) fn decrypt(
         seq
     };
     pkt.prepare(0, 0).map_err(|_| Drop::NoMemory)?;
-    let len = usize::try_from(pkt.len).map_err(|_| Drop::Malformed)?;
+    let len = usize::try_from(pkt.len()).map_err(|_| Drop::Malformed)?;
     let body = len
         .checked_sub(ihl + head)
         .filter(|b| *b >= layout.icv + 2)
@@ -237,7 +237,7 @@ pub(crate) fn decrypt(
 /// transport SA `sa`); returns what was applied, for the inbound policy
 /// check, and what the packet meant for the SA's lifetime.
 pub(crate) fn input(
-    pkt: &mut HookPacket,
+    pkt: &mut Packet,
     ip: &TransportHead,
     sa: &DpSa,
 ) -> Result<(Applied, UsageEvent), Drop> {
