@@ -46,11 +46,6 @@ void rust_ipsec_delayed_work_schedule(struct delayed_work *dw, unsigned long del
 	mod_delayed_work(system_wq, dw, delay);
 }
 
-void rust_ipsec_delayed_work_cancel_sync(struct delayed_work *dw)
-{
-	cancel_delayed_work_sync(dw);
-}
-
 struct net *rust_ipsec_seq_file_net(struct seq_file *seq)
 {
 	return seq_file_single_net(seq);

@@ -27,7 +27,6 @@ struct delayed_work;
 struct work_struct;
 void rust_ipsec_delayed_work_init(struct delayed_work *dw, void (*fn)(struct work_struct *));
 void rust_ipsec_delayed_work_schedule(struct delayed_work *dw, unsigned long delay);
-void rust_ipsec_delayed_work_cancel_sync(struct delayed_work *dw);
 
 /* shims.c: /proc/net files, the namespace of a proc_create_net_single file. */
 struct seq_file;
