@@ -41,7 +41,7 @@ struct RustIpsec {
 
 impl kernel::Module for RustIpsec {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        glue::netfilter::init_reinject_marker();
+        glue::route::init_reinject_marker();
         let reassembly = glue::defrag::Ipv6Reassembly::acquire();
         let crypto_scratch = glue::aead::CryptoScratch::acquire();
         let pernet = glue::pernet::Registration::register()?;

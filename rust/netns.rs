@@ -15,7 +15,7 @@ use kernel::sync::Arc;
 use crate::datapath::env::DatapathEnv;
 use crate::datapath::tables::DpTables;
 use crate::datapath::{self, Datapath};
-use crate::glue::netfilter::HookSet;
+use crate::glue::hooks::HookSet;
 use crate::glue::pernet::{Net, NetId, PernetState};
 use crate::glue::procfs::{ProcEntry, ProcShow};
 use crate::glue::ratelimit::pr_info_ratelimited;

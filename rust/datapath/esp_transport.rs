@@ -17,7 +17,7 @@ use kernel::sync::Arc;
 use super::sa::DpSa;
 use super::stats::DropReason;
 use crate::glue::aead::Region;
-use crate::glue::netfilter::HookPacket;
+use crate::glue::hooks::Packet;
 use crate::glue::random;
 use crate::ipsec_core::esp::{self, counter_iv, iv_kind, Ad, IvKind, Trailer, MAX_IV_LEN};
 use crate::ipsec_core::inet::{Addr, PROTO_ESP, PROTO_TCP};
@@ -38,7 +38,7 @@ pub(super) fn as_u32(n: usize) -> Result<u32, DropReason> {
 /// ICV goes after them.
 pub(super) fn seal(
     sa: &DpSa,
-    pkt: &mut HookPacket,
+    pkt: &mut Packet,
     seq: u64,
     iv: &[u8],
     offset: usize,
@@ -56,7 +56,7 @@ pub(super) fn seal(
 }
 
 /// The transport-mode layout of `pkt`'s head.
-fn head_of(pkt: &HookPacket) -> Result<TransportHead, DropReason> {
+fn head_of(pkt: &Packet) -> Result<TransportHead, DropReason> {
     let mut buf = [0u8; HEAD_MAX];
     transport_head(pkt.network_bytes(&mut buf)).map_err(|_| DropReason::Malformed)
 }
@@ -65,7 +65,7 @@ fn head_of(pkt: &HookPacket) -> Result<TransportHead, DropReason> {
 /// cleartext packet, linear and writable) so that full-sized segments fit
 /// the link after ESP: outbound the route's MTU, inbound the ingress
 /// device's (see the core's `mss`).
-pub(super) fn clamp_tcp_mss(sa: &DpSa, pkt: &mut HookPacket, ip: &TransportHead, out: bool) {
+pub(super) fn clamp_tcp_mss(sa: &DpSa, pkt: &mut Packet, ip: &TransportHead, out: bool) {
     if ip.proto != PROTO_TCP {
         return;
     }
@@ -97,7 +97,7 @@ pub(super) fn make_iv<'b>(sa: &DpSa, seq: u64, buf: &'b mut [u8; MAX_IV_LEN]) ->
 
 /// Protects `pkt` (data at the IP header) with `sa` in transport mode;
 /// returns what the packet meant for the SA's lifetime.
-pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, DropReason> {
+pub(crate) fn output(sa: &DpSa, pkt: &mut Packet) -> Result<UsageEvent, DropReason> {
     if pkt.is_gso() {
         // The caller segments GSO packets first.
         return Err(DropReason::Unsupported);
@@ -108,7 +108,7 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop
         return Err(DropReason::Unsupported);
     }
     let ihl = ip.hl;
-    let len = usize::try_from(pkt.len).map_err(|_| DropReason::Malformed)?;
+    let len = usize::try_from(pkt.len()).map_err(|_| DropReason::Malformed)?;
     let payload = len.checked_sub(ihl).ok_or(DropReason::Malformed)?;
     let layout = sa.layout;
     let head = layout.header_len();
@@ -144,7 +144,7 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut HookPacket) -> Result<UsageEvent, Drop
 /// The ESP packet for this host in `pkt` (data at the IP header): its
 /// layout and the SA `sa_of` finds for (destination, SPI).
 pub(crate) fn lookup(
-    pkt: &HookPacket,
+    pkt: &Packet,
     sa_of: impl FnOnce(&Addr, u32) -> Option<Arc<DpSa>>,
 ) -> Result<(TransportHead, Arc<DpSa>), DropReason> {
     let mut hdr = [0u8; HEAD_MAX];
@@ -171,7 +171,7 @@ pub(crate) fn lookup(
 /// payload is and how long) and what the packet meant for the SA's
 /// lifetime.
 pub(crate) fn decrypt(
-    pkt: &mut HookPacket,
+    pkt: &mut Packet,
     ip: &TransportHead,
     sa: &DpSa,
 ) -> Result<(Trailer, UsageEvent), DropReason> {
@@ -196,7 +196,7 @@ pub(crate) fn decrypt(
         seq
     };
     pkt.prepare(0, 0).map_err(|_| DropReason::NoMemory)?;
-    let len = usize::try_from(pkt.len).map_err(|_| DropReason::Malformed)?;
+    let len = usize::try_from(pkt.len()).map_err(|_| DropReason::Malformed)?;
     let body = len
         .checked_sub(ihl + head)
         .filter(|b| *b >= layout.icv + 2)
@@ -241,7 +241,7 @@ pub(crate) fn decrypt(
 /// transport SA `sa`); returns what was applied, for the inbound policy
 /// check, and what the packet meant for the SA's lifetime.
 pub(crate) fn input(
-    pkt: &mut HookPacket,
+    pkt: &mut Packet,
     ip: &TransportHead,
     sa: &DpSa,
 ) -> Result<(Applied, UsageEvent), DropReason> {

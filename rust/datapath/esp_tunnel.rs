@@ -20,7 +20,7 @@ use kernel::prelude::*;
 use super::esp_transport::{as_u32, clamp_tcp_mss, make_iv, seal};
 use super::sa::DpSa;
 use super::stats::DropReason;
-use crate::glue::netfilter::HookPacket;
+use crate::glue::hooks::Packet;
 use crate::glue::random;
 use crate::ipsec_core::ecn::EncapMode;
 use crate::ipsec_core::esp::{self, Outer, MAX_IV_LEN};
@@ -37,11 +37,11 @@ use crate::ipsec_core::usage::UsageEvent;
 /// routed to the tunnel's end; with `pmtu`, first answers a packet too big
 /// for that route with ICMP. Returns what the packet meant for the SA's
 /// lifetime and whether the outer header is IPv6; the caller sends the
-/// outer packet ([`HookPacket::send_local`]) and the hook returns
+/// outer packet ([`Packet::send_local`]) and the hook returns
 /// `Stolen`. On error the packet is left for the caller to drop.
 pub(crate) fn output(
     sa: &DpSa,
-    pkt: &mut HookPacket,
+    pkt: &mut Packet,
     knobs: &KnobValues,
     pmtu: bool,
 ) -> Result<(UsageEvent, bool), DropReason> {
@@ -51,7 +51,7 @@ pub(crate) fn output(
     let layout = sa.layout;
     let outer_len = layout.outer.len();
     let outer_v6 = layout.outer == Outer::V6;
-    let len = usize::try_from(pkt.len).map_err(|_| DropReason::Malformed)?;
+    let len = usize::try_from(pkt.len()).map_err(|_| DropReason::Malformed)?;
     let esp_head = layout.header_len();
     let head = outer_len + esp_head;
     let pad = layout.pad_len(len);
@@ -113,7 +113,7 @@ pub(crate) fn output(
 /// (IPv6 if `v6`) with its own route; `path_mtu` is the outer route's.
 fn check_size(
     sa: &DpSa,
-    pkt: &mut HookPacket,
+    pkt: &mut Packet,
     len: usize,
     v6: bool,
     path_mtu: u32,
@@ -151,11 +151,7 @@ pub(crate) struct Inner {
 /// Removes the outer header and ESP from `pkt` (a packet for this host,
 /// data at the outer header, ESP found at `ip.hl` for the tunnel SA `sa`)
 /// and checks the inner packet; `pkt` then holds the inner packet.
-pub(crate) fn input(
-    pkt: &mut HookPacket,
-    ip: &TransportHead,
-    sa: &DpSa,
-) -> Result<Inner, DropReason> {
+pub(crate) fn input(pkt: &mut Packet, ip: &TransportHead, sa: &DpSa) -> Result<Inner, DropReason> {
     let ihl = ip.hl;
     let mut outer = [0u8; 2];
     let outer_tos = tunnel::tos_of(pkt.network_bytes(&mut outer)).ok_or(DropReason::Malformed)?;

@@ -33,9 +33,7 @@ pub(crate) mod spd;
 pub(crate) mod stats;
 pub(crate) mod tables;
 
-use crate::glue::netfilter::{
-    HookHandler, HookPacket, HookPoint, HookSpec, Proto, Reassembled, Verdict,
-};
+use crate::glue::hooks::{HookHandler, HookPoint, HookSpec, Packet, Proto, Reassembled, Verdict};
 use crate::glue::ratelimit::net_ratelimit;
 use crate::ipsec_core::acquire::AcquireRequest;
 use crate::ipsec_core::inet::{Addr, IpProto, PROTO_ESP};
@@ -126,8 +124,21 @@ type Outcome = Result<Sent, DropReason>;
 enum Sent {
     /// Continue through the stack (transformed or not).
     Accept,
-    /// Already sent on by the hook (GSO segments).
-    Stolen,
+    /// Send as a local packet: the outer packet of a tunnel (IPv6 if
+    /// true).
+    Local(bool),
+    /// Re-inject into the receive path: a decapsulated inner packet
+    /// (IPv6 if true).
+    Reinject(bool),
+}
+
+/// The packet, sent on as `sent` says.
+fn deliver(pkt: Packet, sent: Sent) -> Verdict {
+    match sent {
+        Sent::Accept => Verdict::Accept(pkt),
+        Sent::Local(v6) => Verdict::Stolen(pkt.send_local(v6)),
+        Sent::Reinject(v6) => Verdict::Stolen(pkt.reinject(v6)),
+    }
 }
 
 impl<E: DatapathEnv> Datapath<E> {
@@ -162,14 +173,34 @@ impl<E: DatapathEnv> Datapath<E> {
     }
 
     /// An outbound packet: the SPD decides; ESP is applied here.
-    fn outbound(&self, pkt: &mut HookPacket, sel: &PacketSelector, knobs: &KnobValues) -> Outcome {
+    fn outbound(&self, mut pkt: Packet, sel: &PacketSelector, knobs: &KnobValues) -> Verdict {
+        let sas = match self.outbound_sas(sel, knobs) {
+            Ok(Some(sas)) => sas,
+            Ok(None) => return Verdict::Accept(pkt),
+            Err(why) => return self.finish(pkt, Err(why)),
+        };
+        let chain: Chain<'_> = sas.each_ref().map(Option::as_deref);
+        if pkt.is_gso() {
+            return self.output_segments(&chain, pkt, knobs);
+        }
+        let outcome = self.protect(&chain, &mut pkt, knobs);
+        self.finish(pkt, outcome)
+    }
+
+    /// The SAs an outbound packet like `sel` gets, innermost first
+    /// (`None`: it leaves in the clear).
+    fn outbound_sas(
+        &self,
+        sel: &PacketSelector,
+        knobs: &KnobValues,
+    ) -> Result<Option<[Option<Arc<DpSa>>; MAX_REQUESTS]>, DropReason> {
         let policy = self
             .tables
             .policies()
             .lock()
             .lookup(IpsecDir::OUTBOUND, sel);
         let bundle = match decide(policy.as_ref(), knobs) {
-            Decision::Bypass => return Ok(Sent::Accept),
+            Decision::Bypass => return Ok(None),
             Decision::Discard(DiscardReason::NoPolicy) => return Err(DropReason::DefaultPolicy),
             Decision::Discard(_) => return Err(DropReason::PolicyDiscard),
             Decision::Ipsec(b) => b,
@@ -209,24 +240,21 @@ impl<E: DatapathEnv> Datapath<E> {
         }
         if plan.applies_none() {
             // Only `use` requests, none with an SA: in the clear.
-            return Ok(Sent::Accept);
+            return Ok(None);
         }
-        let mut chain: Chain<'_> = [None; MAX_REQUESTS];
-        let applied = sas.iter().zip(plan.apply).filter(|(_, a)| *a);
+        let mut chain: [Option<Arc<DpSa>>; MAX_REQUESTS] = Default::default();
+        let applied = sas.into_iter().zip(plan.apply).filter(|(_, a)| *a);
         for (slot, (sa, _)) in chain.iter_mut().zip(applied) {
-            *slot = Some(sa.as_deref().ok_or(DropReason::NoSa)?);
+            *slot = Some(sa.ok_or(DropReason::NoSa)?);
         }
-        if pkt.is_gso() {
-            return self.output_segments(&chain, pkt, knobs);
-        }
-        self.protect(&chain, pkt, knobs)
+        Ok(Some(chain))
     }
 
     /// Applies the SAs of `chain` to `pkt` (not GSO) in order, innermost
     /// first: transport mode in place, tunnel mode around the packet so
     /// far. Without a tunnel the packet goes on; with one, the outer
     /// packet is sent to the last tunnel's end and the original stolen.
-    fn protect(&self, chain: &Chain<'_>, pkt: &mut HookPacket, knobs: &KnobValues) -> Outcome {
+    fn protect(&self, chain: &Chain<'_>, pkt: &mut Packet, knobs: &KnobValues) -> Outcome {
         let mut outer_v6 = None;
         for (i, sa) in chain.iter().map_while(|s| *s).enumerate() {
             let event = if sa.mode == IpsecMode::TUNNEL {
@@ -242,10 +270,7 @@ impl<E: DatapathEnv> Datapath<E> {
             self.stats.esp(true);
         }
         match outer_v6 {
-            Some(v6) => {
-                pkt.send_local(v6);
-                Ok(Sent::Stolen)
-            }
+            Some(v6) => Ok(Sent::Local(v6)),
             None => Ok(Sent::Accept),
         }
     }
@@ -294,24 +319,18 @@ impl<E: DatapathEnv> Datapath<E> {
     }
 
     /// A GSO packet: each segment is protected and sent on by itself.
-    fn output_segments(
-        &self,
-        chain: &Chain<'_>,
-        pkt: &mut HookPacket,
-        knobs: &KnobValues,
-    ) -> Result<Sent, DropReason> {
-        let refused = pkt
-            .send_segments(|seg| match self.protect(chain, seg, knobs) {
-                Ok(Sent::Accept) => Ok(Verdict::Accept),
-                Ok(Sent::Stolen) => Ok(Verdict::Stolen),
-                Err(why) => {
-                    self.stats.dropped(why);
-                    Err(why)
-                }
-            })
-            .map_err(|()| DropReason::NoMemory)?;
-        let _ = refused;
-        Ok(Sent::Stolen)
+    fn output_segments(&self, chain: &Chain<'_>, pkt: Packet, knobs: &KnobValues) -> Verdict {
+        let sent = pkt.send_segments(|mut seg| match self.protect(chain, &mut seg, knobs) {
+            Ok(sent) => deliver(seg, sent),
+            Err(why) => {
+                self.stats().dropped(why);
+                Verdict::Drop(seg)
+            }
+        });
+        match sent {
+            Ok((_refused, stolen)) => Verdict::Stolen(stolen),
+            Err(pkt) => self.finish(pkt, Err(DropReason::NoMemory)),
+        }
     }
 
     /// A packet delivered here (`dir` in) or routed through (`dir` fwd).
@@ -323,7 +342,7 @@ impl<E: DatapathEnv> Datapath<E> {
     /// and the inner packet is re-injected, marked as checked.
     fn inbound(
         &self,
-        pkt: &mut HookPacket,
+        pkt: &mut Packet,
         sel: &PacketSelector,
         dir: IpsecDir,
         knobs: &KnobValues,
@@ -371,33 +390,48 @@ impl<E: DatapathEnv> Datapath<E> {
         };
         let policy = self.tables.policies().lock().lookup(dir, &inner);
         match inbound_ok(policy.as_ref(), history.get(..n).unwrap_or(&[]), knobs) {
-            Ok(()) if tunnelled => {
-                pkt.reinject(matches!(inner.dst, Addr::V6(_)));
-                Ok(Sent::Stolen)
-            }
+            Ok(()) if tunnelled => Ok(Sent::Reinject(matches!(inner.dst, Addr::V6(_)))),
             Ok(()) => Ok(Sent::Accept),
             Err(Violation::Discard(DiscardReason::NoPolicy)) => Err(DropReason::DefaultPolicy),
             Err(_) => Err(DropReason::PolicyViolation),
         }
     }
 
-    fn decide_packet(&self, pkt: &mut HookPacket) -> Outcome {
+    fn decide_packet(&self, mut pkt: Packet) -> Verdict {
         let mut buf = [0u8; HEADER_BYTES];
-        let sel =
-            selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| DropReason::Malformed)?;
+        let sel = match selector_from_head(pkt.network_bytes(&mut buf)) {
+            Ok(sel) => sel,
+            Err(_) => return self.finish(pkt, Err(DropReason::Malformed)),
+        };
         let knobs = self.env.knobs(family(pkt.proto));
-        match pkt.point {
-            HookPoint::PostRouting => self.outbound(pkt, &sel, &knobs),
-            HookPoint::LocalIn => self.inbound(pkt, &sel, IpsecDir::INBOUND, &knobs),
-            HookPoint::Forward => self.inbound(pkt, &sel, IpsecDir::FWD, &knobs),
+        let outcome = match pkt.point {
+            HookPoint::PostRouting => return self.outbound(pkt, &sel, &knobs),
+            HookPoint::LocalIn => self.inbound(&mut pkt, &sel, IpsecDir::INBOUND, &knobs),
+            HookPoint::Forward => self.inbound(&mut pkt, &sel, IpsecDir::FWD, &knobs),
+        };
+        self.finish(pkt, outcome)
+    }
+
+    /// What becomes of `pkt` after `outcome`: sent on, or dropped (counted,
+    /// and logged with `debug=1`).
+    fn finish(&self, pkt: Packet, outcome: Outcome) -> Verdict {
+        match outcome {
+            Ok(sent) => deliver(pkt, sent),
+            Err(why) => {
+                self.stats().dropped(why);
+                if self.env.knob(family(pkt.proto), Knob::Debug) != 0 {
+                    log_drop(&pkt, why);
+                }
+                Verdict::Drop(pkt)
+            }
         }
     }
 }
 
 impl<E: DatapathEnv> HookHandler for Datapath<E> {
-    fn hook(&self, pkt: &mut HookPacket) -> Verdict {
+    fn hook(&self, mut pkt: Packet) -> Verdict {
         if !self.active(pkt.proto) {
-            return Verdict::Accept;
+            return Verdict::Accept(pkt);
         }
         let ours = match pkt.point {
             // The outer packet our tunnel output sent.
@@ -406,43 +440,27 @@ impl<E: DatapathEnv> HookHandler for Datapath<E> {
             HookPoint::LocalIn | HookPoint::Forward => pkt.take_marker(),
         };
         if ours {
-            return Verdict::Accept;
+            return Verdict::Accept(pkt);
         }
-        let outcome = match reassemble(pkt) {
-            Ok(false) => {
-                self.stats.seen(pkt.proto, pkt.point, pkt.len);
-                self.decide_packet(pkt)
-            }
-            Ok(true) => Ok(Sent::Stolen),
-            Err(why) => Err(why),
+        let pkt = match reassemble(pkt) {
+            Reassembled::Whole(pkt) | Reassembled::Unavailable(pkt) => pkt,
+            Reassembled::Queued(stolen) => return Verdict::Stolen(stolen),
+            Reassembled::Failed(pkt) => return self.finish(pkt, Err(DropReason::Malformed)),
         };
-        match outcome {
-            Ok(Sent::Accept) => Verdict::Accept,
-            Ok(Sent::Stolen) => Verdict::Stolen,
-            Err(why) => {
-                self.stats.dropped(why);
-                if self.env.knob(family(pkt.proto), Knob::Debug) != 0 {
-                    log_drop(pkt, why);
-                }
-                Verdict::Drop
-            }
-        }
+        self.stats().seen(pkt.proto, pkt.point, pkt.len());
+        self.decide_packet(pkt)
     }
 }
 
 /// IPv6 packets for this host are reassembled before anything else, so
 /// that fragmented ESP can be decrypted and policies see whole packets
-/// (IPv4 reassembles before LOCAL_IN by itself). `Ok(true)`: a fragment
-/// was queued (the hook stole it).
-fn reassemble(pkt: &mut HookPacket) -> Result<bool, DropReason> {
+/// (IPv4 reassembles before LOCAL_IN by itself); other packets are left
+/// [`Reassembled::Whole`].
+fn reassemble(pkt: Packet) -> Reassembled {
     if pkt.proto != Proto::Ipv6 || pkt.point != HookPoint::LocalIn {
-        return Ok(false);
+        return Reassembled::Whole(pkt);
     }
-    match pkt.reassemble_v6() {
-        Reassembled::Whole | Reassembled::Unavailable => Ok(false),
-        Reassembled::Queued => Ok(true),
-        Reassembled::Failed => Err(DropReason::Malformed),
-    }
+    pkt.reassemble_v6()
 }
 
 /// Log lines print addresses as the core's `core::fmt::Display` does.
@@ -454,7 +472,7 @@ impl kernel::fmt::Display for Addr {
 
 /// With `debug=1`: one rate-limited line per dropped packet saying which
 /// packet and why.
-fn log_drop(pkt: &mut HookPacket, why: DropReason) {
+fn log_drop(pkt: &Packet, why: DropReason) {
     if !net_ratelimit() {
         return;
     }

@@ -17,7 +17,7 @@ use kernel::sync::Arc;
 use super::stats::DropReason;
 use crate::glue::aead::AeadTfm;
 use crate::glue::clock;
-use crate::glue::route_cache::RouteCache;
+use crate::glue::route::RouteCache;
 use crate::glue::spinlock_bh::{new_spinlock_bh, SpinLockBh};
 use crate::ipsec_core::algs::AlgInfo;
 use crate::ipsec_core::errno::Errno;

@@ -7,7 +7,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::seq_file::SeqFile;
 use kernel::seq_print;
 
-use crate::glue::netfilter::{HookPoint, Proto};
+use crate::glue::hooks::{HookPoint, Proto};
 
 /// Packets and bytes seen at one hook of one family.
 #[derive(Default)]

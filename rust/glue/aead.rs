@@ -11,11 +11,18 @@
 
 use core::ptr::NonNull;
 
+use core::alloc::Layout;
+use kernel::alloc::allocator::Kmalloc;
+use kernel::alloc::{Allocator, NumaNode};
+use kernel::bindings;
+use kernel::cpu::CpuId;
+use kernel::cpumask::Cpumask;
 use kernel::error::from_err_ptr;
 use kernel::prelude::*;
 
 use super::bindings as glue_bindings;
-use super::netfilter::HookPacket;
+use super::skb::Skb;
+use super::spinlock_bh::BhDisabled;
 
 /// `CRYPTO_ALG_ASYNC`.
 const CRYPTO_ALG_ASYNC: u32 = 0x0000_0080;
@@ -82,36 +89,17 @@ pub(crate) struct Region {
 impl AeadTfm {
     /// Encrypts `r` of `pkt` in place with associated data `ad` and IV
     /// `iv`, writing the ICV after it (room reserved by the caller).
-    pub(crate) fn encrypt_packet(
-        &self,
-        ad: &[u8],
-        iv: &[u8],
-        pkt: &mut HookPacket,
-        r: Region,
-    ) -> Result {
+    pub(crate) fn encrypt_packet(&self, ad: &[u8], iv: &[u8], pkt: &mut Skb, r: Region) -> Result {
         self.crypt(true, ad, iv, pkt, r)
     }
 
     /// Decrypts and verifies `r` of `pkt` in place; `EBADMSG` when the ICV
     /// does not match.
-    pub(crate) fn decrypt_packet(
-        &self,
-        ad: &[u8],
-        iv: &[u8],
-        pkt: &mut HookPacket,
-        r: Region,
-    ) -> Result {
+    pub(crate) fn decrypt_packet(&self, ad: &[u8], iv: &[u8], pkt: &mut Skb, r: Region) -> Result {
         self.crypt(false, ad, iv, pkt, r)
     }
 
-    fn crypt(
-        &self,
-        encrypt: bool,
-        ad: &[u8],
-        iv: &[u8],
-        pkt: &mut HookPacket,
-        r: Region,
-    ) -> Result {
+    fn crypt(&self, encrypt: bool, ad: &[u8], iv: &[u8], pkt: &mut Skb, r: Region) -> Result {
         let end = r
             .offset
             .checked_add(r.len)
@@ -121,31 +109,159 @@ impl AeadTfm {
         if end > data.len() {
             return Err(EINVAL);
         }
-        let region = data.get_mut(r.offset..).ok_or(EINVAL)?.as_mut_ptr();
+        let region = data.get_mut(r.offset..).ok_or(EINVAL)?;
         let len = u32::try_from(r.len).map_err(|_| EINVAL)?;
         let icv = u32::try_from(r.icv).map_err(|_| EINVAL)?;
-        let adlen = u32::try_from(ad.len()).map_err(|_| EINVAL)?;
-        let ivlen = u32::try_from(iv.len()).map_err(|_| EINVAL)?;
-        // SAFETY: `ptr` is live (invariant). `region` points into the
-        // packet's heap data (not the stack, as scatterlists need) with
-        // `len` (+ `icv` when encrypting) bytes checked above; `ad` and
-        // `iv` are read for their lengths and copied by the shim, which
-        // refuses an IV of another length than the transform's.
-        let rc = unsafe {
-            glue_bindings::rust_ipsec_aead_crypt(
-                self.ptr.as_ptr(),
-                encrypt,
-                ad.as_ptr(),
-                adlen,
-                iv.as_ptr(),
-                ivlen,
-                region,
-                len,
-                icv,
+        // `region` holds `len` (+ `icv` when encrypting) bytes, checked
+        // above, in the packet's heap data (not the stack, as scatterlists
+        // need).
+        self.request(encrypt, ad, iv, region.as_mut_ptr(), len, icv)
+    }
+
+    /// One synchronous request over [ad][data] in place: `ad` and `iv` are
+    /// copied to request memory (the per-CPU scratch, or an allocation
+    /// when it is missing or too small); `data` holds `len` bytes of
+    /// plaintext plus `icv` bytes of room (encrypt) or `len` bytes of
+    /// ciphertext and ICV (decrypt). `EBADMSG` on an ICV mismatch.
+    fn request(
+        &self,
+        encrypt: bool,
+        ad: &[u8],
+        iv: &[u8],
+        data: *mut u8,
+        len: u32,
+        icv: u32,
+    ) -> Result {
+        let tfm = self.ptr.as_ptr();
+        // SAFETY: `tfm` is live (invariant).
+        let (ivsize, reqsize, align) = unsafe {
+            (
+                glue_bindings::rust_ipsec_aead_ivsize(tfm),
+                glue_bindings::rust_ipsec_aead_reqsize(tfm),
+                glue_bindings::rust_ipsec_tfm_ctx_alignment(),
             )
+        };
+        if usize::try_from(ivsize) != Ok(iv.len()) {
+            return Err(EINVAL);
+        }
+        let reqoff = (ad.len() + iv.len()).next_multiple_of(align.max(1) as usize);
+        let need = reqoff + REQUEST_SIZE + reqsize as usize;
+        let req = Request {
+            tfm,
+            encrypt,
+            ad,
+            iv,
+            reqoff,
+            data,
+            len,
+            icv,
+        };
+        if need <= SCRATCH_LEN {
+            // BH off: no softirq on this CPU can take the scratch meanwhile.
+            let _bh = BhDisabled::new();
+            // SAFETY: BH (and so preemption) is off: this CPU's slot.
+            let mem = unsafe { *glue_bindings::rust_ipsec_scratch_here() };
+            if !mem.is_null() {
+                // SAFETY: `mem` is this CPU's scratch of `SCRATCH_LEN >=
+                // need` bytes, which nothing else uses while BH is off.
+                let rc = unsafe { req.run(mem) };
+                // SAFETY: as above; the request is complete (synchronous).
+                unsafe { wipe(mem, need) };
+                return rc;
+            }
+        }
+        let layout = Layout::from_size_align(need, 1).map_err(|_| EINVAL)?;
+        let mem = Kmalloc::alloc(layout, GFP_ATOMIC, NumaNode::NO_NODE).map_err(|_| ENOMEM)?;
+        let mem = mem.cast::<u8>().as_ptr();
+        // SAFETY: `mem` is `need` bytes of kmalloc memory, ours.
+        let rc = unsafe { req.run(mem) };
+        // SAFETY: `mem` is ours and not used after this; kfree_sensitive
+        // wipes it.
+        unsafe { bindings::kfree_sensitive(mem.cast()) };
+        rc
+    }
+}
+
+/// `sizeof(struct aead_request)`: the request sits in request memory after
+/// the AD and IV, followed by the transform's context.
+const REQUEST_SIZE: usize = core::mem::size_of::<glue_bindings::aead_request>();
+
+/// An AEAD request to build and run in some memory.
+struct Request<'a> {
+    tfm: *mut glue_bindings::crypto_aead,
+    encrypt: bool,
+    ad: &'a [u8],
+    iv: &'a [u8],
+    /// Where the request starts (after AD and IV, aligned).
+    reqoff: usize,
+    data: *mut u8,
+    len: u32,
+    icv: u32,
+}
+
+impl Request<'_> {
+    /// Builds the request in `mem` ([AD][IV] pad [request][context]) and
+    /// runs it.
+    ///
+    /// # Safety
+    ///
+    /// `mem` is kmalloc memory (the linear mapping, for the scatterlist) of
+    /// at least `reqoff + REQUEST_SIZE + reqsize` bytes that nothing else
+    /// uses during the call; `tfm` is live; `data` is heap memory holding
+    /// `len` (+ `icv` when encrypting) bytes nothing else uses.
+    unsafe fn run(&self, mem: *mut u8) -> Result {
+        let adlen = self.ad.len();
+        let adlen32 = u32::try_from(adlen).map_err(|_| EINVAL)?;
+        // SAFETY: `mem` has room for AD and IV before `reqoff` (caller);
+        // `ad` and `iv` do not overlap it.
+        unsafe {
+            core::ptr::copy_nonoverlapping(self.ad.as_ptr(), mem, adlen);
+            core::ptr::copy_nonoverlapping(self.iv.as_ptr(), mem.add(adlen), self.iv.len());
+        }
+        // SAFETY: within `mem` (caller).
+        let (ivp, req) = unsafe { (mem.add(adlen), mem.add(self.reqoff).cast()) };
+        let mut sg = [
+            bindings::scatterlist::default(),
+            bindings::scatterlist::default(),
+        ];
+        let sgp = sg.as_mut_ptr();
+        let datalen = if self.encrypt {
+            self.len.checked_add(self.icv).ok_or(EINVAL)?
+        } else {
+            self.len
+        };
+        // SAFETY: `sg` has two entries and lives until the synchronous
+        // request returned; the buffers are in the linear mapping (caller);
+        // `req` is request memory of the transform's size (caller).
+        let rc = unsafe {
+            bindings::sg_init_table(sgp, 2);
+            glue_bindings::rust_ipsec_sg_set_buf(sgp, mem.cast(), adlen32);
+            glue_bindings::rust_ipsec_sg_set_buf(sgp.add(1), self.data.cast(), datalen);
+            glue_bindings::rust_ipsec_aead_request_set_tfm(req, self.tfm);
+            glue_bindings::rust_ipsec_aead_request_set_callback(req);
+            glue_bindings::rust_ipsec_aead_request_set_crypt(req, sgp, sgp, self.len, ivp);
+            glue_bindings::rust_ipsec_aead_request_set_ad(req, adlen32);
+            if self.encrypt {
+                glue_bindings::crypto_aead_encrypt(req)
+            } else {
+                glue_bindings::crypto_aead_decrypt(req)
+            }
         };
         kernel::error::to_result(rc)
     }
+}
+
+/// Zeroes `len` bytes at `mem` in a way the compiler keeps
+/// (`memzero_explicit`).
+///
+/// # Safety
+///
+/// `mem` is writable for `len` bytes.
+unsafe fn wipe(mem: *mut u8, len: usize) {
+    // SAFETY: caller.
+    unsafe { core::ptr::write_bytes(mem, 0, len) };
+    // As memzero_explicit's barrier_data: the stores are not dead.
+    core::hint::black_box(mem);
 }
 
 impl Drop for AeadTfm {
@@ -155,10 +271,17 @@ impl Drop for AeadTfm {
     }
 }
 
+/// Bytes of request memory per CPU: AD, IV, request and context.
+/// Requests that need more, or any while the scratch is missing, allocate
+/// their own.
+const SCRATCH_LEN: usize = 1024;
+
 /// The per-CPU memory AEAD requests are built in, so that a packet costs
-/// no allocation; held while the module is loaded and freed after every
-/// transform user is gone (the module drops it last). Without it (no
-/// memory at load), each request allocates its own, as before.
+/// no allocation: a kmalloc'ed buffer per CPU (it must be in the linear
+/// mapping for the scatterlist), used with BH disabled, wiped after each
+/// use. Held while the module is loaded and freed after every transform
+/// user is gone (the module drops it last). Without it (no memory at
+/// load), each request allocates its own, as before.
 pub(crate) struct CryptoScratch {
     _private: (),
 }
@@ -166,18 +289,56 @@ pub(crate) struct CryptoScratch {
 impl CryptoScratch {
     /// Allocates the scratch (may sleep).
     pub(crate) fn acquire() -> Self {
-        // SAFETY: no arguments; fills a per-CPU static only the shims read.
-        if !unsafe { glue_bindings::rust_ipsec_crypto_scratch_init() } {
+        if Self::fill().is_err() {
+            Self::release();
             pr_warn!("no memory for the per-CPU crypto scratch: requests will allocate\n");
         }
         Self { _private: () }
     }
+
+    fn fill() -> Result {
+        let layout = Layout::from_size_align(SCRATCH_LEN, 1).map_err(|_| EINVAL)?;
+        for cpu in possible_cpus() {
+            // SAFETY: `cpu` is a possible CPU.
+            let node = unsafe { glue_bindings::rust_ipsec_cpu_to_node(cpu.as_u32()) };
+            let node = NumaNode::new(node).unwrap_or(NumaNode::NO_NODE);
+            let buf = Kmalloc::alloc(layout, GFP_KERNEL, node).map_err(|_| ENOMEM)?;
+            // SAFETY: `cpu` is a possible CPU, so it has the per-CPU
+            // variable; nothing uses the scratch before the module's hooks
+            // and sockets exist.
+            unsafe { *glue_bindings::rust_ipsec_scratch_on(cpu.as_u32()) = buf.cast().as_ptr() };
+        }
+        Ok(())
+    }
+
+    /// Frees every CPU's buffer (those allocated).
+    fn release() {
+        for cpu in possible_cpus() {
+            // SAFETY: `cpu` is a possible CPU; no request runs (at load, or
+            // after every user is gone).
+            unsafe {
+                let slot = glue_bindings::rust_ipsec_scratch_on(cpu.as_u32());
+                bindings::kfree_sensitive((*slot).cast());
+                *slot = core::ptr::null_mut();
+            }
+        }
+    }
+}
+
+/// Every possible CPU (`for_each_possible_cpu`).
+fn possible_cpus() -> impl Iterator<Item = CpuId> {
+    // SAFETY: `__cpu_possible_mask` is the kernel's mask of possible CPUs,
+    // set at boot and read only afterwards.
+    let mask = unsafe { Cpumask::from_raw(&raw const bindings::__cpu_possible_mask) };
+    (0..kernel::cpu::nr_cpu_ids())
+        .filter_map(CpuId::from_u32)
+        .filter(move |c| mask.test(*c))
 }
 
 impl Drop for CryptoScratch {
     fn drop(&mut self) {
-        // SAFETY: the hooks and sockets that run requests are gone (the
-        // module drops this last); frees what `acquire` allocated.
-        unsafe { glue_bindings::rust_ipsec_crypto_scratch_free() };
+        // The hooks and sockets that run requests are gone (the module
+        // drops this last).
+        Self::release();
     }
 }

@@ -1,119 +1,121 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * C shims: static inline kernel functions and macros that Rust cannot call
- * directly. Each one only forwards to the kernel; no logic lives here.
+ * The module's C functions, all trampolines: each is one call of a static
+ * inline function or a macro of the kernel headers (Rust can call only
+ * real symbols), or one access to a field of a struct kernel::bindings has
+ * only as an opaque type (struct sock, dst_entry, rtable, net_device).
+ * None branches or runs a sequence of steps; the logic is Rust, in
+ * the .rs files of rust/glue. Besides these, the C files hold only C data the kernel
+ * requires to be C: struct proto and the PF_KEY operation tables
+ * (socket_shims.c), and the per-CPU pointer to the AEAD scratch
+ * (shims.c; Rust-for-Linux has no per-CPU API).
  */
 #ifndef RUST_IPSEC_SHIMS_H
 #define RUST_IPSEC_SHIMS_H
 
 struct net;
+struct sk_buff;
+struct sock;
+struct dst_entry;
+struct net_device;
 
+/* shims.c: namespaces (net/netns/generic.h), rust/glue/pernet.rs. */
 void *rust_ipsec_net_generic(const struct net *net, unsigned int id);
 
-/* Delayed work on system_wq (the Rust workqueue API cannot cancel). */
+/* shims.c: delayed work on system_wq (the Rust workqueue API cannot cancel). */
 struct delayed_work;
 struct work_struct;
 void rust_ipsec_delayed_work_init(struct delayed_work *dw, void (*fn)(struct work_struct *));
 void rust_ipsec_delayed_work_schedule(struct delayed_work *dw, unsigned long delay);
-void rust_ipsec_delayed_work_cancel_sync(struct delayed_work *dw);
 
-/* /proc/net files: the namespace of a proc_create_net_single file. */
+/* shims.c: /proc/net files, the namespace of a proc_create_net_single file. */
 struct seq_file;
 struct net *rust_ipsec_seq_file_net(struct seq_file *seq);
 
-/* spin_lock_bh and friends (macros): rust/glue/spinlock_bh.rs. */
+/* shims.c: spin_lock_bh and friends (macros), rust/glue/spinlock_bh.rs. */
 struct spinlock;
 void rust_ipsec_spin_lock_bh(struct spinlock *lock);
 void rust_ipsec_spin_unlock_bh(struct spinlock *lock);
 int rust_ipsec_spin_trylock_bh(struct spinlock *lock);
+/* local_bh_disable/enable (inlines): the route cache and the AEAD scratch. */
+void rust_ipsec_local_bh_disable(void);
+void rust_ipsec_local_bh_enable(void);
 
-/* Packets in netfilter hooks: rust/glue/netfilter.rs. */
-struct sk_buff;
-int rust_ipsec_skb_network_bytes(const struct sk_buff *skb, void *buf, unsigned int len);
-const unsigned char *rust_ipsec_skb_network_linear(const struct sk_buff *skb, unsigned int *len,
-						   unsigned int *total);
+/* shims.c: AEAD transforms and requests (inlines of crypto/aead.h), rust/glue/aead.rs. */
+struct crypto_aead;
+struct aead_request;
+struct scatterlist;
+void rust_ipsec_aead_free(struct crypto_aead *tfm);
+unsigned int rust_ipsec_aead_ivsize(struct crypto_aead *tfm);
+unsigned int rust_ipsec_aead_reqsize(struct crypto_aead *tfm);
+unsigned int rust_ipsec_tfm_ctx_alignment(void);
+void rust_ipsec_aead_request_set_tfm(struct aead_request *req, struct crypto_aead *tfm);
+void rust_ipsec_aead_request_set_callback(struct aead_request *req);
+void rust_ipsec_aead_request_set_crypt(struct aead_request *req, struct scatterlist *src,
+				       struct scatterlist *dst, unsigned int cryptlen,
+				       unsigned char *iv);
+void rust_ipsec_aead_request_set_ad(struct aead_request *req, unsigned int assoclen);
+void rust_ipsec_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len);
+/* The per-CPU scratch pointer (per_cpu_ptr, this_cpu_ptr), cpu_to_node. */
+unsigned char **rust_ipsec_scratch_on(unsigned int cpu);
+unsigned char **rust_ipsec_scratch_here(void);
+int rust_ipsec_cpu_to_node(unsigned int cpu);
 
-/*
- * Rewriting packets in hooks (inlines of skbuff.h/ip.h): rust/glue/netfilter.rs.
- * rust_ipsec_skb_prepare: resolves CHECKSUM_PARTIAL, linearizes, and makes
- * the data private with at least head/tail bytes of room.
- */
-int rust_ipsec_skb_prepare(struct sk_buff *skb, unsigned int head, unsigned int tail);
+/* shims.c: packets (inlines of skbuff.h, gso.h, dst.h), rust/glue/skb.rs. */
 bool rust_ipsec_skb_is_gso(const struct sk_buff *skb);
-unsigned char *rust_ipsec_skb_linear_data(const struct sk_buff *skb, unsigned int *len);
-void rust_ipsec_skb_push_network(struct sk_buff *skb, unsigned int len);
-void rust_ipsec_skb_pull_network(struct sk_buff *skb, unsigned int len, unsigned int ihl);
-void rust_ipsec_skb_put(struct sk_buff *skb, unsigned int len);
+unsigned int rust_ipsec_skb_headlen(const struct sk_buff *skb);
+unsigned int rust_ipsec_skb_headroom(const struct sk_buff *skb);
+int rust_ipsec_skb_tailroom(const struct sk_buff *skb);
+int rust_ipsec_skb_cloned(const struct sk_buff *skb);
+int rust_ipsec_skb_linearize(struct sk_buff *skb);
+int rust_ipsec_skb_network_offset(const struct sk_buff *skb);
+unsigned char *rust_ipsec_skb_network_header(const struct sk_buff *skb);
+void rust_ipsec_skb_reset_network_header(struct sk_buff *skb);
+void rust_ipsec_skb_set_transport_header(struct sk_buff *skb, int offset);
+void rust_ipsec_skb_mac_header_rebuild(struct sk_buff *skb);
 int rust_ipsec_skb_trim(struct sk_buff *skb, unsigned int len);
-void rust_ipsec_skb_ignore_df(struct sk_buff *skb);
-unsigned int rust_ipsec_skb_mtu(const struct sk_buff *skb, bool out);
-/*
- * GSO: segments skb in software (NULL on failure), takes the first
- * segment off the list, sends a packet on with the hook's okfn, frees.
- */
-struct nf_hook_state;
 struct sk_buff *rust_ipsec_skb_gso_segment(struct sk_buff *skb);
-struct sk_buff *rust_ipsec_skb_list_pop(struct sk_buff **list);
-int rust_ipsec_nf_okfn(const struct nf_hook_state *state, struct sk_buff *skb);
+void rust_ipsec_skb_mark_not_on_list(struct sk_buff *skb);
 void rust_ipsec_kfree_skb_list(struct sk_buff *skb);
 void rust_ipsec_consume_skb(struct sk_buff *skb);
-
-/* AEAD transforms (inlines of crypto/aead.h): rust/glue/aead.rs. */
-struct crypto_aead;
-void rust_ipsec_aead_free(struct crypto_aead *tfm);
-/* The per-CPU request scratch: false when it could not be allocated. */
-bool rust_ipsec_crypto_scratch_init(void);
-void rust_ipsec_crypto_scratch_free(void);
-/*
- * One synchronous AEAD request over [ad][data] in place: ad (adlen bytes)
- * and iv are copied to request memory; data holds len bytes of plaintext
- * plus icvlen bytes of room (encrypt) or len bytes of ciphertext and ICV
- * (decrypt). ivlen must be the transform's IV size. Returns 0, -EBADMSG
- * (ICV mismatch) or another error.
- */
-int rust_ipsec_aead_crypt(struct crypto_aead *tfm, bool encrypt, const unsigned char *ad,
-			  unsigned int adlen, const unsigned char *iv, unsigned int ivlen,
-			  unsigned char *data, unsigned int len, unsigned int icvlen);
-
-/* Tunnel mode: rust/glue/tunnel_shims.c. */
-struct nf_hook_state;
-void rust_ipsec_marker_init(void);
-bool rust_ipsec_marker_take(struct sk_buff *skb);
-bool rust_ipsec_addr_is_local(const struct nf_hook_state *state, bool v6, const unsigned char *addr);
-struct dst_cache;
-struct dst_cache *rust_ipsec_route_cache_new(void);
-void rust_ipsec_route_cache_free(struct dst_cache *cache);
-struct dst_entry;
-struct dst_entry *rust_ipsec_route_outer(const struct sk_buff *skb,
-					 const struct nf_hook_state *state, struct dst_cache *cache,
-					 bool v6, const unsigned char *saddr,
-					 const unsigned char *daddr);
+void rust_ipsec_nf_reset_ct(struct sk_buff *skb);
+struct dst_entry *rust_ipsec_skb_dst(const struct sk_buff *skb);
+void rust_ipsec_skb_dst_drop(struct sk_buff *skb);
+void rust_ipsec_skb_dst_set(struct sk_buff *skb, struct dst_entry *dst);
+/* Routes and devices: inlines, and fields of structs opaque to Rust. */
 unsigned int rust_ipsec_dst_mtu(const struct dst_entry *dst);
-void rust_ipsec_dst_release(struct dst_entry *dst);
-int rust_ipsec_route_attach(struct sk_buff *skb, struct dst_entry *dst, bool v6);
-int rust_ipsec_local_out(struct sk_buff *skb, const struct nf_hook_state *state, bool v6);
-bool rust_ipsec_skb_transformed(const struct sk_buff *skb, bool v6);
-int rust_ipsec_reinject(struct sk_buff *skb, bool v6);
+struct net_device *rust_ipsec_dst_dev(const struct dst_entry *dst);
+unsigned int rust_ipsec_ll_reserved_space(const struct net_device *dev);
+unsigned int rust_ipsec_dev_mtu(const struct net_device *dev);
 
-/* ICMP "fragmentation needed" / ICMPv6 "packet too big" about skb's packet. */
-void rust_ipsec_icmp_too_big(struct sk_buff *skb, bool v6, unsigned int mtu);
+/* tunnel_shims.c: routing and ICMP (inlines, opaque fields), rust/glue/route.rs. */
+struct flowi4;
+struct flowi6;
+struct rtable;
+struct rtable *rust_ipsec_ip_route_output_key(struct net *net, struct flowi4 *fl4);
+struct dst_entry *rust_ipsec_rtable_dst(struct rtable *rt);
+struct dst_entry *rust_ipsec_ip6_route_output(struct net *net, struct flowi6 *fl6);
+int rust_ipsec_dst_error(const struct dst_entry *dst);
+int rust_ipsec_ip4_dst_hoplimit(const struct dst_entry *dst);
+void rust_ipsec_icmp_send(struct sk_buff *skb, int type, int code, __be32 info);
+void rust_ipsec_icmpv6_send(struct sk_buff *skb, __u8 type, __u8 code, __u32 info);
 
 /*
- * IPv6 reassembly in LOCAL_IN: rust/glue/defrag_shims.c. defrag6 returns 1
- * when skb holds a whole packet (reassembled, or never a fragment), 0 when
- * it was queued (stolen), else -errno (drop; -EOPNOTSUPP: unavailable).
+ * defrag_shims.c: IPv6 reassembly (request_module, symbol_get, symbol_put:
+ * macros; ipv6_ext_hdr: inline), rust/glue/defrag.rs.
  */
-bool rust_ipsec_defrag6_get(void);
-void rust_ipsec_defrag6_put(void);
-int rust_ipsec_defrag6(struct sk_buff *skb, const struct nf_hook_state *state);
+typedef int (*rust_ipsec_frag6_gather_t)(struct net *net, struct sk_buff *skb, __u32 user);
+bool rust_ipsec_ipv6_ext_hdr(__u8 nexthdr);
+int rust_ipsec_request_defrag6_module(void);
+rust_ipsec_frag6_gather_t rust_ipsec_frag6_gather_get(void);
+void rust_ipsec_frag6_gather_put(void);
 
 /* PF_KEY sockets: socket_shims.c. */
-struct sock;
 struct socket;
 struct msghdr;
-struct sk_buff;
 struct hlist_head;
 struct user_namespace;
+struct proto_ops;
 
 /* Implemented in Rust (rust/glue/socket.rs). */
 int rust_ipsec_family_create(struct net *net, struct socket *sock, int protocol, int kern);
@@ -121,11 +123,15 @@ int rust_ipsec_family_release(struct socket *sock);
 int rust_ipsec_family_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
 int rust_ipsec_family_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags);
 
+/* C data. */
 extern const struct net_proto_family rust_ipsec_pfkey_family;
+extern const struct proto_ops rust_ipsec_pfkey_ops;
+/* Calls that need the address of struct proto (C data). */
 int rust_ipsec_proto_register(void);
 void rust_ipsec_proto_unregister(void);
 struct sock *rust_ipsec_sk_alloc(struct net *net, int kern);
-void rust_ipsec_sock_init(struct socket *sock, struct sock *sk, void (*destruct)(struct sock *));
+/* Fields of struct sock (opaque to Rust), inlines and macros of sock.h. */
+void rust_ipsec_sk_set_destruct(struct sock *sk, void (*destruct)(struct sock *));
 void **rust_ipsec_sk_state(struct sock *sk);
 struct net *rust_ipsec_sock_net(const struct sock *sk);
 void rust_ipsec_sock_put(struct sock *sk);
@@ -134,11 +140,13 @@ bool rust_ipsec_sock_dead(const struct sock *sk);
 int rust_ipsec_sk_rmem_alloc(const struct sock *sk);
 int rust_ipsec_sk_rcvbuf(const struct sock *sk);
 int rust_ipsec_sk_sndbuf(const struct sock *sk);
-void rust_ipsec_sk_purge_queues(struct sock *sk);
+void rust_ipsec_sk_purge_receive_queue(struct sock *sk);
+void rust_ipsec_sk_purge_write_queue(struct sock *sk);
 void rust_ipsec_sk_add_node_rcu(struct sock *sk, struct hlist_head *list);
 void rust_ipsec_sk_del_node_init_rcu(struct sock *sk);
 struct sock *rust_ipsec_sk_first_rcu(struct hlist_head *list);
 struct sock *rust_ipsec_sk_next_rcu(struct sock *sk);
+/* Inlines and fields of skbuff.h and socket.h used by socket.rs. */
 struct sk_buff *rust_ipsec_alloc_skb(unsigned int size, gfp_t gfp);
 void rust_ipsec_kfree_skb(struct sk_buff *skb);
 unsigned char *rust_ipsec_skb_data(const struct sk_buff *skb);

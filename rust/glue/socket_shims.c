@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The PF_KEY socket's C side: the object layout (struct sock first, then a
- * pointer to Rust-owned state), the constant operation tables pointing at
- * the Rust handlers in rust/glue/socket.rs, and one-line wrappers for the
- * static inline socket helpers of <net/sock.h>. No logic lives here.
+ * The PF_KEY socket's C side: C data the kernel requires to be C, and
+ * trampolines. No logic lives here.
  *
- * Why the tables are C data: kernel::bindings has struct sock only as an
- * opaque zero-sized type and no struct proto, so Rust cannot size the
- * object (proto.obj_size) or build struct proto.
+ * Data: the object layout (struct sock first, then a pointer to
+ * Rust-owned state), struct proto and the constant operation tables
+ * pointing at the Rust handlers in rust/glue/socket.rs. kernel::bindings
+ * has struct sock only as an opaque zero-sized type and no struct proto,
+ * so Rust can neither size the object (proto.obj_size) nor build struct
+ * proto.
+ *
+ * Functions: each is one call of a static inline or macro of
+ * <net/sock.h>, <linux/skbuff.h> or <linux/socket.h>, one access to a
+ * field of struct sock (opaque to Rust), or one call that needs the
+ * address of the C data above (proto_register, sk_alloc). A few read or
+ * write a field Rust could reach itself (skb_data, skb_len,
+ * msg_set_flags, net_user_ns); socket.rs still uses them.
  */
 #include <linux/module.h>
 #include <linux/net.h>
@@ -64,11 +72,8 @@ struct sock *rust_ipsec_sk_alloc(struct net *net, int kern)
 	return sk_alloc(net, PF_KEY, GFP_KERNEL, &rust_ipsec_key_proto, kern);
 }
 
-void rust_ipsec_sock_init(struct socket *sock, struct sock *sk,
-			  void (*destruct)(struct sock *))
+void rust_ipsec_sk_set_destruct(struct sock *sk, void (*destruct)(struct sock *))
 {
-	sock->ops = &rust_ipsec_pfkey_ops;
-	sock_init_data(sock, sk);
 	sk->sk_destruct = destruct;
 }
 
@@ -112,9 +117,13 @@ int rust_ipsec_sk_sndbuf(const struct sock *sk)
 	return READ_ONCE(sk->sk_sndbuf);
 }
 
-void rust_ipsec_sk_purge_queues(struct sock *sk)
+void rust_ipsec_sk_purge_receive_queue(struct sock *sk)
 {
 	skb_queue_purge(&sk->sk_receive_queue);
+}
+
+void rust_ipsec_sk_purge_write_queue(struct sock *sk)
+{
 	skb_queue_purge(&sk->sk_write_queue);
 }
 

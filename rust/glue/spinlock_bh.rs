@@ -66,3 +66,24 @@ unsafe impl Backend for SpinLockBhBackend {
         unsafe { bindings::spin_assert_is_held(ptr) }
     }
 }
+
+/// Bottom halves disabled on this CPU while the value lives
+/// (`local_bh_disable`/`local_bh_enable`): for per-CPU data a softirq on
+/// the same CPU also uses (the route cache, the AEAD scratch).
+pub(crate) struct BhDisabled(());
+
+impl BhDisabled {
+    /// Disables bottom halves until the value is dropped.
+    pub(crate) fn new() -> Self {
+        // SAFETY: no preconditions; undone on drop, in the same context.
+        unsafe { glue_bindings::rust_ipsec_local_bh_disable() };
+        Self(())
+    }
+}
+
+impl Drop for BhDisabled {
+    fn drop(&mut self) {
+        // SAFETY: paired with the disable in `new`.
+        unsafe { glue_bindings::rust_ipsec_local_bh_enable() };
+    }
+}

@@ -61,7 +61,7 @@ impl TimedWork {
     /// freed afterwards (a callback that re-arms itself is handled).
     pub(crate) fn cancel_sync(&self) {
         // SAFETY: `dw` is initialised (type invariant).
-        unsafe { glue::rust_ipsec_delayed_work_cancel_sync(self.dw.get()) };
+        unsafe { bindings::cancel_delayed_work_sync(self.dw.get()) };
     }
 
     /// The `TimedWork` a callback was called for.
