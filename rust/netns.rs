@@ -165,9 +165,8 @@ impl PernetState for NetnsState {
             pfkey,
         };
         let datapath = KBox::pin(Datapath::new(tables, env), GFP_KERNEL)?;
-        // SAFETY: the hooks are unregistered in `pre_exit` (or when this
-        // state drops), while `net` is live.
-        let hooks = unsafe { HookSet::register(net, datapath, &datapath::HOOKS) }?;
+        // Unregistered in `pre_exit` (or when this state drops).
+        let hooks = HookSet::register(net, datapath, &datapath::HOOKS)?;
         let stat_file = ProcEntry::create::<StatFile>(net, c"rust_ipsec_stat")?;
         Ok(Self { stat_file, hooks })
     }

@@ -21,37 +21,3 @@
 )]
 
 include!("bindings_generated.rs");
-
-/// Until `socket.rs` calls the pieces itself: sets up a new PF_KEY socket
-/// (`sock->ops`, `sock_init_data`, `sk->sk_destruct`), what the C function
-/// of this name did.
-///
-/// # Safety
-///
-/// `sock` is a socket being created and `sk` its new `struct sock`.
-pub(crate) unsafe fn rust_ipsec_sock_init(
-    sock: *mut socket,
-    sk: *mut sock,
-    destruct: Option<unsafe extern "C" fn(*mut sock)>,
-) {
-    // SAFETY: caller; the operations table is static C data.
-    unsafe {
-        (*sock).ops = &raw const rust_ipsec_pfkey_ops;
-        sock_init_data(sock, sk);
-        rust_ipsec_sk_set_destruct(sk, destruct);
-    }
-}
-
-/// Until `socket.rs` calls the two purges itself: empties the socket's
-/// receive and write queues, what the C function of this name did.
-///
-/// # Safety
-///
-/// `sk` is a live socket.
-pub(crate) unsafe fn rust_ipsec_sk_purge_queues(sk: *mut sock) {
-    // SAFETY: caller.
-    unsafe {
-        rust_ipsec_sk_purge_receive_queue(sk);
-        rust_ipsec_sk_purge_write_queue(sk);
-    }
-}

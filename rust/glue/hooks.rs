@@ -291,17 +291,13 @@ unsafe impl<H: HookHandler + Send> Send for HookSet<H> {}
 
 impl<H: HookHandler> HookSet<H> {
     /// Registers `specs` in `net`, each calling `handler`. On failure the
-    /// hooks registered so far are unregistered again.
-    ///
-    /// # Safety
-    ///
-    /// `net` must stay live until [`HookSet::unregister`] ran or the set is
-    /// dropped (true for a set owned by the namespace's pernet state).
-    pub(crate) unsafe fn register(
-        net: Net,
-        handler: Pin<KBox<H>>,
-        specs: &[HookSpec],
-    ) -> Result<Self> {
+    /// hooks registered so far are unregistered again. Called from the
+    /// [`PernetState::init`](super::pernet::PernetState::init) of `net`'s
+    /// state, which keeps the set: the state's `pre_exit` unregisters it
+    /// (or dropping the state does), so `net` outlives the registration,
+    /// as for [`Table`](super::sysctl::Table) and
+    /// [`ProcEntry`](super::procfs::ProcEntry).
+    pub(crate) fn register(net: Net, handler: Pin<KBox<H>>, specs: &[HookSpec]) -> Result<Self> {
         let mut set = Self {
             net,
             ops: KVec::with_capacity(specs.len(), GFP_KERNEL)?,
@@ -329,7 +325,7 @@ impl<H: HookHandler> HookSet<H> {
             let Some(ops) = set.ops.last() else {
                 return Err(EINVAL);
             };
-            // SAFETY: `net` is live (caller); `ops` is heap-allocated and
+            // SAFETY: `net` is live (see above); `ops` is heap-allocated and
             // kept in `set.ops` until unregistered; `priv` points to the
             // boxed handler, which lives as long as `set`.
             let rc = unsafe { glue_bindings::nf_register_net_hook(net.as_ptr(), ops.get()) };

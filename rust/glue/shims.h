@@ -149,11 +149,7 @@ struct sock *rust_ipsec_sk_next_rcu(struct sock *sk);
 /* Inlines and fields of skbuff.h and socket.h used by socket.rs. */
 struct sk_buff *rust_ipsec_alloc_skb(unsigned int size, gfp_t gfp);
 void rust_ipsec_kfree_skb(struct sk_buff *skb);
-unsigned char *rust_ipsec_skb_data(const struct sk_buff *skb);
-unsigned int rust_ipsec_skb_len(const struct sk_buff *skb);
 int rust_ipsec_memcpy_from_msg(void *data, struct msghdr *msg, int len);
 int rust_ipsec_skb_copy_datagram_msg(const struct sk_buff *skb, struct msghdr *msg, int size);
-void rust_ipsec_msg_set_flags(struct msghdr *msg, int flags);
-struct user_namespace *rust_ipsec_net_user_ns(const struct net *net);
 
 #endif

@@ -64,9 +64,7 @@ impl Skb {
         self.ptr.as_ptr()
     }
 
-    /// A new skb holding a copy of `bytes` (a PF_KEY message).
-    // For socket.rs, which still has its own wrapper.
-    #[allow(dead_code)]
+    /// A new skb holding a copy of `bytes` (a socket's datagram).
     pub(crate) fn with_data(bytes: &[u8], gfp: bindings::gfp_t) -> Result<Self> {
         let len = c_uint::try_from(bytes.len()).map_err(|_| EMSGSIZE)?;
         // SAFETY: plain allocation; NULL on failure.
@@ -259,21 +257,6 @@ impl Skb {
         // skb; the borrow of `self` keeps the skb unchanged while the
         // slice lives.
         unsafe { core::slice::from_raw_parts_mut(ptr, len as usize) }
-    }
-
-    /// The linear data from `skb->data` on (a PF_KEY message: all of it).
-    // For socket.rs, which still has its own wrapper.
-    #[allow(dead_code)]
-    pub(crate) fn data(&self) -> &[u8] {
-        // SAFETY: the skb is live (invariant).
-        let len = unsafe { glue_bindings::rust_ipsec_skb_headlen(self.as_ptr()) };
-        // SAFETY: the skb is live (invariant).
-        let ptr = unsafe { (*self.as_ptr()).data };
-        if ptr.is_null() {
-            return &[];
-        }
-        // SAFETY: as in `data_mut`, read only.
-        unsafe { core::slice::from_raw_parts(ptr, len as usize) }
     }
 
     /// Adds `n` bytes in front (room reserved by `prepare`); the network

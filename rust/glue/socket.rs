@@ -26,6 +26,7 @@ use kernel::types::Opaque;
 
 use super::bindings as glue;
 use super::pernet::{self, Net, PernetState};
+use super::skb::Skb;
 
 /// A socket family: what its sockets keep, where a namespace keeps its
 /// sockets, and what a message written to a socket does.
@@ -122,50 +123,50 @@ impl<F: SocketFamily> Sock<F> {
     /// its receive buffer is full (the datagram is dropped for this socket
     /// only).
     pub(crate) fn queue(&self, dgram: &Datagram) -> Result {
-        // SAFETY: `dgram.ptr` is a live skb; cloning only reads it.
-        let clone = unsafe { bindings::skb_clone(dgram.ptr.as_ptr(), bindings::GFP_ATOMIC) };
-        if clone.is_null() {
+        let ptr = dgram.as_ptr();
+        if ptr.is_null() {
             return Err(ENOBUFS);
         }
-        // SAFETY: the socket is live; on success the socket owns `clone`.
-        let ret = unsafe { glue::__sock_queue_rcv_skb(self.sk.as_ptr(), clone) };
+        // SAFETY: `ptr` is the datagram's live skb; cloning only reads it;
+        // the clone is ours.
+        let clone = unsafe { Skb::from_raw(bindings::skb_clone(ptr, bindings::GFP_ATOMIC)) }
+            .ok_or(ENOBUFS)?;
+        let raw = clone.into_raw();
+        // SAFETY: the socket is live; on success the socket owns `raw`.
+        let ret = unsafe { glue::__sock_queue_rcv_skb(self.sk.as_ptr(), raw) };
         if ret != 0 {
-            // SAFETY: on failure `clone` is still ours.
-            unsafe { glue::rust_ipsec_kfree_skb(clone) };
+            // SAFETY: on failure `raw` is still ours: freed on drop.
+            drop(unsafe { Skb::from_raw(raw) });
             return Err(ENOBUFS);
         }
         Ok(())
     }
 }
 
-/// A datagram to queue on sockets: an skb holding a copy of the bytes,
-/// freed on drop (each socket gets a clone).
+/// A datagram to queue on sockets: an [`Skb`] holding a copy of the
+/// bytes, consumed on drop (each socket gets a clone).
 pub(crate) struct Datagram {
-    ptr: NonNull<bindings::sk_buff>,
+    skb: Option<Skb>,
 }
 
 impl Datagram {
     /// A datagram holding a copy of `bytes` (any context).
     pub(crate) fn new(bytes: &[u8]) -> Result<Self> {
-        let len = c_uint::try_from(bytes.len()).map_err(|_| EMSGSIZE)?;
-        // SAFETY: plain allocation.
-        let ptr = unsafe { glue::rust_ipsec_alloc_skb(len, bindings::GFP_ATOMIC) };
-        let dgram = Self {
-            ptr: NonNull::new(ptr).ok_or(ENOBUFS)?,
-        };
-        // SAFETY: the skb was allocated with `len` bytes of tailroom.
-        let data = unsafe { bindings::skb_put(dgram.ptr.as_ptr(), len) };
-        // SAFETY: `data` points to `len` writable bytes not overlapping `bytes`.
-        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), bytes.len()) };
-        Ok(dgram)
+        let skb = Skb::with_data(bytes, bindings::GFP_ATOMIC)?;
+        Ok(Self { skb: Some(skb) })
+    }
+
+    fn as_ptr(&self) -> *mut bindings::sk_buff {
+        self.skb.as_ref().map_or(core::ptr::null_mut(), Skb::as_ptr)
     }
 }
 
 impl Drop for Datagram {
     fn drop(&mut self) {
-        // SAFETY: we own the skb; clones hold their own references. (The
-        // shim: `consume_skb` is a static inline without TRACEPOINTS.)
-        unsafe { glue::rust_ipsec_consume_skb(self.ptr.as_ptr()) };
+        // Delivered (to clones), not dropped: `consume_skb`.
+        if let Some(skb) = self.skb.take() {
+            skb.consume();
+        }
     }
 }
 
@@ -364,7 +365,9 @@ fn create<F: SocketFamily, S: FamilyHost<F>>(
     unsafe {
         *glue::rust_ipsec_sk_state(sk) =
             KBox::into_raw(Pin::into_inner_unchecked(data)).cast::<c_void>();
-        glue::rust_ipsec_sock_init(sock, sk, Some(sock_destruct::<F>));
+        (*sock).ops = &raw const glue::rust_ipsec_pfkey_ops;
+        glue::sock_init_data(sock, sk);
+        glue::rust_ipsec_sk_set_destruct(sk, Some(sock_destruct::<F>));
     }
     // SAFETY: `net` is live and the subsystem registered (we are creating
     // a socket in it).
@@ -414,12 +417,8 @@ unsafe extern "C" fn rust_ipsec_family_create(
         // SAFETY: the kernel passes a live namespace.
         let netr = unsafe { Net::from_raw(net) }.ok_or(EINVAL)?;
         // SAFETY: `net` is live; `ns_capable` only reads.
-        let capable = unsafe {
-            bindings::ns_capable(
-                glue::rust_ipsec_net_user_ns(net),
-                bindings::CAP_NET_ADMIN as c_int,
-            )
-        };
+        let capable =
+            unsafe { bindings::ns_capable((*net).user_ns, bindings::CAP_NET_ADMIN as c_int) };
         if !capable {
             return Err(EPERM);
         }
@@ -467,7 +466,8 @@ unsafe extern "C" fn rust_ipsec_family_release(sock: *mut bindings::socket) -> c
 unsafe extern "C" fn sock_destruct<F: SocketFamily>(sk: *mut bindings::sock) {
     // SAFETY: `sk` is being destroyed; nobody else uses it.
     unsafe {
-        glue::rust_ipsec_sk_purge_queues(sk);
+        glue::rust_ipsec_sk_purge_receive_queue(sk);
+        glue::rust_ipsec_sk_purge_write_queue(sk);
         let slot = glue::rust_ipsec_sk_state(sk);
         let data = (*slot).cast::<F::SockData>();
         if !data.is_null() {
@@ -544,11 +544,11 @@ unsafe extern "C" fn rust_ipsec_family_recvmsg(
         return err;
     }
     // SAFETY: `skb` is a live datagram we dequeued (or peeked).
-    let skb_len = unsafe { glue::rust_ipsec_skb_len(skb) } as usize;
+    let skb_len = unsafe { (*skb).len } as usize;
     let copied = skb_len.min(len);
     if skb_len > len {
-        // SAFETY: `msg` is valid.
-        unsafe { glue::rust_ipsec_msg_set_flags(msg, bindings::MSG_TRUNC as c_int) };
+        // SAFETY: `msg` is valid for the syscall.
+        unsafe { (*msg).msg_flags |= bindings::MSG_TRUNC as c_uint };
     }
     // SAFETY: copies `copied <= skb_len` bytes into the caller's iterator.
     let ret = unsafe { glue::rust_ipsec_skb_copy_datagram_msg(skb, msg, copied as c_int) };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The PF_KEY socket's C side: C data the kernel requires to be C, and
+ * The socket family's C side (registered as PF_KEY): C data the kernel requires to be C, and
  * trampolines. No logic lives here.
  *
  * Data: the object layout (struct sock first, then a pointer to
@@ -13,9 +13,7 @@
  * Functions: each is one call of a static inline or macro of
  * <net/sock.h>, <linux/skbuff.h> or <linux/socket.h>, one access to a
  * field of struct sock (opaque to Rust), or one call that needs the
- * address of the C data above (proto_register, sk_alloc). A few read or
- * write a field Rust could reach itself (skb_data, skb_len,
- * msg_set_flags, net_user_ns); socket.rs still uses them.
+ * address of the C data above (proto_register, sk_alloc).
  */
 #include <linux/module.h>
 #include <linux/net.h>
@@ -159,16 +157,6 @@ void rust_ipsec_kfree_skb(struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
-unsigned char *rust_ipsec_skb_data(const struct sk_buff *skb)
-{
-	return skb->data;
-}
-
-unsigned int rust_ipsec_skb_len(const struct sk_buff *skb)
-{
-	return skb->len;
-}
-
 int rust_ipsec_memcpy_from_msg(void *data, struct msghdr *msg, int len)
 {
 	return memcpy_from_msg(data, msg, len);
@@ -180,12 +168,3 @@ int rust_ipsec_skb_copy_datagram_msg(const struct sk_buff *skb, struct msghdr *m
 	return skb_copy_datagram_msg(skb, 0, msg, size);
 }
 
-void rust_ipsec_msg_set_flags(struct msghdr *msg, int flags)
-{
-	msg->msg_flags |= flags;
-}
-
-struct user_namespace *rust_ipsec_net_user_ns(const struct net *net)
-{
-	return net->user_ns;
-}
