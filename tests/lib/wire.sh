@@ -3,6 +3,12 @@
 # check. A capture is tcpdump in a namespace, in the background and always
 # under a timeout, writing pcap files that are read once it has stopped.
 #
+# tcpdump runs in immediate mode: otherwise libpcap hands it packets a
+# block at a time, a block being handed over when full or a second after
+# it began, and a capture stopped within that second loses what the block
+# held (tried on the host: the three pings of datapath.sh's capture, all
+# but the link's first chatter, were missing from the pcap).
+#
 # The files go to WIRE_DIR, a temporary directory that this file's EXIT
 # trap removes: a suite keeps its other scratch files there too rather
 # than setting an EXIT trap of its own (which would replace this one).
@@ -45,7 +51,7 @@ wire_start() {
 	WIRE_PIDS[$name]=""
 	while (($# >= 2)); do
 		i=$((i + 1))
-		timeout "$secs" ip netns exec "$1" tcpdump -i "$2" "${opts[@]}" -nn -U \
+		timeout "$secs" ip netns exec "$1" tcpdump -i "$2" "${opts[@]}" --immediate-mode -nn -U \
 			-w "$WIRE_DIR/$name.$i.pcap" "${filter[@]}" >/dev/null 2>&1 &
 		WIRE_PIDS[$name]+=" $!"
 		shift 2
