@@ -12,27 +12,38 @@
 # algorithm's SA gets a keyed crypto transform at ADD; DELETE and FLUSH
 # free them. Policies are enforced: discard, none, require without an SA,
 # use, inbound require against cleartext, ESP for an unknown SPI.
+#
+# +-----------------------------+         +-----------------------------+
+# | $A: Linux XFRM, rust_ipsec  |         | $B: Linux XFRM              |
+# | (active: def_policy, an SA) |         |                             |
+# |                             |  veth0  |                             |
+# | veth0 10.0.0.1/24           +---------+ veth0 10.0.0.2/24           |
+# |       fd00::1/64            |         |       fd00::2/64            |
+# +-----------------------------+         +-----------------------------+
+#
+# +-----------------------------+         +-----------------------------+
+# | $C: rust_ipsec              |  veth1  | $D: rust_ipsec              |
+# | veth1 10.1.0.1/24           +---------+ veth1 10.1.0.2/24           |
+# +-----------------------------+         +-----------------------------+
+#
+# Both links keep the veth's offloads. ${RI_NS}dpe, made at the end, has
+# no link.
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
 . "$(dirname "$0")/lib/net.sh"
+. "$(dirname "$0")/lib/topo.sh"
+. "$(dirname "$0")/lib/wire.sh"
 A=${RI_NS}dpa B=${RI_NS}dpb
 
 ri_netns_cleanup
 ri_load || { echo "TAP version 13"; echo "not ok 1 module loads"; echo "1..1"; exit 1; }
 ktap_header "datapath hooks: inactive namespaces untouched, active ones counted"
 
-ip netns add "$A"
-ip netns add "$B"
-ip link add veth0 netns "$A" type veth peer name veth0 netns "$B"
-ip -n "$A" addr add 10.0.0.1/24 dev veth0
-ip -n "$B" addr add 10.0.0.2/24 dev veth0
-ip -n "$A" addr add fd00::1/64 dev veth0 nodad
-ip -n "$B" addr add fd00::2/64 dev veth0 nodad
-for ns in "$A" "$B"; do
-	ip -n "$ns" link set lo up
-	ip -n "$ns" link set veth0 up
-done
+netns_add "$A" "$B"
+veth "$A" "$B" veth0 offload
+addrs "$A" veth0 10.0.0.1/24 fd00::1/64
+addrs "$B" veth0 10.0.0.2/24 fd00::2/64
 
 # Linux XFRM, AES-GCM-16 transport, both directions, in both namespaces.
 K1=0x000102030405060708090a0b0c0d0e0f01020304
@@ -48,23 +59,15 @@ ip -n "$A" xfrm policy add src 10.0.0.2 dst 10.0.0.1 dir in tmpl proto esp reqid
 ip -n "$B" xfrm policy add src 10.0.0.2 dst 10.0.0.1 dir out tmpl proto esp reqid 1 mode transport
 ip -n "$B" xfrm policy add src 10.0.0.1 dst 10.0.0.2 dir in tmpl proto esp reqid 1 mode transport
 
-
-cap=$(mktemp)
-timeout 300 ip netns exec "$B" tcpdump -i veth0 -nn -U -w "$cap" 2>/dev/null &
-tpid=$!
-sleep 1
+wire_start xfrm "$B" veth0
 ktap_check "ping over Linux XFRM ESP between two namespaces, rust_ipsec loaded" \
 	ip netns exec "$A" ping -c 3 -i 0.2 -W 2 10.0.0.2
-sleep 0.5
-kill "$tpid"
-wait "$tpid" 2>/dev/null
-esp=$(tcpdump -r "$cap" -nn esp 2>/dev/null | wc -l)
-clear=$(tcpdump -r "$cap" -nn icmp 2>/dev/null | wc -l)
-rm -f "$cap"
-if ((esp >= 6 && clear == 0)); then
-	ktap_ok "the link carried $esp ESP packets and no cleartext ICMP"
+wire_stop xfrm
+# At least 6 ESP packets (3 pings, 3 replies), no ICMP.
+if wire_only_esp xfrm 5 icmp esp; then
+	ktap_ok "the link carried ${WIRE_N[0]} ESP packets and no cleartext ICMP"
 else
-	ktap_fail "the link carried ESP only (esp=$esp, cleartext icmp=$clear)"
+	ktap_fail "the link carried ESP only (esp=${WIRE_N[0]}, cleartext icmp=$WIRE_OTHER)"
 fi
 out=$(stat_of "$A" Ipv4OutPackets) in=$(stat_of "$A" Ipv4InPackets)
 if [[ $out == 0 && $in == 0 ]]; then
@@ -113,15 +116,10 @@ fi
 
 # Policy enforcement (stage 3a) between two namespaces without XFRM.
 C=${RI_NS}dpc D=${RI_NS}dpd
-ip netns add "$C"
-ip netns add "$D"
-ip link add veth1 netns "$C" type veth peer name veth1 netns "$D"
-ip -n "$C" addr add 10.1.0.1/24 dev veth1
-ip -n "$D" addr add 10.1.0.2/24 dev veth1
-for ns in "$C" "$D"; do
-	ip -n "$ns" link set lo up
-	ip -n "$ns" link set veth1 up
-done
+netns_add "$C" "$D"
+veth "$C" "$D" veth1 offload
+addrs "$C" veth1 10.1.0.1/24
+addrs "$D" veth1 10.1.0.2/24
 pings() { ip netns exec "$C" ping -c 2 -i 0.2 -W 1 10.1.0.2 >/dev/null 2>&1; }
 # expect_ping yes|no DESCRIPTION COUNTER-NS COUNTER: one case.
 expect_ping() {

@@ -20,84 +20,67 @@
 # clamped so that no segment needs fragmenting after ESP. (Replay, ACQUIRE
 # and lifetimes: tests/esp_events.sh; gateways, bundles and PMTU:
 # tests/esp_tunnel.sh.)
+#
+# G pairs with E on a link of its own (on F's side it would need routing).
+#
+# +------------------+         +-----------------------+         +------------------+
+# | $F: Linux XFRM   |  veth2  | $E: rust_ipsec        |  veth3  | $G: rust_ipsec   |
+# | veth2 10.2.0.2   +---------+ veth2 10.2.0.1        |         |                  |
+# |       fd02::2    |         |       fd02::1         |         |                  |
+# |                  |         | veth3 10.3.0.1        +---------+ veth3 10.3.0.3   |
+# |                  |         |       fd03::1         |         |       fd03::3    |
+# +------------------+         +-----------------------+         +------------------+
+#
+# The links are /24 and /64. The inner addresses, on lo:
+#
+#              F                        E                        G
+# 4in4, 6in6   192.168.22.1  fd22::1    192.168.21.1  fd21::1    192.168.23.1  fd23::1
+# 4in6, 6in4   192.168.24.1  fd24::1    192.168.26.1  fd26::1    192.168.25.1  fd25::1
+# bundles      192.168.28.1             192.168.27.1             192.168.29.1
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
 . "$(dirname "$0")/lib/net.sh"
+. "$(dirname "$0")/lib/topo.sh"
+. "$(dirname "$0")/lib/wire.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 E=${RI_NS}espr F=${RI_NS}espx G=${RI_NS}espg
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$WIRE_DIR
 
 ri_netns_cleanup
 ri_load || { echo "TAP version 13"; echo "not ok 1 module loads"; echo "1..1"; exit 1; }
 ktap_header "ESP transport over IPv4 and IPv6: rust_ipsec with Linux XFRM and with itself"
-if [[ ! -x $SK ]]; then
-	ktap_skip "ESP" "no setkey binary at $SK (make tools)"
-	ktap_finish
-fi
+need_setkey "ESP"
 
-# E (rust_ipsec, 10.2.0.1) -- F (XFRM, 10.2.0.2); G (rust_ipsec, 10.2.0.3)
-# on F's other veth would need routing: G instead pairs with E on a second
-# link, 10.3.0.1 -- 10.3.0.3.
-for ns in "$E" "$F" "$G"; do
-	ip netns add "$ns"
-	ip -n "$ns" link set lo up
-done
-ip link add veth2 netns "$E" type veth peer name veth2 netns "$F"
-ip link add veth3 netns "$E" type veth peer name veth3 netns "$G"
-ip -n "$E" addr add 10.2.0.1/24 dev veth2
-ip -n "$F" addr add 10.2.0.2/24 dev veth2
-ip -n "$E" addr add 10.3.0.1/24 dev veth3
-ip -n "$G" addr add 10.3.0.3/24 dev veth3
-ip -n "$E" addr add fd02::1/64 dev veth2 nodad
-ip -n "$F" addr add fd02::2/64 dev veth2 nodad
-ip -n "$E" addr add fd03::1/64 dev veth3 nodad
-ip -n "$G" addr add fd03::3/64 dev veth3 nodad
+netns_add "$E" "$F" "$G"
+# Segmentation offload off for the matrix; the GSO case turns it on.
+veth "$E" "$F" veth2
+veth "$E" "$G" veth3
+addrs "$E" veth2 10.2.0.1/24 fd02::1/64
+addrs "$F" veth2 10.2.0.2/24 fd02::2/64
+addrs "$E" veth3 10.3.0.1/24 fd03::1/64
+addrs "$G" veth3 10.3.0.3/24 fd03::3/64
 # Tunnel mode: inner addresses on lo, E 192.168.21.1 / fd21::1 and F
 # 192.168.22.1 / fd22::1, tunnelled between the veth2 addresses.
-ip -n "$E" addr add 192.168.21.1/32 dev lo
-ip -n "$F" addr add 192.168.22.1/32 dev lo
-ip -n "$E" addr add fd21::1/128 dev lo
-ip -n "$F" addr add fd22::1/128 dev lo
+addrs "$E" lo 192.168.21.1/32 fd21::1/128
+addrs "$F" lo 192.168.22.1/32 fd22::1/128
 # G's inner addresses, 192.168.23.1 / fd23::1, tunnelled over veth3.
-ip -n "$G" addr add 192.168.23.1/32 dev lo
-ip -n "$G" addr add fd23::1/128 dev lo
+addrs "$G" lo 192.168.23.1/32 fd23::1/128
 # Bundles: transport ESP between E's 192.168.27.1 and F's 192.168.28.1 (G's
 # 192.168.29.1), inside the 4in4 tunnel of the link.
-ip -n "$E" addr add 192.168.27.1/32 dev lo
-ip -n "$F" addr add 192.168.28.1/32 dev lo
-ip -n "$G" addr add 192.168.29.1/32 dev lo
+addrs "$E" lo 192.168.27.1/32
+addrs "$F" lo 192.168.28.1/32
+addrs "$G" lo 192.168.29.1/32
 # Mixed families: E's 192.168.26.1 and fd26::1 meet F's 192.168.24.1 (4in6
 # over veth2's IPv6 addresses) and fd24::1 (6in4 over its IPv4 ones), and
 # G's 192.168.25.1 (4in6) and fd25::1 (6in4) over veth3.
-ip -n "$E" addr add 192.168.26.1/32 dev lo
-ip -n "$E" addr add fd26::1/128 dev lo
-ip -n "$F" addr add 192.168.24.1/32 dev lo
-ip -n "$F" addr add fd24::1/128 dev lo
-ip -n "$G" addr add 192.168.25.1/32 dev lo
-ip -n "$G" addr add fd25::1/128 dev lo
-for l in "$E veth2" "$F veth2" "$E veth3" "$G veth3"; do
-	set -- $l
-	ip -n "$1" link set "$2" up
-	# Segmentation offload off for the matrix; the GSO case turns it on.
-	ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1
-done
+addrs "$E" lo 192.168.26.1/32 fd26::1/128
+addrs "$F" lo 192.168.24.1/32 fd24::1/128
+addrs "$G" lo 192.168.25.1/32 fd25::1/128
 
-# IPv6 neighbours are pinned: neighbour discovery between addresses a
-# policy covers would need the policy's own exception.
-ip -n "$E" -6 neigh add fd02::2 lladdr "$(mac "$F" veth2)" dev veth2 nud permanent
-ip -n "$F" -6 neigh add fd02::1 lladdr "$(mac "$E" veth2)" dev veth2 nud permanent
-ip -n "$E" -6 neigh add fd03::3 lladdr "$(mac "$G" veth3)" dev veth3 nud permanent
-ip -n "$G" -6 neigh add fd03::1 lladdr "$(mac "$E" veth3)" dev veth3 nud permanent
+pin_neigh "$E" fd02::1 "$F" fd02::2 veth2
+pin_neigh "$E" fd03::1 "$G" fd03::3 veth3
 
-# inner_routes NS1 INNER1 LINK1 NS2 INNER2 LINK2: NS1 reaches NS2's inner
-# address INNER2 through NS2's link address LINK2, from INNER1, and back
-# (the tunnel policies then catch the packets).
-inner_routes() {
-	ip -n "$1" route add "$5" via "$6" src "$2"
-	ip -n "$4" route add "$2" via "$3" src "$5"
-}
 inner_routes "$E" 192.168.21.1 10.2.0.1 "$F" 192.168.22.1 10.2.0.2
 inner_routes "$E" fd21::1 fd02::1 "$F" fd22::1 fd02::2
 inner_routes "$E" 192.168.21.1 10.3.0.1 "$G" 192.168.23.1 10.3.0.3
@@ -287,34 +270,23 @@ set_sas() {
 		"add 192.168.29.1 192.168.27.1 esp 0xa102 -m transport -u 12 $skb2;" | sk "$G" -c
 }
 
-
-# only_esp NAME PCAP SCOPE ESP SPI...: one case, passing when the captures
-# $tmp/PCAP.*.pcap have more than 10 ESP packets (tcpdump filter ESP) with
-# each SPI (hex, without 0x), and nothing else within the filter SCOPE.
+# only_esp NAME CAPTURE SCOPE SPI...: one case, passing when the capture
+# CAPTURE has more than 10 ESP packets with each SPI (hex, without 0x),
+# and nothing else within the tcpdump filter SCOPE.
 only_esp() {
-	local name=$1 pcap=$2 scope=$3 esp=$4 spi n counts="" bad=0 other f
-	shift 4
-	# Each capture is read twice (ESP, everything else), not once per SPI.
-	: >"$tmp/esp.txt"
-	: >"$tmp/other.txt"
-	for f in "$tmp/$pcap".*.pcap; do
-		tcpdump -r "$f" -nn "$esp" 2>/dev/null >>"$tmp/esp.txt"
-		tcpdump -r "$f" -nn "($scope) and not ($esp)" 2>/dev/null >>"$tmp/other.txt"
-	done
-	declare -A per_spi=()
-	while read -r spi n; do per_spi[$spi]=$n; done < <(awk 'match($0, /spi=0x[0-9a-f]+/) { c[substr($0, RSTART + 4, RLENGTH - 4)]++ } END { for (k in c) print k, c[k] }' "$tmp/esp.txt")
+	local name=$1 cap=$2 scope=$3 spi i=0 counts="" specs=()
+	shift 3
+	for spi in "$@"; do specs+=("spi=$spi"); done
+	wire_only_esp "$cap" 10 "$scope" "${specs[@]}"
+	local rc=$?
 	for spi in "$@"; do
-		printf -v f '0x%08x' "0x$spi"
-		n=${per_spi[$f]:-0}
-		counts+=" 0x$spi: $n,"
-		((n > 10)) || bad=1
+		counts+=" 0x$spi: ${WIRE_N[i++]},"
 	done
-	other=$(wc -l <"$tmp/other.txt")
-	if ((!bad && other == 0)); then
-		ktap_ok "$name: the link carried only ESP ($counts other: $other)"
+	if ((rc == 0)); then
+		ktap_ok "$name: the link carried only ESP ($counts other: $WIRE_OTHER)"
 	else
-		ktap_fail "$name: only ESP on the link ($counts other: $other)"
-		head -5 "$tmp/other.txt" | sed 's/^/# /'
+		ktap_fail "$name: only ESP on the link ($counts other: $WIRE_OTHER)"
+		wire_diag_other
 	fi
 }
 
@@ -421,15 +393,9 @@ while IFS='|' read -r name skspec xfspec; do
 		continue
 	fi
 	if ((first)); then
-		# What each end sends (-Q out): a decapsulating host shows the
-		# inner packets it re-injects as received on its own end.
-		tpid=""
-		for c in "$E veth2 e2" "$F veth2 f2" "$E veth3 e3" "$G veth3 g3"; do
-			set -- $c
-			timeout 600 ip netns exec "$1" tcpdump -i "$2" -Q out -nn -U -w "$tmp/link${3#?}.$3.pcap" 2>/dev/null &
-			tpid+=" $!"
-		done
-		sleep 1
+		# What each end sends (-o): the whole wire of each link.
+		wire_start link2 -o -t 600 "$E" veth2 "$F" veth2
+		wire_start link3 -o -t 600 "$E" veth3 "$G" veth3
 	fi
 	cell_peer "$F" with_xfrm "${modes[@]}"
 	report "$name: with Linux XFRM, ping and TCP both ways (${modes[*]})"
@@ -437,16 +403,13 @@ while IFS='|' read -r name skspec xfspec; do
 	report "$name: between two rust_ipsec hosts, ping and TCP both ways (${modes[*]})"
 	if ((first)); then
 		first=0
-		sleep 0.5
-		kill $tpid
-		wait $tpid 2>/dev/null
-		# Link-local and multicast chatter (router solicitations, MLD) has
-		# no policy here.
-		v6='ip6 and not src net fe80::/10 and not dst net ff00::/8'
-		only_esp "$name with XFRM, over IPv4 (transport, 4in4, 6in4, bundle)" link2 ip 'ip proto 50' 1001 1002 5001 5002 8101 8102
-		only_esp "$name with XFRM, over IPv6 (transport, 6in6, 4in6)" link2 "$v6" 'ip6 proto 50' 3001 3002 6001 6002 8001 8002
-		only_esp "$name between rust_ipsec hosts, over IPv4 (transport, 4in4, 6in4, bundle)" link3 ip 'ip proto 50' 2001 2002 7001 7002 9101 9102
-		only_esp "$name between rust_ipsec hosts, over IPv6 (transport, 6in6, 4in6)" link3 "$v6" 'ip6 proto 50' 4001 4002 7101 7102 9001 9002
+		wire_stop link2 link3
+		# Over IPv6: WIRE_V6 leaves out link-local and multicast chatter
+		# (router solicitations, MLD), which has no policy here.
+		only_esp "$name with XFRM, over IPv4 (transport, 4in4, 6in4, bundle)" link2 ip 1001 1002 5001 5002 8101 8102
+		only_esp "$name with XFRM, over IPv6 (transport, 6in6, 4in6)" link2 "$WIRE_V6" 3001 3002 6001 6002 8001 8002
+		only_esp "$name between rust_ipsec hosts, over IPv4 (transport, 4in4, 6in4, bundle)" link3 ip 2001 2002 7001 7002 9101 9102
+		only_esp "$name between rust_ipsec hosts, over IPv6 (transport, 6in6, 4in6)" link3 "$WIRE_V6" 4001 4002 7101 7102 9001 9002
 		# Bundles: both layers carried traffic (E's inner transport SAs
 		# counted bytes both ways, with each peer).
 		bundle_bytes=""
@@ -485,16 +448,12 @@ wait $spids 2>/dev/null
 # TCP SYNs that an SA protects get their MSS lowered so that full-sized
 # segments fit the link after ESP, instead of being fragmented.
 set_sas "-E aes-gcm-16 K20" "aead 'rfc4106(gcm(aes))' K20 128"
-timeout 300 ip netns exec "$F" tcpdump -i veth2 -nn -U -w "$tmp/frag.pcap" 'ip proto 50 or ip6 proto 50 or (ip[6:2] & 0x3fff != 0) or ip6[6] == 44' 2>/dev/null &
-tpid=$!
-sleep 1
+wire_start frag -f 'ip proto 50 or ip6 proto 50 or (ip[6:2] & 0x3fff != 0) or ip6[6] == 44' "$F" veth2
 tcp "$E" "$F" 10.2.0.2 && tcp "$F" "$E" 10.2.0.1 && tcp "$E" "$F" fd02::2
 ok=$?
-sleep 0.5
-kill "$tpid"
-wait "$tpid" 2>/dev/null
-frags=$(tcpdump -r "$tmp/frag.pcap" -nn '(ip[6:2] & 0x3fff != 0) or ip6[6] == 44' 2>/dev/null | wc -l)
-esp=$(tcpdump -r "$tmp/frag.pcap" -nn 'ip proto 50 or ip6 proto 50' 2>/dev/null | wc -l)
+wire_stop frag
+frags=$(wire_count frag '(ip[6:2] & 0x3fff != 0) or ip6[6] == 44')
+esp=$(wire_count frag "$WIRE_ESP")
 ktap_check "TCP over ESP sends no fragments: MSS clamped ($esp ESP packets, $frags fragments)" \
 	test "$ok" = 0 -a "$frags" = 0 -a "$esp" -gt 100
 
@@ -503,9 +462,7 @@ ktap_check "TCP over ESP sends no fragments: MSS clamped ($esp ESP packets, $fra
 # fragmented after encryption and reassembled before decryption (IPv6
 # through nf_defrag_ipv6 in LOCAL_IN); ping checks the data it gets back.
 set_sas "-E aes-gcm-16 K20" "aead 'rfc4106(gcm(aes))' K20 128"
-timeout 300 ip netns exec "$F" tcpdump -i veth2 -nn -U -w "$tmp/big.pcap" 'ip or ip6' 2>/dev/null &
-tpid=$!
-sleep 1
+wire_start big -f 'ip or ip6' "$F" veth2
 dropped() { echo $(($(stat_of "$E" DropMalformed) + $(stat_of "$E" DropUnsupported))); }
 before=$(dropped)
 for to in "E F 10.2.0.2" "E F fd02::2" "F E 10.2.0.1" "F E fd02::1"; do
@@ -516,12 +473,10 @@ for to in "E F 10.2.0.2" "E F fd02::2" "F E 10.2.0.1" "F E fd02::1"; do
 		ip netns exec "$from" ping -c 2 -i 0.3 -W 3 -s 4000 "$3"
 done
 after=$(dropped)
-sleep 0.5
-kill "$tpid"
-wait "$tpid" 2>/dev/null
+wire_stop big
 # On the wire: IPv4 fragments of ESP (the protocol field says ESP in each)
 # and IPv6 Fragment headers followed by ESP, from both ends; nothing else.
-big() { tcpdump -r "$tmp/big.pcap" -nn "$1" 2>/dev/null | wc -l; }
+big() { wire_count big "$1"; }
 f4e=$(big 'src 10.2.0.1 and ip proto 50 and ip[6:2] & 0x3fff != 0')
 f4f=$(big 'src 10.2.0.2 and ip proto 50 and ip[6:2] & 0x3fff != 0')
 f6e=$(big 'src fd02::1 and ip6[6] == 44 and ip6[40] == 50')

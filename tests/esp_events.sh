@@ -6,33 +6,28 @@
 # acquisition entry), the SADB's CURRENT lifetime fed by the datapath,
 # soft and hard SADB_EXPIRE at byte and packet limits, a replayed packet
 # counted and dropped, and debug=1 log lines saying why packets drop.
-# E (rust_ipsec, 10.2.0.1) talks to F (Linux XFRM, 10.2.0.2).
+#
+# +---------------------+         +---------------------+
+# | $E: rust_ipsec      |  veth2  | $F: Linux XFRM      |
+# | veth2 10.2.0.1/24   +---------+ veth2 10.2.0.2/24   |
+# +---------------------+         +---------------------+
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
 . "$(dirname "$0")/lib/net.sh"
+. "$(dirname "$0")/lib/topo.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 E=${RI_NS}evr F=${RI_NS}evx
 
 ri_netns_cleanup
 ri_load || { echo "TAP version 13"; echo "not ok 1 module loads"; echo "1..1"; exit 1; }
 ktap_header "ESP events: ACQUIRE, lifetimes from the datapath, replay, debug log"
-if [[ ! -x $SK ]]; then
-	ktap_skip "ESP events" "no setkey binary at $SK (make tools)"
-	ktap_finish
-fi
+need_setkey "ESP events"
 
-for ns in "$E" "$F"; do
-	ip netns add "$ns"
-	ip -n "$ns" link set lo up
-done
-ip link add veth2 netns "$E" type veth peer name veth2 netns "$F"
-ip -n "$E" addr add 10.2.0.1/24 dev veth2
-ip -n "$F" addr add 10.2.0.2/24 dev veth2
-for ns in "$E" "$F"; do
-	ip -n "$ns" link set veth2 up
-	ip netns exec "$ns" ethtool -K veth2 tso off gso off gro off >/dev/null 2>&1
-done
+netns_add "$E" "$F"
+veth "$E" "$F" veth2
+addrs "$E" veth2 10.2.0.1/24
+addrs "$F" veth2 10.2.0.2/24
 
 # events.py SUBCOMMAND in NS: each "ok"/"fail" line it prints is a case.
 events() {

@@ -8,78 +8,57 @@
 # between two rust_ipsec hosts; and a gateway
 # topology A -- G1 (rust_ipsec) === G2 (XFRM) -- B where the gateways
 # tunnel traffic between the two hosts' subnets (fwd policies).
+#
+# Host to host:
+#
+# +------------------+        +------------------+        +------------------+
+# | $R: rust_ipsec   |   vr   | $T: rust_ipsec   |   vt   | $X: Linux XFRM   |
+# | vr 10.6.0.3      +--------+ vr 10.6.0.1      |        |                  |
+# |    fd05::3       |        |    fd05::1       |        |                  |
+# |                  |        | vt 10.4.0.1      +--------+ vt 10.4.0.2      |
+# |                  |        |    fd04::1       |        |    fd04::2       |
+# +------------------+        +------------------+        +------------------+
+#
+# The links are /24 and /64. The inner addresses, on lo:
+#
+#           R                        T                        X
+# tunnels   192.168.3.1  fd13::1     192.168.1.1  fd11::1     192.168.2.1  fd12::1
+# bundle                             192.168.1.2              192.168.2.2
+#
+# Gateways, tunnelling 10.10.0.0/24 (A's side) and 10.20.0.0/24 (B's) over vg:
+#
+# +--------------+      +-----------------+      +-----------------+      +--------------+
+# | $A           |  va  | $G1: rust_ipsec |  vg  | $G2: XFRM       |  vb  | $B           |
+# | va 10.10.0.2 +------+ va 10.10.0.1    |      |                 |      |              |
+# |              |      | vg 10.5.0.1     +------+ vg 10.5.0.2     |      |              |
+# |              |      |                 |      | vb 10.20.0.1    +------+ vb 10.20.0.2 |
+# +--------------+      +-----------------+      +-----------------+      +--------------+
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"
 . "$(dirname "$0")/lib/net.sh"
+. "$(dirname "$0")/lib/topo.sh"
+. "$(dirname "$0")/lib/wire.sh"
 T=${RI_NS}tnr R=${RI_NS}tnq X=${RI_NS}tnx A=${RI_NS}tna B=${RI_NS}tnb G1=${RI_NS}tg1 G2=${RI_NS}tg2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 ri_netns_cleanup
 ri_load || { echo "TAP version 13"; echo "not ok 1 module loads"; echo "1..1"; exit 1; }
 ktap_header "ESP tunnel mode: rust_ipsec with Linux XFRM, host to host and between gateways"
-if [[ ! -x $SK ]]; then
-	ktap_skip "ESP tunnel mode" "no setkey binary at $SK (make tools)"
-	ktap_finish
-fi
+need_setkey "ESP tunnel mode"
 
-# wire NS1 NS2 IF NAME: captures what NS1 and NS2 send on their end of
-# the veth IF (-Q out on both ends is the whole wire: a decapsulating host
-# shows the inner packets it re-injects as received on its own end, Linux
-# XFRM and rust_ipsec alike); stop_wire NAME ends the capture.
-wire() {
-	timeout 300 ip netns exec "$1" tcpdump -i "$3" -Q out -nn -U -w "$tmp/$4.1.pcap" 2>/dev/null &
-	wpids="$!"
-	timeout 300 ip netns exec "$2" tcpdump -i "$3" -Q out -nn -U -w "$tmp/$4.2.pcap" 2>/dev/null &
-	wpids+=" $!"
-	sleep 1
-}
-stop_wire() {
-	sleep 0.5
-	kill $wpids
-	wait $wpids 2>/dev/null
-}
-# on_wire NAME FILTER: packets of the capture NAME matching FILTER.
-on_wire() {
-	{
-		tcpdump -r "$tmp/$1.1.pcap" -nn "$2" 2>/dev/null
-		tcpdump -r "$tmp/$1.2.pcap" -nn "$2" 2>/dev/null
-	} | grep -v ARP
-}
-
-# link NS1 NS2 IF: a veth pair, offloads off.
-link() {
-	ip link add "$3" netns "$1" type veth peer name "$3" netns "$2"
-	for ns in "$1" "$2"; do
-		ip -n "$ns" link set "$3" up
-		ip netns exec "$ns" ethtool -K "$3" tso off gso off gro off >/dev/null 2>&1
-	done
-}
-
-for ns in "$T" "$R" "$X" "$A" "$B" "$G1" "$G2"; do
-	ip netns add "$ns"
-	ip -n "$ns" link set lo up
-done
+netns_add "$T" "$R" "$X" "$A" "$B" "$G1" "$G2"
 
 # Host to host: T 10.4.0.1 / fd04::1 -- X 10.4.0.2 / fd04::2 on the link;
 # the protected addresses are on lo: T 192.168.1.1, fd11::1; X 192.168.2.1,
 # fd12::1.
-link "$T" "$X" vt
-ip -n "$T" addr add 10.4.0.1/24 dev vt
-ip -n "$X" addr add 10.4.0.2/24 dev vt
-ip -n "$T" addr add fd04::1/64 dev vt nodad
-ip -n "$X" addr add fd04::2/64 dev vt nodad
-ip -n "$T" -6 neigh add fd04::2 lladdr "$(mac "$X" vt)" dev vt nud permanent
-ip -n "$X" -6 neigh add fd04::1 lladdr "$(mac "$T" vt)" dev vt nud permanent
-ip -n "$T" addr add 192.168.1.1/32 dev lo
-ip -n "$X" addr add 192.168.2.1/32 dev lo
-ip -n "$T" addr add fd11::1/128 dev lo
-ip -n "$X" addr add fd12::1/128 dev lo
-ip -n "$T" route add 192.168.2.1/32 via 10.4.0.2 src 192.168.1.1
-ip -n "$X" route add 192.168.1.1/32 via 10.4.0.1 src 192.168.2.1
-ip -n "$T" route add fd12::1/128 via fd04::2 src fd11::1
-ip -n "$X" route add fd11::1/128 via fd04::1 src fd12::1
+veth "$T" "$X" vt
+addrs "$T" vt 10.4.0.1/24 fd04::1/64
+addrs "$X" vt 10.4.0.2/24 fd04::2/64
+pin_neigh "$T" fd04::1 "$X" fd04::2 vt
+addrs "$T" lo 192.168.1.1/32 fd11::1/128
+addrs "$X" lo 192.168.2.1/32 fd12::1/128
+inner_routes "$T" 192.168.1.1 10.4.0.1 "$X" 192.168.2.1 10.4.0.2
+inner_routes "$T" fd11::1 fd04::1 "$X" fd12::1 fd04::2
 
 K1=0x$(hexrange 0 20)
 K2=0x$(hexrange 50 70)
@@ -103,7 +82,7 @@ xs policy add src 192.168.1.1 dst 192.168.2.1 dir in tmpl src 10.4.0.1 dst 10.4.
 xs policy add src fd12::1 dst fd11::1 dir out tmpl src fd04::2 dst fd04::1 proto esp reqid 2 mode tunnel
 xs policy add src fd11::1 dst fd12::1 dir in tmpl src fd04::1 dst fd04::2 proto esp reqid 2 mode tunnel
 
-wire "$T" "$X" vt host
+wire_start host -o "$T" vt "$X" vt
 ktap_check "4in4: T pings X's inner address through the tunnel" \
 	ip netns exec "$T" ping -c 2 -i 0.2 -W 2 192.168.2.1
 ktap_check "4in4: X pings T's inner address" ip netns exec "$X" ping -c 2 -i 0.2 -W 2 192.168.1.1
@@ -115,10 +94,9 @@ ktap_check "6in6: TCP from X to T" tcp "$X" "$T" fd11::1
 # A bundle: transport-mode ESP between the inner addresses 192.168.1.2 and
 # 192.168.2.2, inside the 4in4 tunnel (setkey lists requests innermost
 # first, as XFRM lists templates). Both ends require both layers inbound.
-ip -n "$T" addr add 192.168.1.2/32 dev lo
-ip -n "$X" addr add 192.168.2.2/32 dev lo
-ip -n "$T" route add 192.168.2.2/32 via 10.4.0.2 src 192.168.1.2
-ip -n "$X" route add 192.168.1.2/32 via 10.4.0.1 src 192.168.2.2
+addrs "$T" lo 192.168.1.2/32
+addrs "$X" lo 192.168.2.2/32
+inner_routes "$T" 192.168.1.2 10.4.0.1 "$X" 192.168.2.2 10.4.0.2
 K3=0x$(hexrange 100 120)
 K4=0x$(hexrange 150 170)
 sk "$T" -c <<EOF
@@ -144,15 +122,13 @@ xpk=$(ip -s -n "$X" xfrm state get src 192.168.1.2 dst 192.168.2.2 proto esp spi
 tpk=$(sk "$T" -D | awk '/^192.168.2.2 192.168.1.2/ { s = 1 } s && /\(bytes\)/ { sub(/\(bytes\).*/, "", $2); print $2; exit }')
 ktap_check "bundle: both inner SAs carried traffic (bytes: XFRM's 0x5101 ${xpk:-?}, rust_ipsec's 0x5102 ${tpk:-?})" \
 	test "${xpk:-0}" -gt 0 -a "${tpk:-0}" -gt 0
-stop_wire host
-n4=$(on_wire host 'ip proto 50 and host 10.4.0.1 and host 10.4.0.2' | wc -l)
-n6=$(on_wire host 'ip6 proto 50 and host fd04::1 and host fd04::2' | wc -l)
-clear=$(on_wire host '(ip and not ip proto 50) or (ip6 and not ip6 proto 50 and not src net fe80::/10 and not dst net ff00::/8)' | wc -l)
-if ((n4 > 20 && n6 > 20 && clear == 0)); then
-	ktap_ok "only ESP between the tunnel ends on the wire (IPv4 $n4, IPv6 $n6 packets)"
+wire_stop host
+if wire_only_esp host 20 "$WIRE_IP" 'ip proto 50 and host 10.4.0.1 and host 10.4.0.2' \
+	'ip6 proto 50 and host fd04::1 and host fd04::2'; then
+	ktap_ok "only ESP between the tunnel ends on the wire (IPv4 ${WIRE_N[0]}, IPv6 ${WIRE_N[1]} packets)"
 else
-	ktap_fail "only ESP between the tunnel ends (IPv4 $n4, IPv6 $n6, other $clear)"
-	on_wire host 'not ip proto 50 and not ip6 proto 50' | head -5 | sed 's/^/# /'
+	ktap_fail "only ESP between the tunnel ends (IPv4 ${WIRE_N[0]}, IPv6 ${WIRE_N[1]}, other $WIRE_OTHER)"
+	wire_diag_other
 fi
 
 # Path MTU through the tunnel (IPv6): a 1500-byte packet does not fit the
@@ -175,12 +151,10 @@ ktap_check "PMTU 6in6: a 1426-byte packet passes" \
 # ping -Q sets the inner TOS; -M do sets DF on the inner packet.
 outer() { # outer DFBIT ECN TOS: prints the first outer header line of T's ESP
 	ip netns exec "$T" sysctl -qw net.ipv4.rust_ipsec.dfbit="$1" net.ipv4.rust_ipsec.ecn="$2"
-	timeout 15 ip netns exec "$X" tcpdump -i vt -nn -v -c 1 -U 'ip proto 50 and src 10.4.0.1' >"$tmp/o" 2>/dev/null &
-	local p=$!
-	sleep 1
+	wire_start outer -t 15 -c 1 -f 'ip proto 50 and src 10.4.0.1' "$X" vt
 	ip netns exec "$T" ping -c 1 -W 2 -M do -Q "$3" 192.168.2.1 >/dev/null
-	wait "$p"
-	head -1 "$tmp/o"
+	wire_wait outer
+	wire_read outer '' -v | head -1
 }
 o=$(outer 0 1 0xb9)
 ktap_check "dfbit=0: outer DF clear; ecn=1: DSCP and ECT(1) copied (tos 0xb9)" \
@@ -200,20 +174,15 @@ ip netns exec "$T" sysctl -qw net.ipv4.rust_ipsec.dfbit=0 net.ipv4.rust_ipsec.ec
 # and IPv6 inside IPv4 (6in4). T (fd05::1, 10.6.0.1) -- R (fd05::3,
 # 10.6.0.3); inner addresses on lo: T 192.168.1.1 and fd11::1, R
 # 192.168.3.1 and fd13::1.
-link "$T" "$R" vr
-ip -n "$T" addr add 10.6.0.1/24 dev vr
-ip -n "$R" addr add 10.6.0.3/24 dev vr
-ip -n "$T" addr add fd05::1/64 dev vr nodad
-ip -n "$R" addr add fd05::3/64 dev vr nodad
-ip -n "$T" -6 neigh add fd05::3 lladdr "$(mac "$R" vr)" dev vr nud permanent
-ip -n "$R" -6 neigh add fd05::1 lladdr "$(mac "$T" vr)" dev vr nud permanent
-ip -n "$R" addr add 192.168.3.1/32 dev lo
-ip -n "$R" addr add fd13::1/128 dev lo
+veth "$T" "$R" vr
+addrs "$T" vr 10.6.0.1/24 fd05::1/64
+addrs "$R" vr 10.6.0.3/24 fd05::3/64
+pin_neigh "$T" fd05::1 "$R" fd05::3 vr
+addrs "$R" lo 192.168.3.1/32 fd13::1/128
 # The inner routes point into the tunnel's link; the SPD does the rest.
 ip -n "$T" route add 192.168.3.1/32 dev vr src 192.168.1.1
 ip -n "$R" route add 192.168.1.1/32 dev vr src 192.168.3.1
-ip -n "$T" route add fd13::1/128 via fd05::3 src fd11::1
-ip -n "$R" route add fd11::1/128 via fd05::1 src fd13::1
+inner_routes "$T" fd11::1 fd05::1 "$R" fd13::1 fd05::3
 mixed_sas() { # the SAs both ends share
 	cat <<EOF
 add fd05::1 fd05::3 esp 0x8001 -m tunnel -E aes-gcm-16 $K1;
@@ -236,29 +205,30 @@ spdadd fd13::1 fd11::1 any -P out ipsec esp/tunnel/10.6.0.3-10.6.0.1/require;
 spdadd fd11::1 fd13::1 any -P in ipsec esp/tunnel/10.6.0.1-10.6.0.3/require;
 EOF
 } | sk "$R" -c
-wire "$T" "$R" vr mixed
+wire_start mixed -o "$T" vr "$R" vr
 ktap_check "4in6 between two rust_ipsec hosts: ping" ip netns exec "$T" ping -c 2 -i 0.2 -W 2 192.168.3.1
 ktap_check "4in6: TCP" tcp "$T" "$R" 192.168.3.1
 ktap_check "6in4 between two rust_ipsec hosts: ping" ip netns exec "$T" ping -6 -c 2 -i 0.2 -W 2 fd13::1
 ktap_check "6in4: TCP" tcp "$R" "$T" fd11::1
-stop_wire mixed
-in6=$(on_wire mixed 'ip6 proto 50' | wc -l)
-in4=$(on_wire mixed 'ip proto 50' | wc -l)
-clear=$(on_wire mixed '(ip and not ip proto 50) or (ip6 and not ip6 proto 50 and not src net fe80::/10 and not dst net ff00::/8)' | wc -l)
-ktap_check "mixed families: only ESP on the wire (over IPv6 $in6, over IPv4 $in4, other $clear)" \
-	test "$in6" -gt 20 -a "$in4" -gt 20 -a "$clear" = 0
+wire_stop mixed
+if wire_only_esp mixed 20 "$WIRE_IP" 'ip6 proto 50' 'ip proto 50'; then
+	ktap_ok "mixed families: only ESP on the wire (over IPv6 ${WIRE_N[0]}, over IPv4 ${WIRE_N[1]}, other $WIRE_OTHER)"
+else
+	ktap_fail "mixed families: only ESP on the wire (over IPv6 ${WIRE_N[0]}, over IPv4 ${WIRE_N[1]}, other $WIRE_OTHER)"
+	wire_diag_other
+fi
 
 # Gateways: A 10.10.0.2 -- G1 (10.10.0.1; 10.5.0.1) === G2 (10.5.0.2;
 # 10.20.0.1) -- B 10.20.0.2. G1 runs rust_ipsec, G2 Linux XFRM.
-link "$A" "$G1" va
-link "$G1" "$G2" vg
-link "$G2" "$B" vb
-ip -n "$A" addr add 10.10.0.2/24 dev va
-ip -n "$G1" addr add 10.10.0.1/24 dev va
-ip -n "$G1" addr add 10.5.0.1/24 dev vg
-ip -n "$G2" addr add 10.5.0.2/24 dev vg
-ip -n "$G2" addr add 10.20.0.1/24 dev vb
-ip -n "$B" addr add 10.20.0.2/24 dev vb
+veth "$A" "$G1" va
+veth "$G1" "$G2" vg
+veth "$G2" "$B" vb
+addrs "$A" va 10.10.0.2/24
+addrs "$G1" va 10.10.0.1/24
+addrs "$G1" vg 10.5.0.1/24
+addrs "$G2" vg 10.5.0.2/24
+addrs "$G2" vb 10.20.0.1/24
+addrs "$B" vb 10.20.0.2/24
 ip -n "$A" route add default via 10.10.0.1
 ip -n "$B" route add default via 10.20.0.1
 ip -n "$G1" route add 10.20.0.0/24 via 10.5.0.2
@@ -281,17 +251,19 @@ xg policy add src 10.20.0.0/24 dst 10.10.0.0/24 dir out tmpl src 10.5.0.2 dst 10
 xg policy add src 10.10.0.0/24 dst 10.20.0.0/24 dir fwd tmpl src 10.5.0.1 dst 10.5.0.2 proto esp reqid 3 mode tunnel
 xg policy add src 10.10.0.0/24 dst 10.20.0.0/24 dir in tmpl src 10.5.0.1 dst 10.5.0.2 proto esp reqid 3 mode tunnel
 
-wire "$G1" "$G2" vg gw
+wire_start gw -o "$G1" vg "$G2" vg
 ktap_check "gateways: A pings B through G1 (rust_ipsec) and G2 (XFRM)" \
 	ip netns exec "$A" ping -c 3 -i 0.2 -W 2 10.20.0.2
 ktap_check "gateways: B pings A" ip netns exec "$B" ping -c 3 -i 0.2 -W 2 10.10.0.2
 ktap_check "gateways: TCP from A to B" tcp "$A" "$B" 10.20.0.2
 ktap_check "gateways: TCP from B to A" tcp "$B" "$A" 10.10.0.2
-stop_wire gw
-esp=$(on_wire gw 'ip proto 50' | wc -l)
-clear=$(on_wire gw 'ip and not ip proto 50' | wc -l)
-ktap_check "gateways: only ESP between G1 and G2 ($esp ESP packets, $clear other)" \
-	test "$esp" -gt 20 -a "$clear" = 0
+wire_stop gw
+if wire_only_esp gw 20 ip 'ip proto 50'; then
+	ktap_ok "gateways: only ESP between G1 and G2 (${WIRE_N[0]} ESP packets, $WIRE_OTHER other)"
+else
+	ktap_fail "gateways: only ESP between G1 and G2 (${WIRE_N[0]} ESP packets, $WIRE_OTHER other)"
+	wire_diag_other
+fi
 # Path MTU through the tunnel (IPv4): a 1500-byte packet with DF from A
 # does not fit G1's tunnel once ESP is added (AES-CBC, 16-byte blocks:
 # (1500 - 20 - 8 - 16 - 16) & ~15 - 2 = 1438). G1 answers with ICMP

@@ -4,6 +4,9 @@
 # Loading and unloading rust_ipsec.ko: with namespaces created before and
 # after loading, unloading while namespaces are alive, repeated cycles,
 # and no memory leak reported by kmemleak afterwards.
+#
+# No network topology: namespaces without links or traffic, made before
+# and after loading.
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"

@@ -4,6 +4,9 @@
 # PF_KEY v2: every supported message through real sockets (a Python
 # client independent of the module's codec), EPERM without CAP_NET_ADMIN,
 # netns isolation, a dump larger than the receive buffer.
+#
+# No network topology: PF_KEY sockets in the init namespace, and one
+# process in a namespace of its own (unshare -n) for isolation.
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"

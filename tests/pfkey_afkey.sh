@@ -5,6 +5,8 @@
 # (net/key/af_key.ko from the test kernel build) and against rust_ipsec,
 # compared field by field; the differences must be exactly the intended
 # ones (tests/pfkey/conformance.py INTENDED, Documentation/pfkey.rst).
+#
+# No network topology: PF_KEY sockets in the init namespace only.
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"

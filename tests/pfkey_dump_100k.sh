@@ -11,6 +11,8 @@
 # adding 200,000 entries takes minutes instead of the debug kernel's 25;
 # pfkey_scale.sh runs the same code at 10,000 entries under KASAN, lockdep
 # and kmemleak.
+#
+# No network topology: PF_KEY sockets in the init namespace only.
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"

@@ -10,6 +10,9 @@
 # - sockets adding and deleting in parallel while dumps run, in the init
 #   namespace and in namespaces destroyed while their sockets are busy.
 # vm-run fails the run on any KASAN/lockdep/kmemleak report.
+#
+# No network topology: PF_KEY sockets in the init namespace and in two
+# namespaces without links.
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"

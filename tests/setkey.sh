@@ -7,6 +7,8 @@
 # process's messages; a bad file applies nothing (a 10,000-line file:
 # setkey_big.sh, on the bench kernel); -n works without PF_KEY; an algorithm the kernel
 # lacks is refused before anything is sent.
+#
+# No network topology: setkey in the init namespace only.
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"

@@ -8,6 +8,8 @@
 # allocates its crypto transforms, which under KASAN and lockdep made this
 # one case 90 of setkey.sh's seconds. The kernel side at this size runs
 # under the debug kernel in pfkey_scale.sh.
+#
+# No network topology: setkey in the init namespace only.
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"

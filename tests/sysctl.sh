@@ -5,6 +5,9 @@
 # default, every valid and invalid write per knob, netns independence.
 # The expected values below come from the foundation issue (NetBSD's
 # defaults), not from the code under test.
+#
+# No network topology: the init namespace, and two namespaces without
+# links for netns independence.
 
 . "$(dirname "$0")/lib/ktap.sh"
 . "$(dirname "$0")/lib/module.sh"

@@ -1,12 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers of the datapath tests: setkey and the statistics of a namespace,
-# veth addresses, a TCP transfer checked end to end.
+# keys, a TCP transfer checked end to end. (Namespaces and links: topo.sh;
+# captures: wire.sh.)
 
 SK=${SETKEY:-$KTAP_ROOT/target/release/setkey}
 RI_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # sk NS ARGS...: setkey in NS.
 sk() { local ns=$1; shift; ip netns exec "$ns" "$SK" "$@"; }
+# need_setkey WHAT: when setkey is not built, WHAT is skipped (under
+# CI=true, failed) and the suite ends there.
+need_setkey() {
+	[[ -x $SK ]] && return
+	ktap_skip "$1" "no setkey binary at $SK (make tools)"
+	ktap_finish
+}
 # stat_of NS NAME: a counter of NS's /proc/net/rust_ipsec_stat.
 stat_of() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/rust_ipsec_stat; }
 # hexrange LO HI: the bytes LO..HI-1 in hex (a key; no process started:
@@ -16,8 +24,6 @@ hexrange() {
 	for ((i = $1; i < $2; i++)); do printf -v out '%s%02x' "$out" "$i"; done
 	echo "$out"
 }
-# mac NS IF: IF's link-layer address.
-mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
 
 # tcp FROM TO-NS TO-ADDR: a 200 kB transfer from namespace FROM to a
 # server at TO-ADDR in TO-NS; passes when both ends saw the same bytes.
