@@ -37,5 +37,9 @@ tcp() {
 	wait "$spid"
 	got=$(cat "$srv")
 	rm -f "$srv"
-	[[ -n $sent && $sent == "$got" ]]
+	[[ -n $sent && $sent == "$got" ]] && return 0
+	# What each end said (a Python traceback, a timeout's silence).
+	ktap_diag "tcp $addr: sender said: ${sent:-nothing}"
+	ktap_diag "tcp $addr: server said: ${got:-nothing}"
+	return 1
 }
