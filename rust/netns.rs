@@ -16,7 +16,7 @@ use crate::datapath::env::DatapathEnv;
 use crate::datapath::tables::DpTables;
 use crate::datapath::{self, Datapath};
 use crate::glue::hooks::HookSet;
-use crate::glue::pernet::{Net, NetId, PernetState};
+use crate::glue::pernet::{NetId, PernetState, Published, StateNet};
 use crate::glue::procfs::{ProcEntry, ProcShow};
 use crate::glue::ratelimit::pr_info_ratelimited;
 use crate::glue::socket::FamilyHost;
@@ -144,7 +144,7 @@ impl ProcShow for StatFile {
 }
 
 /// Registers `family`'s tree in `net`, every knob at its default.
-fn register_tree<V: Validator>(net: Net, family: Family) -> Result<Table> {
+fn register_tree<V: Validator>(net: &StateNet, family: Family) -> Result<Table> {
     let items = knobs_of(family).map(|k| (k.c_name(), k.default_value()));
     Table::register::<V>(net, family.sysctl_c_path(), items)
 }
@@ -154,7 +154,7 @@ impl PernetState for NetnsState {
         &NET_ID
     }
 
-    fn init(net: Net) -> Result<Self> {
+    fn init(net: &StateNet) -> Result<Self> {
         let sysctl_inet = register_tree::<TreeValidator<false>>(net, Family::Inet)?;
         let sysctl_inet6 = register_tree::<TreeValidator<true>>(net, Family::Inet6)?;
         let tables = DpTables::new()?;
@@ -167,8 +167,13 @@ impl PernetState for NetnsState {
         let datapath = KBox::pin(Datapath::new(tables, env), GFP_KERNEL)?;
         // Unregistered in `pre_exit` (or when this state drops).
         let hooks = HookSet::register(net, datapath, &datapath::HOOKS)?;
-        let stat_file = ProcEntry::create::<StatFile>(net, c"rust_ipsec_stat")?;
+        let stat_file = ProcEntry::new(net, c"rust_ipsec_stat");
         Ok(Self { stat_file, hooks })
+    }
+
+    fn publish(&self, net: &Published<Self>) -> Result {
+        // The file reads this state: created only once it is in place.
+        self.stat_file.create::<StatFile>(net)
     }
 
     fn pre_exit(&self) {

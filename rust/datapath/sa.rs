@@ -245,8 +245,7 @@ impl DpSas {
             mode,
             reqid,
         };
-        let key = sa_match::find_outbound(&mut self.tree, &need)?;
-        self.tree.get(&key).cloned()
+        sa_match::find_outbound(&mut self.tree, &need).map(|(_, sa)| sa)
     }
 
     /// The SA `key`.

@@ -6,8 +6,9 @@
 //!
 //! PF_KEY keeps them in step with its SADB and SPD through the narrow API
 //! below; it never holds their fields. Everything that may sleep (crypto
-//! transforms, tree nodes) is prepared before a lock is taken, and what a
-//! change replaces is freed after the lock is dropped.
+//! transforms, tree nodes) is prepared before a BH lock is taken, and what
+//! a change replaces is freed after the BH lock is dropped (in process
+//! context: PF_KEY calls with its own mutex held).
 
 use core::sync::atomic::{AtomicBool, Ordering};
 

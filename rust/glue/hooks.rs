@@ -30,7 +30,7 @@ use kernel::types::Opaque;
 
 use super::bindings as glue_bindings;
 use super::defrag;
-use super::pernet::Net;
+use super::pernet::{Net, StateNet};
 use super::route::{self, OuterRoute, RouteCache};
 use super::skb::Skb;
 
@@ -291,13 +291,16 @@ unsafe impl<H: HookHandler + Send> Send for HookSet<H> {}
 
 impl<H: HookHandler> HookSet<H> {
     /// Registers `specs` in `net`, each calling `handler`. On failure the
-    /// hooks registered so far are unregistered again. Called from the
-    /// [`PernetState::init`](super::pernet::PernetState::init) of `net`'s
-    /// state, which keeps the set: the state's `pre_exit` unregisters it
-    /// (or dropping the state does), so `net` outlives the registration,
-    /// as for [`Table`](super::sysctl::Table) and
-    /// [`ProcEntry`](super::procfs::ProcEntry).
-    pub(crate) fn register(net: Net, handler: Pin<KBox<H>>, specs: &[HookSpec]) -> Result<Self> {
+    /// hooks registered so far are unregistered again. `net` is the
+    /// namespace whose pernet state is being built ([`StateNet`]), which
+    /// keeps the set: the state's `pre_exit` unregisters it (or dropping
+    /// the state does), so the namespace outlives the registration.
+    pub(crate) fn register(
+        net: &StateNet,
+        handler: Pin<KBox<H>>,
+        specs: &[HookSpec],
+    ) -> Result<Self> {
+        let net = net.net();
         let mut set = Self {
             net,
             ops: KVec::with_capacity(specs.len(), GFP_KERNEL)?,

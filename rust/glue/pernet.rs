@@ -73,6 +73,36 @@ impl NetId {
     }
 }
 
+/// A namespace whose pernet state is being created: what `init` gets.
+/// Registrations made with it (hooks, sysctl tables) must be kept in the
+/// state, which undoes them in `pre_exit` or when it drops, before the
+/// namespace goes.
+pub(crate) struct StateNet {
+    net: Net,
+}
+
+impl StateNet {
+    /// The namespace.
+    pub(crate) fn net(&self) -> Net {
+        self.net
+    }
+}
+
+/// A namespace whose pernet state `T` is in place, so that
+/// [`state`] finds it: what `publish` gets. Files that read the state
+/// (procfs) are created with it, never before.
+pub(crate) struct Published<T: PernetState> {
+    net: Net,
+    _state: PhantomData<T>,
+}
+
+impl<T: PernetState> Published<T> {
+    /// The namespace.
+    pub(crate) fn net(&self) -> Net {
+        self.net
+    }
+}
+
 /// State kept per network namespace.
 pub(crate) trait PernetState: Sized + Send + Sync + 'static {
     /// The id storage of this state type: a `static` of its own.
@@ -81,7 +111,14 @@ pub(crate) trait PernetState: Sized + Send + Sync + 'static {
     /// Creates the state of `net`, when `net` is created or at
     /// registration. An error makes namespace creation (or module
     /// loading) fail.
-    fn init(net: Net) -> Result<Self>;
+    fn init(net: &StateNet) -> Result<Self>;
+
+    /// Called once the state is in place: creates what readers find the
+    /// state through (a `/proc/net` file). On error the state is torn
+    /// down (`pre_exit`, then dropped) and `init` fails.
+    fn publish(&self, _net: &Published<Self>) -> Result {
+        Ok(())
+    }
 
     /// Called before `exit`, when `net` goes away (or at unregistration):
     /// the kernel then waits for an RCU grace period before dropping the
@@ -177,11 +214,25 @@ unsafe extern "C" fn init_net<T: PernetState>(net: *mut bindings::net) -> c_int 
     from_result(|| {
         // SAFETY: the kernel passes a live namespace to `init`.
         let net = unsafe { Net::from_raw(net) }.ok_or(EINVAL)?;
-        let state = T::init(net)?;
+        let state = T::init(&StateNet { net })?;
+        let slot = slot::<T>(net);
         // SAFETY: the slot is `size_of::<T>()` zeroed bytes the kernel
         // reserved for us in `net`, aligned to `NET_GENERIC_ALIGN` (checked
         // against `T` in `register`), and holds no value yet.
-        unsafe { slot::<T>(net).write(state) };
+        unsafe { slot.write(state) };
+        // SAFETY: written just above; nothing drops it meanwhile.
+        let state = unsafe { &*slot };
+        let published = Published {
+            net,
+            _state: PhantomData,
+        };
+        if let Err(e) = state.publish(&published) {
+            state.pre_exit();
+            // SAFETY: the state is in the slot and nothing else uses it:
+            // `init` fails, so `exit` will not run for it.
+            unsafe { core::ptr::drop_in_place(slot) };
+            return Err(e);
+        }
         Ok(0)
     })
 }

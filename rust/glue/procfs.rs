@@ -12,7 +12,7 @@ use kernel::prelude::*;
 use kernel::seq_file::SeqFile;
 
 use super::bindings as glue_bindings;
-use super::pernet::{self, Net, PernetState};
+use super::pernet::{self, Net, PernetState, Published, StateNet};
 
 /// What a file shows: [`ProcShow::show`] writes the whole text from a
 /// namespace's state.
@@ -42,19 +42,36 @@ unsafe impl Send for ProcEntry {}
 unsafe impl Sync for ProcEntry {}
 
 impl ProcEntry {
-    /// Creates `/proc/net/<name>` in `net`, shown by `S`. Called from
-    /// `S::State`'s [`PernetState::init`] for `net`, the state keeping the
-    /// entry: the state's `pre_exit` removes it (or dropping the state
-    /// does, first), so `net` and the state outlive the file.
-    pub(crate) fn create<S: ProcShow>(net: Net, name: &'static CStr) -> Result<Self> {
+    /// `/proc/net/<name>` of the namespace whose state is being built,
+    /// not created yet: [`ProcEntry::create`] does that once the state is
+    /// in place.
+    pub(crate) fn new(net: &StateNet, name: &'static CStr) -> Self {
+        Self {
+            net: net.net(),
+            name,
+            present: AtomicBool::new(false),
+        }
+    }
+
+    /// Creates the file, shown by `S` from the state `net` proves is in
+    /// place. The state keeps the entry: its `pre_exit` removes it (or
+    /// dropping the state does, first), so the namespace and the state
+    /// outlive the file. `EEXIST` if it was created already.
+    pub(crate) fn create<S: ProcShow>(&self, net: &Published<S::State>) -> Result {
+        if net.net().as_ptr() != self.net.as_ptr() {
+            return Err(EINVAL);
+        }
+        if self.present.load(Ordering::Acquire) {
+            return Err(EEXIST);
+        }
         // SAFETY: `net` is live; `proc_net` is its `/proc/net` directory;
         // `name` is a static C string; `show_fn::<S>` matches the callback
         // type.
         let pde = unsafe {
             glue_bindings::proc_create_net_single(
-                name.as_char_ptr(),
+                self.name.as_char_ptr(),
                 0o444,
-                (*net.as_ptr()).proc_net,
+                (*self.net.as_ptr()).proc_net,
                 Some(show_fn::<S>),
                 core::ptr::null_mut(),
             )
@@ -63,11 +80,8 @@ impl ProcEntry {
             return Err(ENOMEM);
         }
         // INVARIANT: created just above.
-        Ok(Self {
-            net,
-            name,
-            present: AtomicBool::new(true),
-        })
+        self.present.store(true, Ordering::Release);
+        Ok(())
     }
 
     /// Removes the file (idempotent); waits for readers inside `show`.
@@ -105,8 +119,9 @@ unsafe extern "C" fn show_fn<S: ProcShow>(seq: *mut bindings::seq_file, _v: *mut
     let Some(net) = net else {
         return 0;
     };
-    // SAFETY: the entry exists, so the state that created it in `init`
-    // and removes it before it is dropped is live (`ProcEntry::create`).
+    // SAFETY: the entry exists, so the state that created it once in
+    // place (`Published`) and removes it before it is dropped is live
+    // (`ProcEntry::create`).
     let state = unsafe { pernet::state::<S::State>(net) };
     // SAFETY: `seq` is valid for the duration of this call.
     let m = unsafe { SeqFile::from_raw(seq) };

@@ -136,7 +136,6 @@ void **rust_ipsec_sk_state(struct sock *sk);
 struct net *rust_ipsec_sock_net(const struct sock *sk);
 void rust_ipsec_sock_put(struct sock *sk);
 void rust_ipsec_sock_orphan(struct sock *sk);
-bool rust_ipsec_sock_dead(const struct sock *sk);
 int rust_ipsec_sk_rmem_alloc(const struct sock *sk);
 int rust_ipsec_sk_rcvbuf(const struct sock *sk);
 int rust_ipsec_sk_sndbuf(const struct sock *sk);

@@ -126,7 +126,7 @@ impl Skb {
         unsafe { Headers::set_ip_summed_raw(self.headers(), bindings::CHECKSUM_NONE as u8) };
     }
 
-    /// Clears the control buffer `skb->cb` (48 bytes, IPCB/IP6CB first).
+    /// The control buffer `skb->cb` (48 bytes, IPCB/IP6CB first).
     pub(crate) fn cb_mut(&mut self) -> &mut [u8; 48] {
         // SAFETY: `cb` is a plain byte array of the live skb (invariant);
         // `c_char` and `u8` have the same layout; `&mut self` is the only

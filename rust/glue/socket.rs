@@ -51,10 +51,10 @@ pub(crate) trait SocketFamily: Sized + 'static {
     fn sockets(net: &Self::NetData) -> &SocketList<Self>;
 
     /// `sock` wrote `bytes` (one `sendmsg`).
-    fn sendmsg(net: &Self::NetData, sock: Sock<Self>, bytes: &[u8]) -> Result;
+    fn sendmsg(net: &Self::NetData, sock: Sock<'_, Self>, bytes: &[u8]) -> Result;
 
     /// The reader of `sock` took a datagram (one `recvmsg`).
-    fn recvmsg_done(net: &Self::NetData, sock: Sock<Self>);
+    fn recvmsg_done(net: &Self::NetData, sock: Sock<'_, Self>);
 }
 
 /// The per-namespace state (a pernet subsystem's) that holds a family's
@@ -64,28 +64,28 @@ pub(crate) trait FamilyHost<F: SocketFamily>: PernetState {
     fn family_net(&self) -> &F::NetData;
 }
 
-/// A socket of the family `F`.
+/// A socket of the family `F`, for the lifetime `'a` in which it is known
+/// to be live: a syscall on it, or an RCU read-side section that found it
+/// on its namespace's list.
 ///
 /// # Invariants
 ///
 /// `sk` is a live `struct sock` created by the family's `create` whose
-/// state pointer holds a `Pin<KBox<F::SockData>>`, for as long as this
-/// value is used (the socket is referenced: by its file during a syscall,
-/// or by the namespace list inside an RCU read-side section).
-pub(crate) struct Sock<F: SocketFamily> {
+/// state pointer holds a `Pin<KBox<F::SockData>>`, for all of `'a`.
+pub(crate) struct Sock<'a, F: SocketFamily> {
     sk: NonNull<bindings::sock>,
-    _family: PhantomData<F>,
+    _family: PhantomData<(&'a (), F)>,
 }
 
-impl<F: SocketFamily> Clone for Sock<F> {
+impl<F: SocketFamily> Clone for Sock<'_, F> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<F: SocketFamily> Copy for Sock<F> {}
+impl<F: SocketFamily> Copy for Sock<'_, F> {}
 
-impl<F: SocketFamily> Sock<F> {
+impl<'a, F: SocketFamily> Sock<'a, F> {
     /// # Safety
     ///
     /// `sk` must satisfy the type invariant for as long as the value is used.
@@ -97,7 +97,7 @@ impl<F: SocketFamily> Sock<F> {
     }
 
     /// The socket's family data.
-    pub(crate) fn data(&self) -> &F::SockData {
+    pub(crate) fn data(&self) -> &'a F::SockData {
         // SAFETY: by the type invariant the state pointer holds a pinned
         // `F::SockData` that lives until the socket's destructor.
         unsafe { &*(*glue::rust_ipsec_sk_state(self.sk.as_ptr())).cast::<F::SockData>() }
@@ -115,7 +115,7 @@ impl<F: SocketFamily> Sock<F> {
     }
 
     /// Whether the two handles are the same socket.
-    pub(crate) fn same(&self, other: &Self) -> bool {
+    pub(crate) fn same(&self, other: &Sock<'_, F>) -> bool {
         self.sk == other.sk
     }
 
@@ -215,8 +215,8 @@ impl<F: SocketFamily> SocketList<F> {
     }
 
     /// Calls `each` for every socket of the list, inside an RCU read-side
-    /// section (`each` must not sleep).
-    pub(crate) fn for_each(&self, mut each: impl FnMut(Sock<F>)) {
+    /// section (`each` must not sleep); a handle lives only for its call.
+    pub(crate) fn for_each(&self, mut each: impl for<'s> FnMut(Sock<'s, F>)) {
         let guard = kernel::sync::rcu::read_lock();
         // SAFETY: inside an RCU read-side section the list and its sockets
         // stay valid (release waits for a grace period before dropping the
@@ -338,10 +338,12 @@ unsafe fn net_data<'a, F: SocketFamily, S: FamilyHost<F>>(net: Net) -> &'a F::Ne
 unsafe fn net_of<'a, F: SocketFamily, S: FamilyHost<F>>(
     sk: *mut bindings::sock,
 ) -> Result<&'a F::NetData> {
-    // SAFETY: the socket is live and holds a reference on its namespace.
+    // SAFETY: the socket is live. A user's socket holds a reference on
+    // its namespace; a kernel socket (`kern`) holds none, and its creator
+    // releases it before the namespace exits, as every kernel socket's.
     let net = unsafe { Net::from_raw(glue::rust_ipsec_sock_net(sk)) }.ok_or(EINVAL)?;
-    // SAFETY: the namespace outlives the socket, and the subsystem stays
-    // registered while sockets exist (they pin the module).
+    // SAFETY: so the namespace outlives the socket, and the subsystem
+    // stays registered while sockets exist (they pin the module).
     Ok(unsafe { net_data::<F, S>(net) })
 }
 

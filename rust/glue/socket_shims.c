@@ -95,11 +95,6 @@ void rust_ipsec_sock_orphan(struct sock *sk)
 	sock_orphan(sk);
 }
 
-bool rust_ipsec_sock_dead(const struct sock *sk)
-{
-	return sock_flag(sk, SOCK_DEAD);
-}
-
 int rust_ipsec_sk_rmem_alloc(const struct sock *sk)
 {
 	return sk_rmem_alloc_get(sk);

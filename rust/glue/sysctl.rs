@@ -17,7 +17,7 @@ use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
 use kernel::str::CStrExt;
 
-use super::pernet::Net;
+use super::pernet::StateNet;
 
 /// Decides which values an entry accepts. `index` is the entry's
 /// position in the table it was registered with.
@@ -50,7 +50,7 @@ impl Table {
     /// under `path` in `net`. `V` validates writes; its `index` is the
     /// entry's position in `items`.
     pub(crate) fn register<V: Validator>(
-        net: Net,
+        net: &StateNet,
         path: &'static CStr,
         items: impl Iterator<Item = (&'static CStr, i32)> + Clone,
     ) -> Result<Self> {
@@ -81,7 +81,7 @@ impl Table {
         // owns them, and `Drop` unregisters before they are freed.
         let header = unsafe {
             bindings::register_net_sysctl_sz(
-                net.as_ptr(),
+                net.net().as_ptr(),
                 path.as_char_ptr(),
                 entries.as_ptr(),
                 entries.len(),

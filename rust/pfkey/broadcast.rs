@@ -34,7 +34,7 @@ pub(crate) fn broadcast(
     sockets: &SocketList<PfKey>,
     bytes: &[u8],
     audience: Audience,
-    one: Option<PfSock>,
+    one: Option<PfSock<'_>>,
 ) -> Result {
     let dgram = Datagram::new(bytes)?;
     let mut delivered = false;

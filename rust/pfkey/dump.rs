@@ -24,7 +24,7 @@ use super::state::NetPfkey;
 /// Starts a dump for `sock`; `EBUSY` if one is running, `ENOENT` if there
 /// is nothing to dump.
 pub(crate) fn start(
-    sock: PfSock,
+    sock: PfSock<'_>,
     net: &NetPfkey,
     kind: DumpKind,
     req: MsgHeader,
@@ -109,7 +109,7 @@ fn set_seq(msg: &mut [u8], seq: u32) {
 }
 
 /// Sends what the socket has room for; ends the dump after its last entry.
-pub(crate) fn step(sock: PfSock, net: &NetPfkey) {
+pub(crate) fn step(sock: PfSock<'_>, net: &NetPfkey) {
     let mut slot = sock.data().dump.lock();
     let Some(dump) = &mut *slot else {
         return;
@@ -161,7 +161,7 @@ pub(crate) fn step(sock: PfSock, net: &NetPfkey) {
 
 /// Whether the receive queue has room to continue a dump: af_key's
 /// `3 * rmem <= 2 * rcvbuf`.
-fn has_room_for_dump(sock: PfSock) -> bool {
+fn has_room_for_dump(sock: PfSock<'_>) -> bool {
     let (rmem, rcvbuf) = sock.receive_queue();
     i64::from(rmem) * 3 <= i64::from(rcvbuf) * 2
 }

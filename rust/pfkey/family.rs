@@ -37,11 +37,11 @@ impl SocketFamily for PfKey {
         &net.sockets
     }
 
-    fn sendmsg(net: &NetPfkey, sock: PfSock, bytes: &[u8]) -> Result {
+    fn sendmsg(net: &NetPfkey, sock: PfSock<'_>, bytes: &[u8]) -> Result {
         process(net, sock, bytes)
     }
 
-    fn recvmsg_done(net: &NetPfkey, sock: PfSock) {
+    fn recvmsg_done(net: &NetPfkey, sock: PfSock<'_>) {
         dump::step(sock, net);
     }
 }

@@ -30,7 +30,7 @@ use super::sock::{DumpKind, PfKey, PfSock};
 use super::state::NetPfkey;
 
 /// Handles one message written by `sender`.
-pub(crate) fn process(net: &NetPfkey, sender: PfSock, bytes: &[u8]) -> Result {
+pub(crate) fn process(net: &NetPfkey, sender: PfSock<'_>, bytes: &[u8]) -> Result {
     // A bad fixed header fails sendmsg itself, with no reply (af_key).
     let req = parse_header(bytes).map_err(|e| Error::from_errno(-e.errno.0))?;
     let sockets = &net.sockets;
@@ -86,7 +86,7 @@ fn handled(t: MsgType) -> bool {
     )
 }
 
-fn dispatch(sender: PfSock, net: &NetPfkey, msg: &Message<'_>) -> Result<(), Errno> {
+fn dispatch(sender: PfSock<'_>, net: &NetPfkey, msg: &Message<'_>) -> Result<(), Errno> {
     let sockets = &net.sockets;
     let ctx = Ctx {
         sender,
@@ -118,7 +118,7 @@ fn dispatch(sender: PfSock, net: &NetPfkey, msg: &Message<'_>) -> Result<(), Err
 
 /// One request being handled.
 struct Ctx<'a> {
-    sender: PfSock,
+    sender: PfSock<'a>,
     sockets: &'a SocketList<PfKey>,
     net: &'a NetPfkey,
     req: MsgHeader,

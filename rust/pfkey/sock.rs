@@ -16,7 +16,7 @@ use crate::ipsec_core::sadb::SaKey;
 pub(crate) struct PfKey;
 
 /// A PF_KEY socket.
-pub(crate) type PfSock = Sock<PfKey>;
+pub(crate) type PfSock<'a> = Sock<'a, PfKey>;
 
 /// What rust_ipsec keeps per PF_KEY socket.
 #[pin_data]

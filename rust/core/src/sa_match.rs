@@ -75,12 +75,13 @@ fn choose(_sa: &SaOffer) -> Choice {
     Choice::Final
 }
 
-/// The key of the ESP SA that serves `need`, walking the ESP SAs to
-/// `need.dst` in key (SPI) order.
-pub fn find_outbound<V: OutboundSa, M: OrderedMap<SaKey, V>>(
+/// The key of the ESP SA that serves `need`, and a clone of it, walking
+/// the ESP SAs to `need.dst` in key (SPI) order (one walk: the module's
+/// SAs are `Arc`s, so the clone is a reference).
+pub fn find_outbound<V: OutboundSa + Clone, M: OrderedMap<SaKey, V>>(
     map: &mut M,
     need: &OutboundNeed,
-) -> Option<SaKey> {
+) -> Option<(SaKey, V)> {
     let start = SaKey {
         satype: SaType::ESP,
         dst: need.dst,
@@ -95,7 +96,7 @@ pub fn find_outbound<V: OutboundSa, M: OrderedMap<SaKey, V>>(
         if !need.accepts(&offer) {
             return Walk::Next;
         }
-        found = Some(*k);
+        found = Some((*k, sa.clone()));
         match choose(&offer) {
             Choice::Final => Walk::Stop,
         }

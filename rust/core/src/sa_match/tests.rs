@@ -31,7 +31,7 @@ fn need(src: Addr, dst: Addr, mode: IpsecMode, reqid: Option<u32>) -> OutboundNe
 
 /// The SPI `find_outbound` picks.
 fn spi(sas: &mut Sas, n: &OutboundNeed) -> Option<u32> {
-    find_outbound(sas, n).map(|k| k.spi)
+    find_outbound(sas, n).map(|(k, _)| k.spi)
 }
 
 #[test]
