@@ -228,6 +228,9 @@ unsafe extern "C" fn init_net<T: PernetState>(net: *mut bindings::net) -> c_int 
         };
         if let Err(e) = state.publish(&published) {
             state.pre_exit();
+            // As the kernel does between `pre_exit` and `exit`: what ran
+            // under RCU (hooks) is done before the state goes.
+            kernel::sync::rcu::synchronize_rcu();
             // SAFETY: the state is in the slot and nothing else uses it:
             // `init` fails, so `exit` will not run for it.
             unsafe { core::ptr::drop_in_place(slot) };
