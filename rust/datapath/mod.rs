@@ -323,12 +323,12 @@ impl<E: DatapathEnv> Datapath<E> {
         let sent = pkt.send_segments(|mut seg| match self.protect(chain, &mut seg, knobs) {
             Ok(sent) => deliver(seg, sent),
             Err(why) => {
-                self.stats().dropped(why);
+                self.stats.dropped(why);
                 Verdict::Drop(seg)
             }
         });
         match sent {
-            Ok((_refused, stolen)) => Verdict::Stolen(stolen),
+            Ok(stolen) => Verdict::Stolen(stolen),
             Err(pkt) => self.finish(pkt, Err(DropReason::NoMemory)),
         }
     }
@@ -418,7 +418,7 @@ impl<E: DatapathEnv> Datapath<E> {
         match outcome {
             Ok(sent) => deliver(pkt, sent),
             Err(why) => {
-                self.stats().dropped(why);
+                self.stats.dropped(why);
                 if self.env.knob(family(pkt.proto), Knob::Debug) != 0 {
                     log_drop(&pkt, why);
                 }
@@ -447,7 +447,7 @@ impl<E: DatapathEnv> HookHandler for Datapath<E> {
             Reassembled::Queued(stolen) => return Verdict::Stolen(stolen),
             Reassembled::Failed(pkt) => return self.finish(pkt, Err(DropReason::Malformed)),
         };
-        self.stats().seen(pkt.proto, pkt.point, pkt.len());
+        self.stats.seen(pkt.proto, pkt.point, pkt.len());
         self.decide_packet(pkt)
     }
 }

@@ -219,19 +219,17 @@ impl Packet {
     /// Splits a GSO packet into its segments in software, passes each to
     /// `each` and does what its verdict says: a segment accepted goes on
     /// with the hook's continuation (`okfn`), one dropped is freed. The
-    /// original is then freed: the hook returns the [`Stolen`]. Returns
-    /// how many segments `each` dropped too, or the packet itself when
-    /// segmentation failed (for the caller to drop).
+    /// original is then freed: the hook returns the [`Stolen`]. Gives the
+    /// packet back when segmentation failed (for the caller to drop).
     pub(crate) fn send_segments(
         self,
         mut each: impl FnMut(Packet) -> Verdict,
-    ) -> Result<(u32, Stolen), Packet> {
+    ) -> Result<Stolen, Packet> {
         let Some(segs) = self.skb.segment() else {
             return Err(self);
         };
         // SAFETY: `state` is valid during the hook (invariant).
         let state = unsafe { &*self.state };
-        let mut refused = 0;
         for seg in segs {
             // INVARIANT: a segment of the hook's packet, in the same call.
             let p = Packet {
@@ -249,14 +247,11 @@ impl Packet {
                     }
                 }
                 Verdict::Stolen(_) => {}
-                Verdict::Drop(p) => {
-                    refused += 1;
-                    drop(p);
-                }
+                Verdict::Drop(p) => drop(p),
             }
         }
         self.skb.consume();
-        Ok((refused, Stolen(())))
+        Ok(Stolen(()))
     }
 }
 

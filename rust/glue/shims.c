@@ -148,11 +148,6 @@ bool rust_ipsec_skb_is_gso(const struct sk_buff *skb)
 	return skb_is_gso(skb);
 }
 
-unsigned int rust_ipsec_skb_headlen(const struct sk_buff *skb)
-{
-	return skb_headlen(skb);
-}
-
 unsigned int rust_ipsec_skb_headroom(const struct sk_buff *skb)
 {
 	return skb_headroom(skb);
@@ -171,11 +166,6 @@ int rust_ipsec_skb_cloned(const struct sk_buff *skb)
 int rust_ipsec_skb_linearize(struct sk_buff *skb)
 {
 	return skb_linearize(skb);
-}
-
-int rust_ipsec_skb_network_offset(const struct sk_buff *skb)
-{
-	return skb_network_offset(skb);
 }
 
 unsigned char *rust_ipsec_skb_network_header(const struct sk_buff *skb)

@@ -63,12 +63,10 @@ int rust_ipsec_cpu_to_node(unsigned int cpu);
 
 /* shims.c: packets (inlines of skbuff.h, gso.h, dst.h), rust/glue/skb.rs. */
 bool rust_ipsec_skb_is_gso(const struct sk_buff *skb);
-unsigned int rust_ipsec_skb_headlen(const struct sk_buff *skb);
 unsigned int rust_ipsec_skb_headroom(const struct sk_buff *skb);
 int rust_ipsec_skb_tailroom(const struct sk_buff *skb);
 int rust_ipsec_skb_cloned(const struct sk_buff *skb);
 int rust_ipsec_skb_linearize(struct sk_buff *skb);
-int rust_ipsec_skb_network_offset(const struct sk_buff *skb);
 unsigned char *rust_ipsec_skb_network_header(const struct sk_buff *skb);
 void rust_ipsec_skb_reset_network_header(struct sk_buff *skb);
 void rust_ipsec_skb_set_transport_header(struct sk_buff *skb, int offset);

@@ -4,8 +4,8 @@
 //!
 //! C header: [include/linux/skbuff.h](srctree/include/linux/skbuff.h)
 //!
-//! One type for every skb the module holds: a PF_KEY message built for
-//! sockets ([`Skb::with_data`]) and a packet in a netfilter hook (wrapped
+//! One type for every skb the module holds: a datagram built for sockets
+//! ([`Skb::with_data`]) and a packet in a netfilter hook (wrapped
 //! with the hook's context in [`super::hooks::Packet`]). Owning an `Skb`
 //! is owning the buffer: it is freed on drop (`kfree_skb`, counted as a
 //! drop) unless a function that takes it by value gives it away
@@ -242,11 +242,17 @@ impl Skb {
         Ok(())
     }
 
+    /// `skb_headlen`: bytes of the linear part from `skb->data` on (a
+    /// field read, not a call: every packet needs it).
+    fn headlen(&self) -> u32 {
+        // SAFETY: the skb is live (invariant).
+        unsafe { (*self.as_ptr()).len - (*self.as_ptr()).data_len }
+    }
+
     /// The linear data from `skb->data` on (all of the packet after
     /// [`Skb::prepare`]).
     pub(crate) fn data_mut(&mut self) -> &mut [u8] {
-        // SAFETY: the skb is live (invariant).
-        let len = unsafe { glue_bindings::rust_ipsec_skb_headlen(self.as_ptr()) };
+        let len = self.headlen();
         // SAFETY: the skb is live (invariant).
         let ptr = unsafe { (*self.as_ptr()).data };
         if ptr.is_null() {
@@ -331,12 +337,12 @@ impl Skb {
     /// copied into `buf` (a non-linear packet).
     pub(crate) fn network_bytes<'b>(&'b self, buf: &'b mut [u8]) -> &'b [u8] {
         let p = self.as_ptr();
-        // SAFETY: the skb is live (invariant); these only read it.
-        let (off, headlen) = unsafe {
-            (
-                glue_bindings::rust_ipsec_skb_network_offset(p),
-                glue_bindings::rust_ipsec_skb_headlen(p),
-            )
+        let headlen = self.headlen();
+        // SAFETY: the skb is live (invariant); `head + network_header` and
+        // `data` point into its one head buffer (`skb_network_offset`).
+        let (nh, off) = unsafe {
+            let nh = (*p).head.add(usize::from((*self.headers()).network_header));
+            (nh, nh.offset_from((*p).data))
         };
         let Ok(off) = u32::try_from(off) else {
             return &[];
@@ -348,8 +354,7 @@ impl Skb {
         let total = len - off;
         let want = buf.len().min(total as usize);
         if off < headlen && (headlen - off) as usize >= want {
-            // SAFETY: the skb is live (invariant).
-            let ptr = unsafe { glue_bindings::rust_ipsec_skb_network_header(p) };
+            let ptr = nh.cast_const();
             // SAFETY: `ptr` points to the packet's linear bytes from the
             // network header on, `headlen - off >= want` of them. They stay
             // put and unchanged while the slice lives: it borrows `self`,

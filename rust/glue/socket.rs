@@ -385,22 +385,32 @@ fn release<F: SocketFamily, S: FamilyHost<F>>(sk: *mut bindings::sock) {
     }
 }
 
-fn sendmsg<F: SocketFamily, S: FamilyHost<F>>(sk: *mut bindings::sock, bytes: &[u8]) -> Result {
-    // SAFETY: a socket in a syscall is live.
+/// The socket `sk` and its namespace's family data.
+///
+/// # Safety
+///
+/// `sk` is NULL or a live socket of the family, for all of `'a`.
+unsafe fn sock_and_net<'a, F: SocketFamily, S: FamilyHost<F>>(
+    sk: *mut bindings::sock,
+) -> Result<(Sock<'a, F>, &'a F::NetData)> {
+    // SAFETY: `sk` is live for `'a` (caller).
     let sock = unsafe { Sock::<F>::from_raw(sk) }.ok_or(EINVAL)?;
     // SAFETY: as above.
     let netd = unsafe { net_of::<F, S>(sk) }?;
+    Ok((sock, netd))
+}
+
+fn sendmsg<F: SocketFamily, S: FamilyHost<F>>(sk: *mut bindings::sock, bytes: &[u8]) -> Result {
+    // SAFETY: a socket in a syscall is live.
+    let (sock, netd) = unsafe { sock_and_net::<F, S>(sk) }?;
     F::sendmsg(netd, sock, bytes)
 }
 
 fn recvmsg_done<F: SocketFamily, S: FamilyHost<F>>(sk: *mut bindings::sock) {
     // SAFETY: a socket in a syscall is live.
-    let (Some(sock), Ok(netd)) = (unsafe { Sock::<F>::from_raw(sk) }, unsafe {
-        net_of::<F, S>(sk)
-    }) else {
-        return;
-    };
-    F::recvmsg_done(netd, sock);
+    if let Ok((sock, netd)) = unsafe { sock_and_net::<F, S>(sk) } {
+        F::recvmsg_done(netd, sock);
+    }
 }
 
 /// `net_proto_family::create`.
