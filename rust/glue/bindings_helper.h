@@ -16,6 +16,9 @@
 #include <net/ipv6.h>
 #include <net/ipv6_frag.h>
 #include <net/route.h>
+#include <net/xfrm.h>
+#include <net/inet6_hashtables.h>
+#include <net/udp.h>
 #include <linux/netfilter.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file_net.h>

@@ -14,6 +14,7 @@ pub(crate) mod random;
 pub(crate) mod ratelimit;
 pub(crate) mod route;
 pub(crate) mod skb;
+pub(crate) mod sock_policy;
 pub(crate) mod socket;
 pub(crate) mod spinlock_bh;
 pub(crate) mod sysctl;

@@ -7,7 +7,8 @@
  * None branches or runs a sequence of steps; the logic is Rust, in
  * the .rs files of rust/glue. Besides these, the C files hold only C data the kernel
  * requires to be C: struct proto and the PF_KEY operation tables
- * (socket_shims.c), and the per-CPU pointer to the AEAD scratch
+ * (socket_shims.c), the key manager struct xfrm_mgr (sock_policy_shims.c),
+ * and the per-CPU pointer to the AEAD scratch
  * (shims.c; Rust-for-Linux has no per-CPU API).
  */
 #ifndef RUST_IPSEC_SHIMS_H
@@ -148,5 +149,22 @@ struct sk_buff *rust_ipsec_alloc_skb(unsigned int size, gfp_t gfp);
 void rust_ipsec_kfree_skb(struct sk_buff *skb);
 int rust_ipsec_memcpy_from_msg(void *data, struct msghdr *msg, int len);
 int rust_ipsec_skb_copy_datagram_msg(const struct sk_buff *skb, struct msghdr *msg, int size);
+
+/* Per-socket policies: sock_policy_shims.c, rust/glue/sock_policy.rs. */
+struct xfrm_policy;
+struct xfrm_state;
+struct xfrm_tmpl;
+/* The key manager's handlers, in Rust. */
+int rust_ipsec_km_acquire(struct xfrm_state *x, struct xfrm_tmpl *t, struct xfrm_policy *xp);
+struct xfrm_policy *rust_ipsec_km_compile_policy(struct sock *sk, int opt, u8 *data, int len,
+						 int *dir);
+void rust_ipsec_km_register(void);
+void rust_ipsec_km_unregister(void);
+struct xfrm_policy *rust_ipsec_sk_policy(const struct sock *sk, int dir);
+unsigned short rust_ipsec_sk_family(const struct sock *sk);
+struct sock *rust_ipsec_skb_to_full_sk(const struct sk_buff *skb);
+struct sock *rust_ipsec_sk_to_full_sk(struct sock *sk);
+struct sock *rust_ipsec_inet_lookup(struct net *net, __be32 saddr, __be16 sport, __be32 daddr,
+				    __be16 dport, int dif);
 
 #endif

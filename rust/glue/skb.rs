@@ -140,6 +140,13 @@ impl Skb {
         unsafe { &*(&raw const (*self.ptr.as_ptr()).cb).cast::<[u8; 48]>() }
     }
 
+    /// `skb->skb_iif`: the interface it arrived on (0: sent here).
+    pub(crate) fn iif(&self) -> i32 {
+        // SAFETY: the skb is live (invariant); `skb_iif` is a plain field
+        // of the headers group.
+        unsafe { (*self.headers()).skb_iif }
+    }
+
     /// `skb->sk`: the socket that sent it, or NULL.
     pub(crate) fn sk(&self) -> *mut bindings::sock {
         // SAFETY: the skb is live (invariant).
