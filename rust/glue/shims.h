@@ -50,12 +50,8 @@ void rust_ipsec_aead_free(struct crypto_aead *tfm);
 unsigned int rust_ipsec_aead_ivsize(struct crypto_aead *tfm);
 unsigned int rust_ipsec_aead_reqsize(struct crypto_aead *tfm);
 unsigned int rust_ipsec_tfm_ctx_alignment(void);
-void rust_ipsec_aead_request_set_tfm(struct aead_request *req, struct crypto_aead *tfm);
-void rust_ipsec_aead_request_set_callback(struct aead_request *req);
-void rust_ipsec_aead_request_set_crypt(struct aead_request *req, struct scatterlist *src,
-				       struct scatterlist *dst, unsigned int cryptlen,
-				       unsigned char *iv);
-void rust_ipsec_aead_request_set_ad(struct aead_request *req, unsigned int assoclen);
+struct crypto_tfm;
+struct crypto_tfm *rust_ipsec_crypto_aead_tfm(struct crypto_aead *tfm);
 void rust_ipsec_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len);
 /* The per-CPU scratch pointer (per_cpu_ptr, this_cpu_ptr), cpu_to_node. */
 unsigned char **rust_ipsec_scratch_on(unsigned int cpu);
@@ -63,9 +59,6 @@ unsigned char **rust_ipsec_scratch_here(void);
 int rust_ipsec_cpu_to_node(unsigned int cpu);
 
 /* shims.c: packets (inlines of skbuff.h, gso.h, dst.h), rust/glue/skb.rs. */
-bool rust_ipsec_skb_is_gso(const struct sk_buff *skb);
-unsigned int rust_ipsec_skb_headroom(const struct sk_buff *skb);
-int rust_ipsec_skb_tailroom(const struct sk_buff *skb);
 int rust_ipsec_skb_cloned(const struct sk_buff *skb);
 int rust_ipsec_skb_linearize(struct sk_buff *skb);
 unsigned char *rust_ipsec_skb_network_header(const struct sk_buff *skb);
@@ -84,7 +77,7 @@ void rust_ipsec_skb_dst_set(struct sk_buff *skb, struct dst_entry *dst);
 /* Routes and devices: inlines, and fields of structs opaque to Rust. */
 unsigned int rust_ipsec_dst_mtu(const struct dst_entry *dst);
 struct net_device *rust_ipsec_dst_dev(const struct dst_entry *dst);
-unsigned int rust_ipsec_ll_reserved_space(const struct net_device *dev);
+unsigned int rust_ipsec_dst_ll_reserved_space(const struct dst_entry *dst);
 unsigned int rust_ipsec_dev_mtu(const struct net_device *dev);
 
 /* tunnel_shims.c: routing and ICMP (inlines, opaque fields), rust/glue/route.rs. */
