@@ -7,6 +7,7 @@ pub(crate) mod aead;
 pub(crate) mod bindings;
 pub(crate) mod clock;
 pub(crate) mod defrag;
+pub(crate) mod entry_slot;
 pub(crate) mod hooks;
 pub(crate) mod pernet;
 pub(crate) mod procfs;

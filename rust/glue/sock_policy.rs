@@ -22,13 +22,13 @@
 
 use core::marker::PhantomData;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::bindings;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
 
 use super::bindings as glue_bindings;
+use super::entry_slot::EntrySlot;
 use super::hooks::Packet;
 use super::pernet::{self, Net, PernetState};
 use super::skb::Skb;
@@ -113,7 +113,7 @@ struct Entry {
 }
 
 /// Set before the manager is registered, cleared after it is unregistered.
-static ENTRY: AtomicPtr<Entry> = AtomicPtr::new(core::ptr::null_mut());
+static ENTRY: EntrySlot<Entry> = EntrySlot::new();
 
 /// The registered key manager, compiling with the namespace state `S`;
 /// dropping it unregisters (and waits for running callbacks). It must be
@@ -129,15 +129,7 @@ impl<S: PolicyCompiler> KeyManager<S> {
 
     /// Registers the manager with XFRM.
     pub(crate) fn register() -> Result<Self> {
-        let entry: &'static Entry = &Self::ENTRY;
-        ENTRY
-            .compare_exchange(
-                core::ptr::null_mut(),
-                core::ptr::from_ref(entry).cast_mut(),
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            )
-            .map_err(|_| EBUSY)?;
+        ENTRY.fill(&Self::ENTRY)?;
         // SAFETY: registers the module's static `struct xfrm_mgr`.
         unsafe { glue_bindings::rust_ipsec_km_register() };
         Ok(Self {
@@ -151,7 +143,7 @@ impl<S: PolicyCompiler> Drop for KeyManager<S> {
         // SAFETY: registered in `register`; this also waits for an RCU
         // grace period, after which no callback runs.
         unsafe { glue_bindings::rust_ipsec_km_unregister() };
-        ENTRY.store(core::ptr::null_mut(), Ordering::Release);
+        ENTRY.clear();
     }
 }
 
@@ -200,8 +192,7 @@ unsafe fn compile_for(
     data: *mut u8,
     len: c_int,
 ) -> Result<(SlotDir, NonNull<glue_bindings::xfrm_policy>)> {
-    // SAFETY: a non-null `ENTRY` points to a promoted constant.
-    let entry = unsafe { ENTRY.load(Ordering::Acquire).cast_const().as_ref() }.ok_or(EOPNOTSUPP)?;
+    let entry = ENTRY.get().ok_or(EOPNOTSUPP)?;
     let len = usize::try_from(len).map_err(|_| EINVAL)?;
     if data.is_null() {
         return Err(EINVAL);
