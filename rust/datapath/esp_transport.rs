@@ -8,8 +8,10 @@
 //! ESP again.
 //!
 //! Headers are read and written through the core's `esp` and `transport`
-//! helpers on the packet's linear bytes; the glue owns the sk_buff
-//! operations.
+//! helpers; the glue owns the sk_buff operations. A packet may arrive
+//! non-linear (page fragments, a fragment list): its headers are read
+//! with `network_bytes`/`network_bytes_at`, copied out where the linear
+//! part ends, and it is written only after `prepare` made it linear.
 
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -141,15 +143,36 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut Packet) -> Result<UsageEvent, DropReas
     Ok(event)
 }
 
+/// The fixed part of an ESP header (RFC 4303 section 2).
+struct EspHeader {
+    spi: u32,
+    /// The low 32 bits of the sequence number.
+    seq_lo: u32,
+}
+
+/// The ESP header of `pkt` at `ip.hl`, wherever the packet holds it: in
+/// the linear part or in page fragments (a NIC that splits headers from
+/// payload may put no more than the IP header in the linear part).
+fn esp_header(pkt: &Packet, ip: &TransportHead) -> Result<EspHeader, DropReason> {
+    let mut buf = [0u8; 8];
+    let b = pkt
+        .network_bytes_at(ip.hl, &mut buf)
+        .ok_or(DropReason::Malformed)?;
+    let (spi, seq) = b.split_first_chunk::<4>().ok_or(DropReason::Malformed)?;
+    let seq = seq.first_chunk::<4>().ok_or(DropReason::Malformed)?;
+    Ok(EspHeader {
+        spi: u32::from_be_bytes(*spi),
+        seq_lo: u32::from_be_bytes(*seq),
+    })
+}
+
 /// The ESP packet for this host in `pkt` (data at the IP header): its
 /// layout and the SA `sa_of` finds for (destination, SPI).
 pub(crate) fn lookup(
     pkt: &Packet,
     sa_of: impl FnOnce(&Addr, u32) -> Option<Arc<DpSa>>,
 ) -> Result<(TransportHead, Arc<DpSa>), DropReason> {
-    let mut hdr = [0u8; HEAD_MAX];
-    let bytes = pkt.network_bytes(&mut hdr);
-    let ip = transport_head(bytes).map_err(|_| DropReason::Malformed)?;
+    let ip = head_of(pkt)?;
     if ip.fragment {
         // IPv6 reassembles after LOCAL_IN (without nf_defrag_ipv6).
         return Err(DropReason::Unsupported);
@@ -157,11 +180,8 @@ pub(crate) fn lookup(
     if !ip.esp_here() {
         return Err(DropReason::Malformed);
     }
-    let spi = bytes
-        .get(ip.hl..)
-        .and_then(|b| b.first_chunk::<4>())
-        .ok_or(DropReason::Malformed)?;
-    let sa = sa_of(&ip.dst, u32::from_be_bytes(*spi)).ok_or(DropReason::UnknownSpi)?;
+    let esp = esp_header(pkt, &ip)?;
+    let sa = sa_of(&ip.dst, esp.spi).ok_or(DropReason::UnknownSpi)?;
     Ok((ip, sa))
 }
 
@@ -178,14 +198,9 @@ pub(crate) fn decrypt(
     let ihl = ip.hl;
     let layout = sa.layout;
     let head = layout.header_len();
-    let mut hdr = [0u8; 8];
-    hdr.copy_from_slice(
-        pkt.data_mut()
-            .get(ihl..ihl + 8)
-            .ok_or(DropReason::Malformed)?,
-    );
-    let spi = u32::from_be_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
-    let seq_lo = u32::from_be_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]);
+    // Read before the packet is made linear: a replayed or expired
+    // packet is dropped without copying it.
+    let EspHeader { spi, seq_lo } = esp_header(pkt, ip)?;
     let seq = {
         let d = sa.dyn_.lock();
         if d.usage.exhausted() {

@@ -275,13 +275,17 @@ impl Skb {
         unsafe { (*self.as_ptr()).len - (*self.as_ptr()).data_len }
     }
 
-    /// The linear data from `skb->data` on (all of the packet after
-    /// [`Skb::prepare`]).
+    /// The packet from `skb->data` on, to rewrite in place: all of it
+    /// once [`Skb::prepare`] made it linear; empty while part of it is in
+    /// page fragments or a fragment list (what NICs with header split
+    /// deliver), so that code that forgot `prepare` finds no bytes rather
+    /// than a part of the packet. Reads before `prepare` go through
+    /// [`Skb::network_bytes_at`].
     pub(crate) fn data_mut(&mut self) -> &mut [u8] {
         let len = self.headlen();
         // SAFETY: the skb is live (invariant).
-        let ptr = unsafe { (*self.as_ptr()).data };
-        if ptr.is_null() {
+        let (ptr, whole) = unsafe { ((*self.as_ptr()).data, (*self.as_ptr()).data_len == 0) };
+        if ptr.is_null() || !whole {
             return &mut [];
         }
         // SAFETY: `data` is valid for the head length of the skb's linear
@@ -362,41 +366,70 @@ impl Skb {
     /// the packet has them in its linear part (the usual case), else
     /// copied into `buf` (a non-linear packet).
     pub(crate) fn network_bytes<'b>(&'b self, buf: &'b mut [u8]) -> &'b [u8] {
+        let Some(total) = self.network_len() else {
+            return &[];
+        };
+        let want = buf.len().min(total);
+        let Some(buf) = buf.get_mut(..want) else {
+            return &[];
+        };
+        self.network_bytes_at(0, buf).unwrap_or(&[])
+    }
+
+    /// Exactly `buf.len()` bytes at `offset` from the network header, as
+    /// `skb_header_pointer` gives them: in place when they are in the
+    /// linear part, else copied into `buf` from the page fragments or the
+    /// fragment list (a packet as a NIC with header split delivers it, or
+    /// a reassembled one). `None` when the packet is shorter.
+    pub(crate) fn network_bytes_at<'b>(
+        &'b self,
+        offset: usize,
+        buf: &'b mut [u8],
+    ) -> Option<&'b [u8]> {
+        let (nh, off) = self.network_offset()?;
+        let start = u32::try_from(offset).ok()?.checked_add(off)?;
+        let want = u32::try_from(buf.len()).ok()?;
+        let end = start.checked_add(want)?;
+        if end > self.len() {
+            return None;
+        }
+        if end <= self.headlen() {
+            // SAFETY: `nh + offset` is within the packet's linear part, with
+            // `want` bytes up to `end <= headlen` (the head buffer holds
+            // the linear part). They stay put and unchanged while the
+            // slice lives: it borrows `self`, and the packet is rewritten
+            // only through `&mut self`.
+            return Some(unsafe {
+                core::slice::from_raw_parts(nh.add(offset).cast_const(), buf.len())
+            });
+        }
+        let start = i32::try_from(start).ok()?;
+        let n = i32::try_from(want).ok()?;
+        // SAFETY: the skb is live (invariant); `buf` is writable for `want`
+        // bytes, which the packet has from `start` on (checked above).
+        let rc =
+            unsafe { bindings::skb_copy_bits(self.as_ptr(), start, buf.as_mut_ptr().cast(), n) };
+        (rc == 0).then_some(&*buf)
+    }
+
+    /// The network header and its offset from `skb->data`
+    /// (`skb_network_offset`); `None` when it is before `data` (never in
+    /// a netfilter hook).
+    fn network_offset(&self) -> Option<(*mut u8, u32)> {
         let p = self.as_ptr();
-        let headlen = self.headlen();
         // SAFETY: the skb is live (invariant); `head + network_header` and
-        // `data` point into its one head buffer (`skb_network_offset`).
+        // `data` point into its one head buffer.
         let (nh, off) = unsafe {
             let nh = (*p).head.add(usize::from((*self.headers()).network_header));
             (nh, nh.offset_from((*p).data))
         };
-        let Ok(off) = u32::try_from(off) else {
-            return &[];
-        };
-        let len = self.len();
-        if off >= len {
-            return &[];
-        }
-        let total = len - off;
-        let want = buf.len().min(total as usize);
-        if off < headlen && (headlen - off) as usize >= want {
-            let ptr = nh.cast_const();
-            // SAFETY: `ptr` points to the packet's linear bytes from the
-            // network header on, `headlen - off >= want` of them. They stay
-            // put and unchanged while the slice lives: it borrows `self`,
-            // and the packet is rewritten only through `&mut self`.
-            return unsafe { core::slice::from_raw_parts(ptr, want) };
-        }
-        let Ok(n) = i32::try_from(want) else {
-            return &[];
-        };
-        // SAFETY: the skb is live (invariant); `buf` is writable for
-        // `want` bytes, which the packet has from `off` on.
-        let rc = unsafe { bindings::skb_copy_bits(p, off as i32, buf.as_mut_ptr().cast(), n) };
-        if rc != 0 {
-            return &[];
-        }
-        buf.get(..want).unwrap_or(&[])
+        Some((nh, u32::try_from(off).ok()?))
+    }
+
+    /// Bytes from the network header to the end of the packet.
+    fn network_len(&self) -> Option<usize> {
+        let (_, off) = self.network_offset()?;
+        usize::try_from(self.len().checked_sub(off)?).ok()
     }
 
     /// Splits a GSO packet into its segments in software; `None` when that
