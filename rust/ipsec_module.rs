@@ -31,10 +31,13 @@ module! {
 /// The loaded module: dropping it unregisters everything.
 ///
 /// Field order is teardown order: the PF_KEY family goes before the
-/// per-namespace state its sockets use.
+/// per-namespace state its sockets use; the values the namespaces left to
+/// be dropped in process context (SAs' transforms and route caches) are
+/// dropped before the AEAD scratch goes.
 struct RustIpsec {
     _family: glue::socket::Family<pfkey::sock::PfKey, netns::NetnsState>,
     _pernet: glue::pernet::Registration<netns::NetnsState>,
+    _deferred: glue::process_drop::DeferredDrops,
     _reassembly: glue::defrag::Ipv6Reassembly,
     _crypto_scratch: glue::aead::CryptoScratch,
 }
@@ -44,12 +47,16 @@ impl kernel::Module for RustIpsec {
         glue::route::init_reinject_marker();
         let reassembly = glue::defrag::Ipv6Reassembly::acquire();
         let crypto_scratch = glue::aead::CryptoScratch::acquire();
+        // Before the namespaces: on an early return it is dropped after
+        // them, and waits for what they left.
+        let deferred = glue::process_drop::DeferredDrops::acquire();
         let pernet = glue::pernet::Registration::register()?;
         let family = glue::socket::Family::register()?;
         pr_info!("loaded (PF_KEY v2; sysctl net.ipv4.rust_ipsec, net.ipv6.rust_ipsec)\n");
         Ok(Self {
             _family: family,
             _pernet: pernet,
+            _deferred: deferred,
             _reassembly: reassembly,
             _crypto_scratch: crypto_scratch,
         })

@@ -9,6 +9,7 @@ pub(crate) mod clock;
 pub(crate) mod defrag;
 pub(crate) mod hooks;
 pub(crate) mod pernet;
+pub(crate) mod process_drop;
 pub(crate) mod procfs;
 pub(crate) mod random;
 pub(crate) mod ratelimit;
