@@ -10,8 +10,8 @@
 //! crypto transform, a route cache: what a netfilter hook may hold the
 //! last reference to). Dropping it drops nothing at once: the box goes on
 //! one lock-free list of the module (`llist_add`, safe in any context) and
-//! one work item on `system_wq` drops every box on the list, in process
-//! context. This is XFRM's state garbage collector
+//! one work item on `system_dfl_wq` (unbound) drops every box on the list,
+//! in process context. This is XFRM's state garbage collector
 //! (`xfrm_state_gc_list`, `xfrm_state_gc_work` in `net/xfrm/xfrm_state.c`)
 //! for any type. The list and the work item are C data
 //! (`rust_ipsec_deferred_list`, `rust_ipsec_deferred_work` in `shims.c`,

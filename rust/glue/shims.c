@@ -60,7 +60,7 @@ bool rust_ipsec_deferred_add(struct llist_node *node)
 
 bool rust_ipsec_deferred_kick(void)
 {
-	return queue_work(system_wq, &rust_ipsec_deferred_work);
+	return queue_work(system_dfl_wq, &rust_ipsec_deferred_work);
 }
 
 struct llist_node *rust_ipsec_deferred_take(void)

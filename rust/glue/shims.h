@@ -31,7 +31,7 @@ void rust_ipsec_delayed_work_schedule(struct delayed_work *dw, unsigned long del
 
 /*
  * shims.c: values dropped in process context, rust/glue/process_drop.rs:
- * a static llist and work item (on system_wq) whose function is Rust.
+ * a static llist and work item (on system_dfl_wq) whose function is Rust.
  */
 struct llist_node;
 void rust_ipsec_deferred_run(struct work_struct *work);
