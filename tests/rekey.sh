@@ -125,6 +125,10 @@ EOS
 printf '%s\n' "add 10.2.0.1 10.2.0.2 esp 0x2001 -m transport -E aes-gcm-16 $k_out;" \
 	"add 10.2.0.2 10.2.0.1 esp 0x3001 -m transport -E aes-gcm-16 $k_in;" | sk "$E" -c
 ktap_check "after the churn, fresh SAs carry a ping" ip netns exec "$E" ping -c 2 -i 0.3 -W 2 10.2.0.2
+# The count sees live transforms: E's two SAs and F's seven states.
+live=$(tfm_refs)
+ktap_check "/proc/crypto counts the live transforms: rfc4106(gcm(aes)) users $refs0 before the suite, $live now" \
+	test "$live" -ge $((refs0 + 9))
 
 wait "$larval_pid"
 report_lines larval <"$tmp/larval"
