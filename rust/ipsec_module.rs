@@ -30,11 +30,12 @@ module! {
 
 /// The loaded module: dropping it unregisters everything.
 ///
-/// Field order is teardown order: the PF_KEY family goes before the
-/// per-namespace state its sockets use; the values the namespaces left to
-/// be dropped in process context (SAs' transforms and route caches) are
-/// dropped before the AEAD scratch goes.
+/// Field order is teardown order: the PF_KEY family and the key manager
+/// of per-socket policies go before the per-namespace state they use; the
+/// values the namespaces left to be dropped in process context (SAs'
+/// transforms and route caches) are dropped before the AEAD scratch goes.
 struct RustIpsec {
+    _key_manager: glue::sock_policy::KeyManager<netns::NetnsState>,
     _family: glue::socket::Family<pfkey::sock::PfKey, netns::NetnsState>,
     _pernet: glue::pernet::Registration<netns::NetnsState>,
     _deferred: glue::process_drop::DeferredDrops,
@@ -52,8 +53,10 @@ impl kernel::Module for RustIpsec {
         let deferred = glue::process_drop::DeferredDrops::acquire();
         let pernet = glue::pernet::Registration::register()?;
         let family = glue::socket::Family::register()?;
+        let key_manager = glue::sock_policy::KeyManager::register()?;
         pr_info!("loaded (PF_KEY v2; sysctl net.ipv4.rust_ipsec, net.ipv6.rust_ipsec)\n");
         Ok(Self {
+            _key_manager: key_manager,
             _family: family,
             _pernet: pernet,
             _deferred: deferred,

@@ -19,6 +19,7 @@ use crate::glue::hooks::HookSet;
 use crate::glue::pernet::{NetId, PernetState, Published, StateNet};
 use crate::glue::procfs::{ProcEntry, ProcShow};
 use crate::glue::ratelimit::pr_info_ratelimited;
+use crate::glue::sock_policy::{PolicyCompiler, SlotDir, StoredPolicy};
 use crate::glue::socket::FamilyHost;
 use crate::glue::sysctl::{Table, Validator};
 use crate::ipsec_core::acquire::AcquireRequest;
@@ -127,6 +128,19 @@ impl FamilyHost<PfKey> for NetnsState {
     /// The namespace's PF_KEY sockets, SADB and SPD.
     fn family_net(&self) -> &NetPfkey {
         &self.datapath().env().pfkey
+    }
+}
+
+impl PolicyCompiler for NetnsState {
+    /// The datapath enforces per-socket policies: it compiles them.
+    fn compile(
+        &self,
+        optname: i32,
+        sk_family: u16,
+        data: &[u8],
+    ) -> Result<(SlotDir, StoredPolicy)> {
+        self.datapath()
+            .compile_socket_policy(optname, sk_family, data)
     }
 }
 

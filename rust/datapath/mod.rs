@@ -29,6 +29,7 @@ pub(crate) mod esp_transport;
 pub(crate) mod esp_tunnel;
 mod rbtree_map;
 pub(crate) mod sa;
+mod sock_policy;
 pub(crate) mod spd;
 pub(crate) mod stats;
 pub(crate) mod tables;
@@ -46,6 +47,7 @@ use crate::ipsec_core::policy::{
 };
 use crate::ipsec_core::spd::{PolicyRecord, MAX_REQUESTS};
 use crate::ipsec_core::usage::UsageEvent;
+use core::sync::atomic::{AtomicBool, Ordering};
 use env::DatapathEnv;
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -114,6 +116,9 @@ pub(crate) struct Datapath<E: DatapathEnv> {
     tables: Arc<DpTables>,
     stats: Stats,
     env: E,
+    /// A socket in this namespace has been given a policy
+    /// (`sock_policy.rs`): inbound packets look up their socket.
+    socket_policies: AtomicBool,
 }
 
 /// What the hook does with a packet, and why it drops it.
@@ -149,6 +154,7 @@ impl<E: DatapathEnv> Datapath<E> {
             tables,
             stats: Stats::default(),
             env,
+            socket_policies: AtomicBool::new(false),
         }
     }
 
@@ -167,14 +173,18 @@ impl<E: DatapathEnv> Datapath<E> {
         &self.env
     }
 
-    /// Whether rust_ipsec handles `proto` packets in this namespace.
+    /// Whether rust_ipsec handles `proto` packets in this namespace: it
+    /// has SAs or policies, a socket has a policy, or `def_policy` is 0.
     fn active(&self, proto: Proto) -> bool {
-        self.tables.is_configured() || self.env.knob(family(proto), Knob::DefPolicy) == 0
+        self.tables.is_configured()
+            || self.socket_policies.load(Ordering::Relaxed)
+            || self.env.knob(family(proto), Knob::DefPolicy) == 0
     }
 
     /// An outbound packet: the SPD decides; ESP is applied here.
     fn outbound(&self, mut pkt: Packet, sel: &PacketSelector, knobs: &KnobValues) -> Verdict {
-        let sas = match self.outbound_sas(sel, knobs) {
+        let socket = self.sender_policy(&pkt);
+        let sas = match self.outbound_sas(sel, knobs, socket) {
             Ok(Some(sas)) => sas,
             Ok(None) => return Verdict::Accept(pkt),
             Err(why) => return self.finish(pkt, Err(why)),
@@ -188,17 +198,20 @@ impl<E: DatapathEnv> Datapath<E> {
     }
 
     /// The SAs an outbound packet like `sel` gets, innermost first
-    /// (`None`: it leaves in the clear).
+    /// (`None`: it leaves in the clear), under its socket's policy if it
+    /// has one (`socket`), else the SPD's.
     fn outbound_sas(
         &self,
         sel: &PacketSelector,
         knobs: &KnobValues,
+        socket: Option<PolicyRecord>,
     ) -> Result<Option<[Option<Arc<DpSa>>; MAX_REQUESTS]>, DropReason> {
-        let policy = self
-            .tables
-            .policies()
-            .lock()
-            .lookup(IpsecDir::OUTBOUND, sel);
+        let policy = socket.or_else(|| {
+            self.tables
+                .policies()
+                .lock()
+                .lookup(IpsecDir::OUTBOUND, sel)
+        });
         let bundle = match decide(policy.as_ref(), knobs) {
             Decision::Bypass => return Ok(None),
             Decision::Discard(DiscardReason::NoPolicy) => return Err(DropReason::DefaultPolicy),
@@ -388,7 +401,11 @@ impl<E: DatapathEnv> Datapath<E> {
         } else {
             dir
         };
-        let policy = self.tables.policies().lock().lookup(dir, &inner);
+        // A socket's own policy takes the SPD's place for its packets.
+        let socket = (dir == IpsecDir::INBOUND)
+            .then(|| self.receiver_policy(pkt, &inner))
+            .flatten();
+        let policy = socket.or_else(|| self.tables.policies().lock().lookup(dir, &inner));
         match inbound_ok(policy.as_ref(), history.get(..n).unwrap_or(&[]), knobs) {
             Ok(()) if tunnelled => Ok(Sent::Reinject(matches!(inner.dst, Addr::V6(_)))),
             Ok(()) => Ok(Sent::Accept),

@@ -10,6 +10,7 @@
 //! out) until the datapath handles completions.
 
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use core::alloc::Layout;
 use kernel::alloc::allocator::Kmalloc;
@@ -32,9 +33,14 @@ const CRYPTO_ALG_ASYNC: u32 = 0x0000_0080;
 ///
 /// # Invariants
 ///
-/// `ptr` is a transform from `crypto_alloc_aead`, not yet freed.
+/// `ptr` is a transform from `crypto_alloc_aead`, not yet freed; `base` is
+/// its `struct crypto_tfm`; `ivsize` and `reqsize` are its IV and request
+/// context sizes (fixed when it was allocated).
 pub(crate) struct AeadTfm {
     ptr: NonNull<glue_bindings::crypto_aead>,
+    base: *mut glue_bindings::crypto_tfm,
+    ivsize: usize,
+    reqsize: usize,
 }
 
 // SAFETY: a transform may be used and freed from any thread; setkey and
@@ -52,8 +58,23 @@ impl AeadTfm {
             unsafe { glue_bindings::crypto_alloc_aead(name.as_char_ptr(), 0, CRYPTO_ALG_ASYNC) };
         let raw = from_err_ptr(raw)?;
         let ptr = NonNull::new(raw).ok_or(ENOMEM)?;
-        // INVARIANT: just allocated.
-        Ok(Self { ptr })
+        // SAFETY: `ptr` was just allocated; these read what the transform
+        // was created with, which nothing changes afterwards.
+        let (base, ivsize, reqsize) = unsafe {
+            (
+                glue_bindings::rust_ipsec_crypto_aead_tfm(ptr.as_ptr()),
+                glue_bindings::rust_ipsec_aead_ivsize(ptr.as_ptr()),
+                glue_bindings::rust_ipsec_aead_reqsize(ptr.as_ptr()),
+            )
+        };
+        // INVARIANT: just allocated; its base and sizes read above (every
+        // packet needs them: read once, not per request).
+        Ok(Self {
+            ptr,
+            base,
+            ivsize: ivsize as usize,
+            reqsize: reqsize as usize,
+        })
     }
 
     /// Sets the key (for `authenc`, the key blob).
@@ -132,22 +153,13 @@ impl AeadTfm {
         len: u32,
         icv: u32,
     ) -> Result {
-        let tfm = self.ptr.as_ptr();
-        // SAFETY: `tfm` is live (invariant).
-        let (ivsize, reqsize, align) = unsafe {
-            (
-                glue_bindings::rust_ipsec_aead_ivsize(tfm),
-                glue_bindings::rust_ipsec_aead_reqsize(tfm),
-                glue_bindings::rust_ipsec_tfm_ctx_alignment(),
-            )
-        };
-        if usize::try_from(ivsize) != Ok(iv.len()) {
+        if self.ivsize != iv.len() {
             return Err(EINVAL);
         }
-        let reqoff = (ad.len() + iv.len()).next_multiple_of(align.max(1) as usize);
-        let need = reqoff + REQUEST_SIZE + reqsize as usize;
+        let reqoff = (ad.len() + iv.len()).next_multiple_of(ctx_alignment());
+        let need = reqoff + REQUEST_SIZE + self.reqsize;
         let req = Request {
-            tfm,
+            base: self.base,
             encrypt,
             ad,
             iv,
@@ -186,9 +198,29 @@ impl AeadTfm {
 /// the AD and IV, followed by the transform's context.
 const REQUEST_SIZE: usize = core::mem::size_of::<glue_bindings::aead_request>();
 
+// The fields written in `Request::run` are laid out as C lays them out.
+const _: () =
+    assert!(REQUEST_SIZE == glue_bindings::rust_ipsec_const_RUST_IPSEC_AEAD_REQUEST_SIZE as usize);
+
+/// `crypto_tfm_ctx_alignment()`: the alignment of a request's context,
+/// read once.
+fn ctx_alignment() -> usize {
+    static ALIGN: AtomicUsize = AtomicUsize::new(0);
+    match ALIGN.load(Ordering::Relaxed) {
+        0 => {
+            // SAFETY: reads a constant of the crypto API.
+            let a = unsafe { glue_bindings::rust_ipsec_tfm_ctx_alignment() }.max(1) as usize;
+            ALIGN.store(a, Ordering::Relaxed);
+            a
+        }
+        a => a,
+    }
+}
+
 /// An AEAD request to build and run in some memory.
 struct Request<'a> {
-    tfm: *mut glue_bindings::crypto_aead,
+    /// The transform's `struct crypto_tfm` (`crypto_aead_tfm(tfm)`).
+    base: *mut glue_bindings::crypto_tfm,
     encrypt: bool,
     ad: &'a [u8],
     iv: &'a [u8],
@@ -207,7 +239,7 @@ impl Request<'_> {
     ///
     /// `mem` is kmalloc memory (the linear mapping, for the scatterlist) of
     /// at least `reqoff + REQUEST_SIZE + reqsize` bytes that nothing else
-    /// uses during the call; `tfm` is live; `data` is heap memory holding
+    /// uses during the call; `base` is a live transform; `data` is heap memory holding
     /// `len` (+ `icv` when encrypting) bytes nothing else uses.
     unsafe fn run(&self, mem: *mut u8) -> Result {
         let adlen = self.ad.len();
@@ -219,7 +251,12 @@ impl Request<'_> {
             core::ptr::copy_nonoverlapping(self.iv.as_ptr(), mem.add(adlen), self.iv.len());
         }
         // SAFETY: within `mem` (caller).
-        let (ivp, req) = unsafe { (mem.add(adlen), mem.add(self.reqoff).cast()) };
+        let (ivp, req) = unsafe {
+            (
+                mem.add(adlen),
+                mem.add(self.reqoff).cast::<glue_bindings::aead_request>(),
+            )
+        };
         let mut sg = [
             bindings::scatterlist::default(),
             bindings::scatterlist::default(),
@@ -232,15 +269,22 @@ impl Request<'_> {
         };
         // SAFETY: `sg` has two entries and lives until the synchronous
         // request returned; the buffers are in the linear mapping (caller);
-        // `req` is request memory of the transform's size (caller).
+        // `req` is request memory of the transform's size (caller), whose
+        // fields are set as aead_request_set_tfm, _set_callback (no
+        // callback: synchronous), _set_crypt and _set_ad set them.
         let rc = unsafe {
             bindings::sg_init_table(sgp, 2);
             glue_bindings::rust_ipsec_sg_set_buf(sgp, mem.cast(), adlen32);
             glue_bindings::rust_ipsec_sg_set_buf(sgp.add(1), self.data.cast(), datalen);
-            glue_bindings::rust_ipsec_aead_request_set_tfm(req, self.tfm);
-            glue_bindings::rust_ipsec_aead_request_set_callback(req);
-            glue_bindings::rust_ipsec_aead_request_set_crypt(req, sgp, sgp, self.len, ivp);
-            glue_bindings::rust_ipsec_aead_request_set_ad(req, adlen32);
+            (*req).base.tfm = self.base;
+            (*req).base.complete = None;
+            (*req).base.data = core::ptr::null_mut();
+            (*req).base.flags = 0;
+            (*req).src = sgp;
+            (*req).dst = sgp;
+            (*req).cryptlen = self.len;
+            (*req).iv = ivp;
+            (*req).assoclen = adlen32;
             if self.encrypt {
                 glue_bindings::crypto_aead_encrypt(req)
             } else {

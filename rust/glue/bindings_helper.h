@@ -16,6 +16,9 @@
 #include <net/ipv6.h>
 #include <net/ipv6_frag.h>
 #include <net/route.h>
+#include <net/xfrm.h>
+#include <net/inet6_hashtables.h>
+#include <net/udp.h>
 #include <linux/netfilter.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file_net.h>
@@ -34,4 +37,5 @@ enum rust_ipsec_const {
 	RUST_IPSEC_ICMP_DEST_UNREACH = ICMP_DEST_UNREACH,
 	RUST_IPSEC_ICMP_FRAG_NEEDED = ICMP_FRAG_NEEDED,
 	RUST_IPSEC_ICMPV6_PKT_TOOBIG = ICMPV6_PKT_TOOBIG,
+	RUST_IPSEC_AEAD_REQUEST_SIZE = sizeof(struct aead_request),
 };

@@ -154,7 +154,7 @@ impl DerefMut for Packet {
 
 impl Packet {
     /// The hook's namespace.
-    fn net(&self) -> Net {
+    pub(super) fn net(&self) -> Net {
         // SAFETY: `state` is valid during the hook (invariant).
         let net = unsafe { (*self.state).net };
         // SAFETY: the namespace outlives the hook call.

@@ -125,25 +125,9 @@ unsigned int rust_ipsec_tfm_ctx_alignment(void)
 	return crypto_tfm_ctx_alignment();
 }
 
-void rust_ipsec_aead_request_set_tfm(struct aead_request *req, struct crypto_aead *tfm)
+struct crypto_tfm *rust_ipsec_crypto_aead_tfm(struct crypto_aead *tfm)
 {
-	aead_request_set_tfm(req, tfm);
-}
-
-void rust_ipsec_aead_request_set_callback(struct aead_request *req)
-{
-	aead_request_set_callback(req, 0, NULL, NULL);
-}
-
-void rust_ipsec_aead_request_set_crypt(struct aead_request *req, struct scatterlist *src,
-				       struct scatterlist *dst, unsigned int cryptlen, u8 *iv)
-{
-	aead_request_set_crypt(req, src, dst, cryptlen, iv);
-}
-
-void rust_ipsec_aead_request_set_ad(struct aead_request *req, unsigned int assoclen)
-{
-	aead_request_set_ad(req, assoclen);
+	return crypto_aead_tfm(tfm);
 }
 
 void rust_ipsec_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len)
@@ -170,21 +154,6 @@ int rust_ipsec_cpu_to_node(unsigned int cpu)
 }
 
 /* Packets (inlines of linux/skbuff.h, net/gso.h, net/dst.h). */
-bool rust_ipsec_skb_is_gso(const struct sk_buff *skb)
-{
-	return skb_is_gso(skb);
-}
-
-unsigned int rust_ipsec_skb_headroom(const struct sk_buff *skb)
-{
-	return skb_headroom(skb);
-}
-
-int rust_ipsec_skb_tailroom(const struct sk_buff *skb)
-{
-	return skb_tailroom(skb);
-}
-
 int rust_ipsec_skb_cloned(const struct sk_buff *skb)
 {
 	return skb_cloned(skb);
@@ -271,9 +240,9 @@ struct net_device *rust_ipsec_dst_dev(const struct dst_entry *dst)
 	return dst_dev(dst);
 }
 
-unsigned int rust_ipsec_ll_reserved_space(const struct net_device *dev)
+unsigned int rust_ipsec_dst_ll_reserved_space(const struct dst_entry *dst)
 {
-	return LL_RESERVED_SPACE(dev);
+	return LL_RESERVED_SPACE(dst_dev(dst));
 }
 
 unsigned int rust_ipsec_dev_mtu(const struct net_device *dev)

@@ -7,9 +7,10 @@
  * None branches or runs a sequence of steps; the logic is Rust, in
  * the .rs files of rust/glue. Besides these, the C files hold only C data the kernel
  * requires to be C: struct proto and the PF_KEY operation tables
- * (socket_shims.c), the per-CPU pointer to the AEAD scratch
- * (shims.c; Rust-for-Linux has no per-CPU API), and the statically
- * initialised list and work item of rust/glue/process_drop.rs (shims.c).
+ * (socket_shims.c), the key manager struct xfrm_mgr (sock_policy_shims.c),
+ * the per-CPU pointer to the AEAD scratch (shims.c; Rust-for-Linux has
+ * no per-CPU API), and the statically initialised list and work item of
+ * rust/glue/process_drop.rs (shims.c).
  */
 #ifndef RUST_IPSEC_SHIMS_H
 #define RUST_IPSEC_SHIMS_H
@@ -61,12 +62,8 @@ void rust_ipsec_aead_free(struct crypto_aead *tfm);
 unsigned int rust_ipsec_aead_ivsize(struct crypto_aead *tfm);
 unsigned int rust_ipsec_aead_reqsize(struct crypto_aead *tfm);
 unsigned int rust_ipsec_tfm_ctx_alignment(void);
-void rust_ipsec_aead_request_set_tfm(struct aead_request *req, struct crypto_aead *tfm);
-void rust_ipsec_aead_request_set_callback(struct aead_request *req);
-void rust_ipsec_aead_request_set_crypt(struct aead_request *req, struct scatterlist *src,
-				       struct scatterlist *dst, unsigned int cryptlen,
-				       unsigned char *iv);
-void rust_ipsec_aead_request_set_ad(struct aead_request *req, unsigned int assoclen);
+struct crypto_tfm;
+struct crypto_tfm *rust_ipsec_crypto_aead_tfm(struct crypto_aead *tfm);
 void rust_ipsec_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len);
 /* The per-CPU scratch pointer (per_cpu_ptr, this_cpu_ptr), cpu_to_node. */
 unsigned char **rust_ipsec_scratch_on(unsigned int cpu);
@@ -74,9 +71,6 @@ unsigned char **rust_ipsec_scratch_here(void);
 int rust_ipsec_cpu_to_node(unsigned int cpu);
 
 /* shims.c: packets (inlines of skbuff.h, gso.h, dst.h), rust/glue/skb.rs. */
-bool rust_ipsec_skb_is_gso(const struct sk_buff *skb);
-unsigned int rust_ipsec_skb_headroom(const struct sk_buff *skb);
-int rust_ipsec_skb_tailroom(const struct sk_buff *skb);
 int rust_ipsec_skb_cloned(const struct sk_buff *skb);
 int rust_ipsec_skb_linearize(struct sk_buff *skb);
 unsigned char *rust_ipsec_skb_network_header(const struct sk_buff *skb);
@@ -95,7 +89,7 @@ void rust_ipsec_skb_dst_set(struct sk_buff *skb, struct dst_entry *dst);
 /* Routes and devices: inlines, and fields of structs opaque to Rust. */
 unsigned int rust_ipsec_dst_mtu(const struct dst_entry *dst);
 struct net_device *rust_ipsec_dst_dev(const struct dst_entry *dst);
-unsigned int rust_ipsec_ll_reserved_space(const struct net_device *dev);
+unsigned int rust_ipsec_dst_ll_reserved_space(const struct dst_entry *dst);
 unsigned int rust_ipsec_dev_mtu(const struct net_device *dev);
 
 /* tunnel_shims.c: routing and ICMP (inlines, opaque fields), rust/glue/route.rs. */
@@ -160,5 +154,22 @@ struct sk_buff *rust_ipsec_alloc_skb(unsigned int size, gfp_t gfp);
 void rust_ipsec_kfree_skb(struct sk_buff *skb);
 int rust_ipsec_memcpy_from_msg(void *data, struct msghdr *msg, int len);
 int rust_ipsec_skb_copy_datagram_msg(const struct sk_buff *skb, struct msghdr *msg, int size);
+
+/* Per-socket policies: sock_policy_shims.c, rust/glue/sock_policy.rs. */
+struct xfrm_policy;
+struct xfrm_state;
+struct xfrm_tmpl;
+/* The key manager's handlers, in Rust. */
+int rust_ipsec_km_acquire(struct xfrm_state *x, struct xfrm_tmpl *t, struct xfrm_policy *xp);
+struct xfrm_policy *rust_ipsec_km_compile_policy(struct sock *sk, int opt, u8 *data, int len,
+						 int *dir);
+void rust_ipsec_km_register(void);
+void rust_ipsec_km_unregister(void);
+struct xfrm_policy *rust_ipsec_sk_policy(const struct sock *sk, int dir);
+unsigned short rust_ipsec_sk_family(const struct sock *sk);
+struct sock *rust_ipsec_skb_to_full_sk(const struct sk_buff *skb);
+struct sock *rust_ipsec_sk_to_full_sk(struct sock *sk);
+struct sock *rust_ipsec_inet_lookup(struct net *net, __be32 saddr, __be16 sport, __be32 daddr,
+				    __be16 dport, int dif);
 
 #endif

@@ -140,6 +140,13 @@ impl Skb {
         unsafe { &*(&raw const (*self.ptr.as_ptr()).cb).cast::<[u8; 48]>() }
     }
 
+    /// `skb->skb_iif`: the interface it arrived on (0: sent here).
+    pub(crate) fn iif(&self) -> i32 {
+        // SAFETY: the skb is live (invariant); `skb_iif` is a plain field
+        // of the headers group.
+        unsafe { (*self.headers()).skb_iif }
+    }
+
     /// `skb->sk`: the socket that sent it, or NULL.
     pub(crate) fn sk(&self) -> *mut bindings::sock {
         // SAFETY: the skb is live (invariant).
@@ -171,10 +178,21 @@ impl Skb {
         }
     }
 
-    /// Whether this is a GSO packet (several segments in one).
+    /// Whether this is a GSO packet (several segments in one):
+    /// `skb_is_gso`, read from the shared info (a field read: every
+    /// packet asks).
     pub(crate) fn is_gso(&self) -> bool {
-        // SAFETY: the skb is live (invariant).
-        unsafe { glue_bindings::rust_ipsec_skb_is_gso(self.as_ptr()) }
+        let p = self.as_ptr();
+        // SAFETY: the skb is live (invariant); `skb_shinfo(skb)` is the
+        // `struct skb_shared_info` at `head + end` (`end` an offset on
+        // 64-bit), part of its buffer.
+        unsafe {
+            let shinfo = (*p)
+                .head
+                .add((*p).end as usize)
+                .cast::<bindings::skb_shared_info>();
+            (*shinfo).gso_size != 0
+        }
     }
 
     /// Sets the network header at `skb->data`.
@@ -199,9 +217,12 @@ impl Skb {
                 return Err(EINVAL);
             }
         }
-        // SAFETY: the skb is live and ours (invariant).
-        if unsafe { glue_bindings::rust_ipsec_skb_linearize(p) } != 0 {
-            return Err(ENOMEM);
+        // SAFETY: the skb is live (invariant).
+        if unsafe { (*p).data_len } != 0 {
+            // SAFETY: the skb is live and ours (invariant).
+            if unsafe { glue_bindings::rust_ipsec_skb_linearize(p) } != 0 {
+                return Err(ENOMEM);
+            }
         }
         let mut head = head;
         if head != 0 {
@@ -211,20 +232,25 @@ impl Skb {
             if !dst.is_null() {
                 // SAFETY: `dst` is the skb's live route; its device lives
                 // as long as the route.
-                let reserve = unsafe {
-                    glue_bindings::rust_ipsec_ll_reserved_space(glue_bindings::rust_ipsec_dst_dev(
-                        dst,
-                    ))
-                };
+                let reserve = unsafe { glue_bindings::rust_ipsec_dst_ll_reserved_space(dst) };
                 head = head.wrapping_add(reserve);
             }
         }
-        // SAFETY: the skb is live (invariant); these only read it.
+        // The skb is linear now: its head and tail room are field
+        // arithmetic (`skb_headroom`, `skb_tailroom`; `tail` and `end` are
+        // offsets from `head` on 64-bit), and only an skb marked cloned
+        // needs the shared-data check.
+        // SAFETY: the skb is live (invariant); `data` and `head` point into
+        // its one buffer.
         let (headroom, tailroom, cloned) = unsafe {
+            let headroom = ((*p).data as usize).wrapping_sub((*p).head as usize);
+            let tailroom = (*p).end.wrapping_sub((*p).tail);
+            let cloned = bindings::sk_buff::cloned_raw(p) != 0
+                && glue_bindings::rust_ipsec_skb_cloned(p) != 0;
             (
-                glue_bindings::rust_ipsec_skb_headroom(p),
-                glue_bindings::rust_ipsec_skb_tailroom(p),
-                glue_bindings::rust_ipsec_skb_cloned(p) != 0,
+                u32::try_from(headroom).unwrap_or(u32::MAX),
+                tailroom,
+                cloned,
             )
         };
         let nhead = head.saturating_sub(headroom);

@@ -15,7 +15,6 @@
 use core::marker::PhantomData;
 use core::pin::Pin;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::bindings;
 use kernel::error::{from_result, to_result};
@@ -25,6 +24,7 @@ use kernel::sync::{new_mutex, Mutex};
 use kernel::types::Opaque;
 
 use super::bindings as glue;
+use super::entry_slot::EntrySlot;
 use super::pernet::{self, Net, PernetState};
 use super::skb::Skb;
 
@@ -244,7 +244,7 @@ struct EntryPoints {
 
 /// The registered family's entry points: set before the family is
 /// registered, cleared after it is unregistered.
-static ENTRY: AtomicPtr<EntryPoints> = AtomicPtr::new(core::ptr::null_mut());
+static ENTRY: EntrySlot<EntryPoints> = EntrySlot::new();
 
 /// Registration of the socket family `F`, whose namespace data the pernet
 /// state `S` holds; dropping it unregisters.
@@ -264,18 +264,10 @@ impl<F: SocketFamily, S: FamilyHost<F>> Family<F, S> {
     /// a log line) when another implementation holds the family number
     /// (for PF_KEY: Linux's af_key).
     pub(crate) fn register() -> Result<Self> {
-        let entry: &'static EntryPoints = &Self::ENTRY;
-        ENTRY
-            .compare_exchange(
-                core::ptr::null_mut(),
-                core::ptr::from_ref(entry).cast_mut(),
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            )
-            .map_err(|_| EBUSY)?;
+        ENTRY.fill(&Self::ENTRY)?;
         // SAFETY: registers the module's static `struct proto`.
         if let Err(e) = to_result(unsafe { glue::rust_ipsec_proto_register() }) {
-            ENTRY.store(core::ptr::null_mut(), Ordering::Release);
+            ENTRY.clear();
             return Err(e);
         }
         // SAFETY: the family table is static C data.
@@ -283,7 +275,7 @@ impl<F: SocketFamily, S: FamilyHost<F>> Family<F, S> {
         if ret != 0 {
             // SAFETY: registered just above.
             unsafe { glue::rust_ipsec_proto_unregister() };
-            ENTRY.store(core::ptr::null_mut(), Ordering::Release);
+            ENTRY.clear();
             if ret == EEXIST.to_errno() {
                 pr_err!(
                     "{} is already registered (is {} loaded? 'rmmod {}'); not loading\n",
@@ -308,15 +300,13 @@ impl<F: SocketFamily, S: FamilyHost<F>> Drop for Family<F, S> {
         unsafe { bindings::sock_unregister(c_int::from(glue::rust_ipsec_pfkey_family.family)) };
         // SAFETY: as above.
         unsafe { glue::rust_ipsec_proto_unregister() };
-        ENTRY.store(core::ptr::null_mut(), Ordering::Release);
+        ENTRY.clear();
     }
 }
 
 /// The registered family's entry points.
 fn entry() -> Result<&'static EntryPoints> {
-    let p = ENTRY.load(Ordering::Acquire);
-    // SAFETY: a non-null `ENTRY` points to a promoted constant.
-    unsafe { p.cast_const().as_ref() }.ok_or(EAFNOSUPPORT)
+    ENTRY.get().ok_or(EAFNOSUPPORT)
 }
 
 /// The family data of the namespace `net`.

@@ -29,6 +29,7 @@ pub mod prefixes;
 pub mod replay;
 pub mod sa_match;
 pub mod sadb;
+pub mod sock_policy;
 pub mod spd;
 pub mod spd_index;
 pub mod transport;

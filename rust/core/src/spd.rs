@@ -47,7 +47,7 @@ impl Request {
     /// Validates a request as af_key's `parse_ipsecrequest` does (with
     /// `default` kept, unknown levels refused, and a `unique` reqid above
     /// the manual range turned into 0, to be allocated).
-    fn from_ext(rq: &IpsecRequest) -> Result<Self, Errno> {
+    pub(crate) fn from_ext(rq: &IpsecRequest) -> Result<Self, Errno> {
         if !matches!(rq.proto, IpProto::ESP | IpProto::AH | IpProto::COMP) {
             return Err(Errno::EINVAL);
         }

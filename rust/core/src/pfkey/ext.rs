@@ -28,6 +28,8 @@ pub const COMB_LEN: usize = 72;
 pub const ALG_LEN: usize = 8;
 /// Size of `struct sadb_x_ipsecrequest`.
 pub const IPSECREQUEST_LEN: usize = 16;
+/// Size of `struct sadb_x_policy`.
+pub const POLICY_LEN: usize = 16;
 /// Longest security context af_key accepts (`PAGE_SIZE` on x86-64).
 pub const SEC_CTX_MAX: usize = 4096;
 
@@ -820,7 +822,33 @@ impl<'a> PolicyExt<'a> {
     }
 
     pub(crate) fn parse(ext: &'a [u8]) -> Result<Self, ParseError> {
-        let mut r = open(ext, ExtType::X_POLICY)?;
+        Self::parse_fields(open(ext, ExtType::X_POLICY)?)
+    }
+
+    /// A per-socket policy as `setsockopt(IP_IPSEC_POLICY)` takes it: a
+    /// `sadb_x_policy` whose `sadb_x_policy_len` (8-byte units) fits in
+    /// `buf`, what follows it ignored, its extension type not checked (as
+    /// af_key's `pfkey_compile_policy` and KAME's `ipsec_set_policy`).
+    pub fn parse_socket_option(buf: &'a [u8]) -> Result<Self, ParseError> {
+        let len = buf
+            .get(..2)
+            .and_then(|b| b.first_chunk::<2>())
+            .map(|b| usize::from(u16::from_ne_bytes(*b)))
+            .ok_or(SHORT)?;
+        let ext = len
+            .checked_mul(UNIT)
+            .and_then(|n| buf.get(..n))
+            .ok_or(ParseError::inval("sadb_x_policy_len beyond the buffer"))?;
+        if ext.len() < POLICY_LEN {
+            return Err(ParseError::inval("sadb_x_policy shorter than its struct"));
+        }
+        let mut r = Reader::new(ext);
+        r.skip(4).ok_or(SHORT)?;
+        Self::parse_fields(r)
+    }
+
+    /// The fields after the extension header, then the requests.
+    fn parse_fields(mut r: Reader<'a>) -> Result<Self, ParseError> {
         let policy = Policy {
             policy_type: PolicyType(r.u16_ne().ok_or(SHORT)?),
             dir: IpsecDir(r.u8().ok_or(SHORT)?),
