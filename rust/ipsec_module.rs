@@ -31,11 +31,14 @@ module! {
 /// The loaded module: dropping it unregisters everything.
 ///
 /// Field order is teardown order: the PF_KEY family and the key manager
-/// of per-socket policies go before the per-namespace state they use.
+/// of per-socket policies go before the per-namespace state they use; the
+/// values the namespaces left to be dropped in process context (SAs'
+/// transforms and route caches) are dropped before the AEAD scratch goes.
 struct RustIpsec {
     _key_manager: glue::sock_policy::KeyManager<netns::NetnsState>,
     _family: glue::socket::Family<pfkey::sock::PfKey, netns::NetnsState>,
     _pernet: glue::pernet::Registration<netns::NetnsState>,
+    _deferred: glue::process_drop::DeferredDrops,
     _reassembly: glue::defrag::Ipv6Reassembly,
     _crypto_scratch: glue::aead::CryptoScratch,
 }
@@ -45,6 +48,9 @@ impl kernel::Module for RustIpsec {
         glue::route::init_reinject_marker();
         let reassembly = glue::defrag::Ipv6Reassembly::acquire();
         let crypto_scratch = glue::aead::CryptoScratch::acquire();
+        // Before the namespaces: on an early return it is dropped after
+        // them, and waits for what they left.
+        let deferred = glue::process_drop::DeferredDrops::acquire();
         let pernet = glue::pernet::Registration::register()?;
         let family = glue::socket::Family::register()?;
         let key_manager = glue::sock_policy::KeyManager::register()?;
@@ -53,6 +59,7 @@ impl kernel::Module for RustIpsec {
             _key_manager: key_manager,
             _family: family,
             _pernet: pernet,
+            _deferred: deferred,
             _reassembly: reassembly,
             _crypto_scratch: crypto_scratch,
         })

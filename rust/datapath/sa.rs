@@ -8,7 +8,15 @@
 //! refuses the algorithm or key, and keeps [`DpSas`] in step with the SADB
 //! on every change (stage 2 of `Documentation/design/datapath-plan.rst`).
 //! Entries are `Arc`s so that a packet in flight keeps its SA alive after
-//! a DELETE.
+//! a DELETE; the hook may then drop the last reference, in softirq, so the
+//! transform and the route cache are [`ProcessDrop`]s: they are freed by a
+//! work item, in process context, whoever drops the SA last.
+//!
+//! Each SA says how far it is in its life ([`SaLife`]: mature, dying,
+//! exhausted; it only moves forward) and how new it is (its install
+//! count), which is what the core's outbound choice reads.
+
+use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
@@ -17,6 +25,7 @@ use kernel::sync::Arc;
 use super::stats::DropReason;
 use crate::glue::aead::AeadTfm;
 use crate::glue::clock;
+use crate::glue::process_drop::ProcessDrop;
 use crate::glue::route::RouteCache;
 use crate::glue::spinlock_bh::{new_spinlock_bh, SpinLockBh};
 use crate::ipsec_core::algs::AlgInfo;
@@ -27,7 +36,7 @@ use crate::ipsec_core::ipsec::IpsecMode;
 use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::{OutboundSeq, ReplayWindow};
-use crate::ipsec_core::sa_match::{self, OutboundNeed, OutboundSa, SaOffer};
+use crate::ipsec_core::sa_match::{self, OutboundNeed, OutboundSa, SaLife, SaOffer};
 use crate::ipsec_core::sadb::{LifetimeLimits, SaKey, SaRecord, SaState};
 use crate::ipsec_core::usage::{SaUsage, UsageEvent};
 
@@ -59,10 +68,12 @@ pub(crate) struct DpSa {
     pub(crate) enc: &'static AlgInfo,
     /// Header, IV, padding and ICV sizes.
     pub(crate) layout: Layout,
-    /// The transform, keyed and with its ICV size set.
-    pub(crate) tfm: AeadTfm,
-    /// Tunnel mode: the cached route to the far end.
-    pub(crate) route: RouteCache,
+    /// The transform, keyed and with its ICV size set; freed in process
+    /// context.
+    pub(crate) tfm: ProcessDrop<AeadTfm>,
+    /// Tunnel mode: the cached route to the far end; freed in process
+    /// context.
+    pub(crate) route: ProcessDrop<RouteCache>,
     /// The SADB's soft limits (bytes and packets are checked here).
     pub(crate) soft: Option<LifetimeLimits>,
     /// The SADB's hard limits.
@@ -70,6 +81,11 @@ pub(crate) struct DpSa {
     /// Per-packet state.
     #[pin]
     pub(crate) dyn_: SpinLockBh<SaDyn>,
+    /// [`SaLife`] as a byte: only raised (`fetch_max`).
+    life: AtomicU8,
+    /// When it was installed: the namespace's install count then (0
+    /// before it is installed).
+    age: AtomicU64,
 }
 
 impl DpSa {
@@ -80,8 +96,33 @@ impl DpSa {
         if d.usage.exhausted() {
             return Err(DropReason::SaExpired);
         }
-        Ok(d.usage
-            .count(bytes as u64, clock::now_seconds, &self.soft, &self.hard))
+        let event = d
+            .usage
+            .count(bytes as u64, clock::now_seconds, &self.soft, &self.hard);
+        match event {
+            // Outbound traffic moves to a mature SA, if there is one, as
+            // soon as this packet has gone.
+            UsageEvent::Soft => self.advance(SaLife::Dying),
+            // No packet may use it any more: its successor serves.
+            UsageEvent::Hard => self.advance(SaLife::Exhausted),
+            UsageEvent::None | UsageEvent::FirstUse => {}
+        }
+        Ok(event)
+    }
+
+    /// Moves the SA on to `life`, if it is not there or further yet.
+    pub(crate) fn advance(&self, life: SaLife) {
+        self.life.fetch_max(life as u8, Ordering::Relaxed);
+    }
+
+    /// Where the SA is in its life.
+    pub(crate) fn life(&self) -> SaLife {
+        SaLife::from_u8(self.life.load(Ordering::Relaxed))
+    }
+
+    /// Records that the SA was installed as the namespace's `age`-th.
+    pub(crate) fn set_age(&self, age: u64) {
+        self.age.store(age, Ordering::Relaxed);
     }
 
     /// What applying this SA means to the inbound policy check.
@@ -111,6 +152,8 @@ impl OutboundSa for Arc<DpSa> {
             src: self.src,
             mode: self.mode,
             reqid: self.reqid,
+            life: self.life(),
+            age: self.age.load(Ordering::Relaxed),
         }
     }
 }
@@ -153,6 +196,13 @@ impl DpSa {
         let icv = u32::try_from(layout.icv).map_err(|_| Errno::EINVAL)?;
         tfm.set_authsize(icv).map_err(errno)?;
         let replay = ReplayWindow::new(rec.replay, rec.esn).map_err(|_| Errno::EINVAL)?;
+        let route = if outer == Outer::None {
+            RouteCache::none()
+        } else {
+            RouteCache::new()
+        };
+        let route = ProcessDrop::new(route, GFP_KERNEL).map_err(|_| Errno::ENOMEM)?;
+        let tfm = ProcessDrop::new(tfm, GFP_KERNEL).map_err(|_| Errno::ENOMEM)?;
         let dyn_ = SaDyn {
             out: OutboundSeq::new(rec.esn),
             replay,
@@ -168,14 +218,12 @@ impl DpSa {
                 enc,
                 layout,
                 tfm,
-                route: if outer == Outer::None {
-                    RouteCache::none()
-                } else {
-                    RouteCache::new()
-                },
+                route,
                 soft: rec.soft,
                 hard: rec.hard,
                 dyn_ <- new_spinlock_bh!(dyn_, c"rust_ipsec_sa"),
+                life: AtomicU8::new(SaLife::Mature as u8),
+                age: AtomicU64::new(0),
             }),
             GFP_KERNEL,
         )
@@ -188,6 +236,8 @@ impl DpSa {
 pub(crate) struct DpSas {
     tree: RBTree<SaKey, Arc<DpSa>>,
     count: usize,
+    /// SAs installed so far: the next one's age.
+    installed: u64,
 }
 
 /// A node allocated outside the lock, to insert under it.
@@ -199,6 +249,7 @@ impl DpSas {
         Self {
             tree: RBTree::new(),
             count: 0,
+            installed: 0,
         }
     }
 
@@ -207,6 +258,13 @@ impl DpSas {
         let key = sa.key;
         let node = RBTreeNode::new(key, sa, GFP_KERNEL).map_err(|_| Errno::ENOMEM)?;
         Ok(Prepared(node))
+    }
+
+    /// The age of the SA installed next (1 for the first): the outbound
+    /// choice prefers larger ones.
+    pub(crate) fn next_age(&mut self) -> u64 {
+        self.installed += 1;
+        self.installed
     }
 
     /// Inserts or replaces; returns the replaced SA, for the caller to drop
@@ -231,7 +289,8 @@ impl DpSas {
 
     /// An ESP SA from `src` to `dst` in `mode` (with `reqid`, when given:
     /// level unique): what an outbound request needs. The core decides
-    /// which ([`sa_match::find_outbound`]).
+    /// which ([`sa_match::find_outbound`]: mature before dying, then the
+    /// newest; never an exhausted one).
     pub(crate) fn find_outbound(
         &mut self,
         src: &Addr,

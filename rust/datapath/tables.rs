@@ -8,7 +8,9 @@
 //! below; it never holds their fields. Everything that may sleep (crypto
 //! transforms, tree nodes) is prepared before a BH lock is taken, and what
 //! a change replaces is freed after the BH lock is dropped (in process
-//! context: PF_KEY calls with its own mutex held).
+//! context: PF_KEY calls with its own mutex held). A removed SA a packet
+//! in flight still holds is freed when the hook lets go of it; its
+//! transform and route cache are then freed by a work item (`sa.rs`).
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
@@ -17,6 +19,7 @@ use kernel::sync::Arc;
 
 use crate::glue::spinlock_bh::{new_spinlock_bh, SpinLockBh};
 use crate::ipsec_core::errno::Errno;
+use crate::ipsec_core::sa_match::SaLife;
 use crate::ipsec_core::sadb::{SaKey, SaRecord};
 use crate::ipsec_core::spd::PolicyRecord;
 use crate::ipsec_core::usage::SaUsage;
@@ -80,12 +83,27 @@ impl DpTables {
         Ok(Some(PreparedSa { sa, node }))
     }
 
-    /// Installs (or replaces) a prepared SA.
+    /// Installs (or replaces) a prepared SA, as the newest of the
+    /// namespace (outbound traffic moves to it).
     pub(crate) fn install_sa(&self, sa: Option<PreparedSa>) {
         if let Some(p) = sa {
-            let old = self.sas.lock().insert(p.node);
-            // Dropped outside the BH lock: it may free a transform.
+            let old = {
+                let mut sas = self.sas.lock();
+                p.sa.set_age(sas.next_age());
+                sas.insert(p.node)
+            };
+            // Dropped outside the BH lock.
             drop(old);
+        }
+    }
+
+    /// The SA `key`'s soft lifetime passed: outbound traffic prefers a
+    /// mature SA to it from now on (it still serves, and accepts inbound
+    /// packets, until its hard lifetime).
+    pub(crate) fn sa_dying(&self, key: &SaKey) {
+        let sa = self.sas.lock().get(key);
+        if let Some(sa) = sa {
+            sa.advance(SaLife::Dying);
         }
     }
 

@@ -10,6 +10,7 @@ pub(crate) mod defrag;
 pub(crate) mod entry_slot;
 pub(crate) mod hooks;
 pub(crate) mod pernet;
+pub(crate) mod process_drop;
 pub(crate) mod procfs;
 pub(crate) mod random;
 pub(crate) mod ratelimit;

@@ -11,7 +11,9 @@
  * The only data here is the per-CPU pointer to the AEAD scratch
  * (rust/glue/aead.rs): Rust-for-Linux has no per-CPU variable API, so the
  * variable is a C DEFINE_PER_CPU, reached through per_cpu_ptr and
- * this_cpu_ptr (macros).
+ * this_cpu_ptr (macros); and the list and work item of
+ * rust/glue/process_drop.rs, statically initialised (LLIST_HEAD,
+ * DECLARE_WORK: macros) so that they exist before any value is dropped.
  */
 #include <crypto/aead.h>
 #include <linux/crypto.h>
@@ -25,6 +27,7 @@
 #include <net/gso.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <linux/llist.h>
 #include <net/netns/generic.h>
 #include <linux/seq_file_net.h>
 #include "shims.h"
@@ -44,6 +47,30 @@ void rust_ipsec_delayed_work_init(struct delayed_work *dw, work_func_t fn)
 void rust_ipsec_delayed_work_schedule(struct delayed_work *dw, unsigned long delay)
 {
 	mod_delayed_work(system_wq, dw, delay);
+}
+
+/* Values dropped in process context (rust/glue/process_drop.rs). */
+static LLIST_HEAD(rust_ipsec_deferred_list);
+static DECLARE_WORK(rust_ipsec_deferred_work, rust_ipsec_deferred_run);
+
+bool rust_ipsec_deferred_add(struct llist_node *node)
+{
+	return llist_add(node, &rust_ipsec_deferred_list);
+}
+
+bool rust_ipsec_deferred_kick(void)
+{
+	return queue_work(system_dfl_wq, &rust_ipsec_deferred_work);
+}
+
+struct llist_node *rust_ipsec_deferred_take(void)
+{
+	return llist_del_all(&rust_ipsec_deferred_list);
+}
+
+bool rust_ipsec_deferred_flush(void)
+{
+	return flush_work(&rust_ipsec_deferred_work);
 }
 
 struct net *rust_ipsec_seq_file_net(struct seq_file *seq)

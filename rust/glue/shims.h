@@ -8,8 +8,9 @@
  * the .rs files of rust/glue. Besides these, the C files hold only C data the kernel
  * requires to be C: struct proto and the PF_KEY operation tables
  * (socket_shims.c), the key manager struct xfrm_mgr (sock_policy_shims.c),
- * and the per-CPU pointer to the AEAD scratch
- * (shims.c; Rust-for-Linux has no per-CPU API).
+ * the per-CPU pointer to the AEAD scratch (shims.c; Rust-for-Linux has
+ * no per-CPU API), and the statically initialised list and work item of
+ * rust/glue/process_drop.rs (shims.c).
  */
 #ifndef RUST_IPSEC_SHIMS_H
 #define RUST_IPSEC_SHIMS_H
@@ -28,6 +29,17 @@ struct delayed_work;
 struct work_struct;
 void rust_ipsec_delayed_work_init(struct delayed_work *dw, void (*fn)(struct work_struct *));
 void rust_ipsec_delayed_work_schedule(struct delayed_work *dw, unsigned long delay);
+
+/*
+ * shims.c: values dropped in process context, rust/glue/process_drop.rs:
+ * a static llist and work item (on system_dfl_wq) whose function is Rust.
+ */
+struct llist_node;
+void rust_ipsec_deferred_run(struct work_struct *work);
+bool rust_ipsec_deferred_add(struct llist_node *node);
+bool rust_ipsec_deferred_kick(void);
+struct llist_node *rust_ipsec_deferred_take(void);
+bool rust_ipsec_deferred_flush(void);
 
 /* shims.c: /proc/net files, the namespace of a proc_create_net_single file. */
 struct seq_file;

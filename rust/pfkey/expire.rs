@@ -3,8 +3,9 @@
 //! Lifetimes by time: a per-namespace delayed work runs when the next
 //! time limit falls due and re-arms itself for the next deadline.
 //!
-//! - SAs: SADB_EXPIRE to registered sockets (soft: the SA becomes dying;
-//!   hard: the SA is removed). The datapath counts bytes and packets and
+//! - SAs: SADB_EXPIRE to registered sockets (soft: the SA becomes dying,
+//!   and outbound traffic prefers a mature SA to it; hard: the SA is
+//!   removed; a larval SA from GETSPI has a hard lifetime of 30 s). The datapath counts bytes and packets and
 //!   kicks this work when a byte or packet limit is reached (or the use
 //!   time starts running); the work copies the counters into the SADB and
 //!   decides with the same core function, `SaRecord::check_lifetime`.
@@ -49,24 +50,33 @@ fn collect(messages: &mut KVec<KVec<u8>>, m: Option<KVec<u8>>) {
     }
 }
 
-/// Expires the SAs due at `now` (`dp_remove` drops a hard-expired one
-/// from the datapath); returns the next SA deadline.
+/// Expires the SAs due at `now` (`dp_dying` tells the datapath a
+/// soft-expired one is dying, `dp_remove` drops a hard-expired one from
+/// it); returns the next SA deadline. A larval SA expires by its hard
+/// lifetime (`LARVAL_LIFETIME`) as any SA, with a hard SADB_EXPIRE, as
+/// af_key's.
 fn expire_sas(
     db: &mut Db,
     now: u64,
     messages: &mut KVec<KVec<u8>>,
     mut sync_usage: impl FnMut(&mut SaRecord),
+    mut dp_dying: impl FnMut(&SaKey),
     mut dp_remove: impl FnMut(&SaKey),
 ) -> Option<u64> {
     let mut next = None;
     let mut cursor = db.sas.cursor_front_mut();
     while let Some(mut c) = cursor {
-        let (_, rec) = c.current_mut();
+        let (key, rec) = c.current_mut();
         sync_usage(rec);
         let fired = rec.check_lifetime(now);
         if let Some(which) = fired {
-            collect(messages, expire_message(rec, which));
+            // The message shows the state the SA moves to (dying, dead),
+            // as af_key's and KAME's do.
             rec.mark_expired(which);
+            collect(messages, expire_message(rec, which));
+        }
+        if fired == Some(Expiry::Soft) {
+            dp_dying(key);
         }
         if fired == Some(Expiry::Hard) {
             dp_remove(c.current().0);
@@ -133,6 +143,7 @@ impl NetPfkey {
                 now,
                 &mut messages,
                 |r| self.sync_usage(r),
+                |k| self.dp_dying(k),
                 |k| self.dp_remove(k),
             );
             let policies =

@@ -83,6 +83,11 @@ impl NetPfkey {
         }
     }
 
+    /// Tells the datapath that the SA `key` is dying (soft lifetime).
+    pub(crate) fn dp_dying(&self, key: &SaKey) {
+        self.dp.sa_dying(key);
+    }
+
     /// Removes the datapath entry of `key`, if any.
     pub(crate) fn dp_remove(&self, key: &SaKey) {
         self.dp.remove_sa(key);

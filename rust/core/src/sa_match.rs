@@ -5,6 +5,15 @@
 //! [`OrderedMap`] keyed by [`SaKey`] (the kernel's `RBTree` in the module,
 //! `BTreeMap` in the host tests); its values only need to say what the
 //! match looks at ([`OutboundSa`]).
+//!
+//! The outbound choice is KAME's default (NetBSD's `key_prefered_oldsa` 0;
+//! FreeBSD's default is the opposite, 1): a mature SA before a dying one,
+//! and the newest of them, so that traffic moves to an SA as soon as a key
+//! daemon adds it (RFC 2367 3.1.1 leaves the choice open). An SA whose hard
+//! byte or packet limit was reached is never chosen: its successor serves,
+//! or the request acquires one. The inbound SA is the one the packet's SPI
+//! names, whatever its life: a dying SA keeps accepting packets until its
+//! hard lifetime ends (PF_KEY then removes it).
 
 use super::inet::Addr;
 use super::ipsec::IpsecMode;
@@ -25,6 +34,33 @@ pub struct OutboundNeed {
     pub reqid: Option<u32>,
 }
 
+/// Where an SA is in its life, as the outbound choice sees it. The
+/// datapath only moves an SA forward: mature, then dying, then exhausted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum SaLife {
+    /// Usable, its soft lifetime not reached.
+    Mature = 0,
+    /// Its soft lifetime passed (`SADB_SASTATE_DYING`): still usable, but
+    /// a mature SA is preferred; a key daemon is replacing it.
+    Dying = 1,
+    /// Its hard byte or packet limit was reached: no packet may use it,
+    /// though PF_KEY has not removed it yet.
+    Exhausted = 2,
+}
+
+impl SaLife {
+    /// The life stored as `v` (an atomic's value); anything else is
+    /// exhausted.
+    pub const fn from_u8(v: u8) -> Self {
+        match v {
+            0 => SaLife::Mature,
+            1 => SaLife::Dying,
+            _ => SaLife::Exhausted,
+        }
+    }
+}
+
 /// What the outbound match reads of an SA.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SaOffer {
@@ -34,6 +70,12 @@ pub struct SaOffer {
     pub mode: IpsecMode,
     /// `sadb_x_sa2_reqid`.
     pub reqid: u32,
+    /// Mature, dying or exhausted.
+    pub life: SaLife,
+    /// When the SA was installed, as a count that grows with each SA the
+    /// namespace installs (ADD, or the UPDATE that made it): larger is
+    /// newer.
+    pub age: u64,
 }
 
 /// An SA as the outbound match sees it.
@@ -53,31 +95,38 @@ impl OutboundNeed {
     /// request. As KAME's `key_allocsa_policy`, the source counts too (a
     /// host with several addresses, or tunnels from several local ends to
     /// one peer); an SA from the unspecified address serves any source.
+    /// An exhausted SA serves nothing.
     pub fn accepts(&self, sa: &SaOffer) -> bool {
         (sa.src == self.src || sa.src.is_unspecified())
             && sa.mode == self.mode
             && self.reqid.is_none_or(|r| r == sa.reqid)
+            && sa.life != SaLife::Exhausted
     }
 }
 
-/// What the outbound walk does with an SA the request accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Choice {
-    /// Use it; no later SA can be better.
-    Final,
+/// How much the outbound choice wants an SA the request accepts: larger
+/// wins. KAME's default (`net.key.prefered_oldsa` 0, NetBSD's
+/// `key_lookup_sa_bysaidx`): mature before dying, then the newest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Preference {
+    mature: bool,
+    age: u64,
 }
 
-/// Which of the acceptable SAs wins: for now the first in key order, the
-/// lowest SPI, so the walk stops there. (Preferring the newest mature SA,
-/// as RFC 2367 suggests, would compare `sa` with the best so far here and
-/// walk on.)
-fn choose(_sa: &SaOffer) -> Choice {
-    Choice::Final
+impl Preference {
+    fn of(sa: &SaOffer) -> Self {
+        Self {
+            mature: sa.life == SaLife::Mature,
+            age: sa.age,
+        }
+    }
 }
 
-/// The key of the ESP SA that serves `need`, and a clone of it, walking
-/// the ESP SAs to `need.dst` in key (SPI) order (one walk: the module's
-/// SAs are `Arc`s, so the clone is a reference).
+/// The key of the ESP SA that serves `need`, and a clone of it: among the
+/// ESP SAs to `need.dst` the request accepts, a mature one before a dying
+/// one, and of those the newest ([`SaOffer::age`]); never an exhausted
+/// one. One walk over the SAs to `need.dst` (the module's SAs are `Arc`s,
+/// so a clone is a reference, taken only when a better SA turns up).
 pub fn find_outbound<V: OutboundSa + Clone, M: OrderedMap<SaKey, V>>(
     map: &mut M,
     need: &OutboundNeed,
@@ -87,7 +136,7 @@ pub fn find_outbound<V: OutboundSa + Clone, M: OrderedMap<SaKey, V>>(
         dst: need.dst,
         spi: 0,
     };
-    let mut found = None;
+    let mut found: Option<(SaKey, V, Preference)> = None;
     map.walk_from(&start, |k, sa| {
         if k.satype != SaType::ESP || k.dst != need.dst {
             return Walk::Stop;
@@ -96,12 +145,13 @@ pub fn find_outbound<V: OutboundSa + Clone, M: OrderedMap<SaKey, V>>(
         if !need.accepts(&offer) {
             return Walk::Next;
         }
-        found = Some((*k, sa.clone()));
-        match choose(&offer) {
-            Choice::Final => Walk::Stop,
+        let pref = Preference::of(&offer);
+        if found.as_ref().is_none_or(|(_, _, best)| pref > *best) {
+            found = Some((*k, sa.clone(), pref));
         }
+        Walk::Next
     });
-    found
+    found.map(|(k, sa, _)| (k, sa))
 }
 
 /// The key of the ESP SA an inbound packet to `dst` with `spi` names.

@@ -49,6 +49,12 @@ pub const MAX_REPLAY_WINDOW: u32 = 4096;
 /// Default SPI range of GETSPI without SPIRANGE (af_key's).
 pub const DEFAULT_SPI_RANGE: (u32, u32) = (0x100, 0x0fff_ffff);
 
+/// Seconds a larval SA from GETSPI lives unless an UPDATE completes it:
+/// KAME's `key_larval_lifetime` and Linux's `net.core.xfrm_acq_expires`
+/// (af_key's GETSPI state), both 30. It is the larval SA's hard add-time
+/// lifetime, so it expires as any SA does (SADB_EXPIRE, as af_key).
+pub const LARVAL_LIFETIME: u64 = 30;
+
 /// The state of an SA (`SADB_SASTATE_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -520,7 +526,9 @@ impl SaRecord {
     }
 
     /// Builds the larval SA GETSPI reserves (af_key's `pfkey_getspi`): SA
-    /// type, addresses, mode and reqid from `msg`, SPI `spi`, no keys.
+    /// type, addresses, mode and reqid from `msg`, SPI `spi`, no keys, and
+    /// a hard lifetime of [`LARVAL_LIFETIME`] seconds after `now` (as
+    /// af_key's, it shows in the GETSPI reply and dumps).
     ///
     /// Errors as [`SaRecord::from_add`] for the SA type, addresses and mode;
     /// `EINVAL` for SPI 0.
@@ -547,7 +555,10 @@ impl SaRecord {
             auth_key: KeyBytes::EMPTY,
             enc: 0,
             enc_key: KeyBytes::EMPTY,
-            hard: None,
+            hard: Some(LifetimeLimits {
+                addtime: LARVAL_LIFETIME,
+                ..LifetimeLimits::default()
+            }),
             soft: None,
             current: LifetimeCurrent {
                 addtime: now,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! SA matching tests: the outbound choice (lowest SPI among the SAs that
-//! serve the request) and the inbound key.
+//! SA matching tests: the outbound choice (among the SAs that serve the
+//! request, mature before dying, then the newest; never an exhausted one)
+//! and the inbound key.
 
 use std::collections::BTreeMap;
 
@@ -16,8 +17,37 @@ const TUNNEL: IpsecMode = IpsecMode::TUNNEL;
 
 type Sas = BTreeMap<SaKey, SaOffer>;
 
+/// Adds a mature SA, newer than every SA added before.
 fn add(sas: &mut Sas, satype: SaType, dst: Addr, spi: u32, src: Addr, mode: IpsecMode, reqid: u32) {
-    sas.insert(SaKey { satype, dst, spi }, SaOffer { src, mode, reqid });
+    let age = sas.len() as u64 + 1;
+    let life = SaLife::Mature;
+    let offer = SaOffer {
+        src,
+        mode,
+        reqid,
+        life,
+        age,
+    };
+    sas.insert(SaKey { satype, dst, spi }, offer);
+}
+
+/// Adds an ESP SA from A to B in transport mode with `life` and `age`.
+fn add_aged(sas: &mut Sas, spi: u32, life: SaLife, age: u64) {
+    let offer = SaOffer {
+        src: A,
+        mode: TRANSPORT,
+        reqid: 0,
+        life,
+        age,
+    };
+    sas.insert(
+        SaKey {
+            satype: SaType::ESP,
+            dst: B,
+            spi,
+        },
+        offer,
+    );
 }
 
 fn need(src: Addr, dst: Addr, mode: IpsecMode, reqid: Option<u32>) -> OutboundNeed {
@@ -35,7 +65,7 @@ fn spi(sas: &mut Sas, n: &OutboundNeed) -> Option<u32> {
 }
 
 #[test]
-fn the_lowest_spi_that_serves_wins() {
+fn the_newest_that_serves_wins_whatever_its_spi() {
     let mut sas = Sas::new();
     add(&mut sas, SaType::ESP, B, 0x300, A, TRANSPORT, 0);
     add(&mut sas, SaType::ESP, B, 0x200, A, TRANSPORT, 0);
@@ -43,6 +73,48 @@ fn the_lowest_spi_that_serves_wins() {
     assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), Some(0x200));
     assert_eq!(spi(&mut sas, &need(C, B, TRANSPORT, None)), Some(0x100));
     assert_eq!(spi(&mut sas, &need(B, B, TRANSPORT, None)), None);
+    // A newer SA with a higher SPI takes over.
+    add(&mut sas, SaType::ESP, B, 0x400, A, TRANSPORT, 0);
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), Some(0x400));
+}
+
+#[test]
+fn mature_before_dying_then_newest() {
+    let mut sas = Sas::new();
+    add_aged(&mut sas, 1, SaLife::Mature, 1);
+    add_aged(&mut sas, 2, SaLife::Dying, 5);
+    // The older SA is mature: it wins over the newer dying one.
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), Some(1));
+    add_aged(&mut sas, 3, SaLife::Mature, 3);
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), Some(3));
+    // Only dying SAs: the newest of them.
+    let mut dying = Sas::new();
+    add_aged(&mut dying, 7, SaLife::Dying, 9);
+    add_aged(&mut dying, 8, SaLife::Dying, 4);
+    assert_eq!(spi(&mut dying, &need(A, B, TRANSPORT, None)), Some(7));
+}
+
+#[test]
+fn an_exhausted_sa_gives_way() {
+    let mut sas = Sas::new();
+    add_aged(&mut sas, 1, SaLife::Exhausted, 9);
+    // Alone, it serves nothing: the request acquires a new SA.
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), None);
+    // Its successor serves, even dying and older.
+    add_aged(&mut sas, 2, SaLife::Dying, 1);
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), Some(2));
+    add_aged(&mut sas, 3, SaLife::Mature, 2);
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), Some(3));
+}
+
+#[test]
+fn life_round_trips_through_its_byte() {
+    for l in [SaLife::Mature, SaLife::Dying, SaLife::Exhausted] {
+        assert_eq!(SaLife::from_u8(l as u8), l);
+    }
+    assert_eq!(SaLife::from_u8(200), SaLife::Exhausted);
+    // The datapath moves an SA forward with fetch_max: the order matters.
+    assert!(SaLife::Mature < SaLife::Dying && SaLife::Dying < SaLife::Exhausted);
 }
 
 #[test]
@@ -63,8 +135,8 @@ fn unique_requests_need_their_reqid() {
     assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, Some(9))), Some(2));
     assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, Some(7))), Some(1));
     assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, Some(8))), None);
-    // Without `unique`, any reqid serves.
-    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), Some(1));
+    // Without `unique`, any reqid serves: the newest.
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), Some(2));
 }
 
 #[test]

@@ -615,6 +615,45 @@ fn getspi_larval_and_range() {
 }
 
 #[test]
+fn larval_sa_expires_after_30_seconds() {
+    let a = Add {
+        auth_key: None,
+        enc_key: None,
+        ..esp_add()
+    };
+    let m_bytes = build(MsgType::GETSPI, &a);
+    let m = parse(&m_bytes).unwrap();
+    let mut sa = SaRecord::larval(&m, 0x4321, 1000).unwrap();
+    assert_eq!(LARVAL_LIFETIME, 30);
+    assert_eq!(sa.next_deadline(), Some(1030));
+    assert_eq!(sa.check_lifetime(1029), None);
+    assert_eq!(sa.check_lifetime(1030), Some(Expiry::Hard));
+    // The GETSPI reply and dumps show the limit, as af_key's.
+    let out = emit(|w| {
+        sa.write(
+            w,
+            &MsgHeader::new(MsgType::GETSPI, SaType::ESP, 42, 1),
+            false,
+        )
+    });
+    let p = parse(&out).unwrap();
+    assert_eq!(p.lifetime(LifetimeKind::Hard).unwrap().addtime, 30);
+    // The hard SADB_EXPIRE (PF_KEY marks the SA first): dead, with its
+    // HARD lifetime and no SOFT, as af_key's for its larval state.
+    sa.mark_expired(Expiry::Hard);
+    let exp = emit(|w| sa.write_expire(w, Expiry::Hard));
+    let e = parse(&exp).unwrap();
+    assert_eq!(e.msg_type(), MsgType::EXPIRE);
+    assert_eq!(e.sa().unwrap().state, WireState::DEAD);
+    assert_eq!(e.lifetime(LifetimeKind::Hard).unwrap().addtime, 30);
+    assert!(e.lifetime(LifetimeKind::Soft).is_none());
+    assert_eq!((sa.check_lifetime(5000), sa.next_deadline()), (None, None));
+    // The UPDATE that completes it brings its own lifetimes (here none).
+    let done = SaRecord::from_add(&parse(&build(MsgType::UPDATE, &esp_add())).unwrap(), 1010);
+    assert_eq!(done.unwrap().hard, None);
+}
+
+#[test]
 fn sa_key_order() {
     let k = |satype, dst, spi| SaKey { satype, dst, spi };
     let mut keys = [
