@@ -74,7 +74,7 @@ RI_SWAN_CONFIGURE=(
 	--disable-defaults --disable-static
 	--enable-charon --enable-ikev2 --enable-swanctl --enable-vici
 	--enable-kernel-pfkey --enable-kernel-netlink --enable-socket-default
-	--enable-openssl --enable-nonce --enable-random
+	--enable-openssl --enable-kdf --enable-nonce --enable-random
 )
 
 # The unpacked strongswan source package (its version in .debian-version).

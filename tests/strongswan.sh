@@ -57,6 +57,7 @@ netns_add "$A" "$B"
 veth "$A" "$B" sw
 addrs "$A" sw 10.0.0.1/24 fd00::1/64
 addrs "$B" sw 10.0.0.2/24 fd00::2/64
+pin_neigh "$A" fd00::1 "$B" fd00::2 sw
 addrs "$A" lo 10.1.0.1/32 fd01::1/128
 addrs "$B" lo 10.2.0.1/32 fd02::1/128
 
@@ -77,9 +78,9 @@ fi
 # plugins_of SIDE: the plugins SIDE's charon loaded, as it logged them.
 plugins_of() { charon_log "$1" | sed -n 's/.*loaded plugins: //p' | head -n 1; }
 ktap_expect "charon on A loaded kernel-pfkey before kernel-netlink" \
-	"random nonce openssl kernel-pfkey kernel-netlink socket-default vici" "$(plugins_of a)"
+	"random nonce openssl kdf kernel-pfkey kernel-netlink socket-default vici" "$(plugins_of a)"
 ktap_expect "charon on B loaded kernel-netlink alone" \
-	"random nonce openssl kernel-netlink socket-default vici" "$(plugins_of b)"
+	"random nonce openssl kdf kernel-netlink socket-default vici" "$(plugins_of b)"
 
 # swanctl_conf NAME CONN...: NAME's swanctl.conf, with the connections
 # given (swanctl.conf text) and the PSK.

@@ -45,8 +45,8 @@ charon_conf() {
 	local dir load
 	dir=$(charon_dir "$1")
 	case $2 in
-	pfkey) load="random nonce openssl kernel-pfkey kernel-netlink socket-default vici" ;;
-	netlink) load="random nonce openssl kernel-netlink socket-default vici" ;;
+	pfkey) load="random nonce openssl kdf kernel-pfkey kernel-netlink socket-default vici" ;;
+	netlink) load="random nonce openssl kdf kernel-netlink socket-default vici" ;;
 	*) echo "charon_conf: kernel '$2' is neither pfkey nor netlink" >&2; return 1 ;;
 	esac
 	cat >"$dir/strongswan.conf" <<EOF
@@ -145,9 +145,15 @@ charon_stop() {
 	return 1
 }
 
+# charon_cleanup: stops every daemon; CHARON_KEEP=DIR (in the
+# environment) keeps their configurations and logs there, for a look after
+# the run.
 charon_cleanup() {
 	local name
 	for name in "${!CHARON_PIDS[@]}"; do charon_stop "$name" >/dev/null; done
+	if [[ -n ${CHARON_KEEP:-} ]]; then
+		mkdir -p "$CHARON_KEEP" && cp -r "$CHARON_ROOT"/. "$CHARON_KEEP"/
+	fi
 	rm -rf "$CHARON_ROOT"
 }
 
