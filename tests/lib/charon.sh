@@ -160,5 +160,6 @@ charon_cleanup() {
 # The EXIT trap stops the daemons, then runs what was trapped before
 # (wire.sh's removal of its directory); TERM and INT exit through it.
 eval "CHARON_PREV_TRAP=($(trap -p EXIT))"
+# shellcheck disable=SC2064 # the earlier trap's text, taken now
 trap "charon_cleanup; ${CHARON_PREV_TRAP[2]:-}" EXIT
 trap 'exit 143' TERM INT
