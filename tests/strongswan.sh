@@ -19,7 +19,8 @@
 #   - on that tunnel, CHILD_SA and IKE_SA rekeying under a continuous
 #     ping (10 per second), short lifetimes, the packets lost counted
 #     (goal 0);
-#   - dead peer detection from A, in transport mode;
+#   - in transport mode: dead peer detection from A, then CHILD_SA
+#     rekeying under a ping;
 #   - terminate: afterwards A's SADB and SPD are empty; no PF_KEY message
 #     of charon's was refused (rust_ipsec's log).
 #
@@ -27,8 +28,8 @@
 # (IP_IPSEC_POLICY). Until rust_ipsec has per-socket policies, B's IKE
 # packets to A (B's charon bypasses XFRM for them) are dropped by A's
 # host-to-host transport policy, which requires ESP: in transport mode,
-# whatever needs an answer from B once the CHILD_SA is up (DPD, a
-# terminate B answers) fails. The sites' tunnel policies do not cover IKE
+# whatever needs an answer from B once the CHILD_SA is up (DPD, rekeying,
+# a terminate B answers) fails. The sites' tunnel policies do not cover IKE
 # between the gateways, so the tunnel cases do not depend on it.
 #
 # +------------------------------+        +------------------------------+
@@ -299,26 +300,40 @@ ktap_expect "rekey: A's SADB holds one SA pair afterwards" 2 "$(sadb_count)"
 ktap_check "trap: A terminates" down a trap4
 ktap_check "trap: A's trap policies stay, without SAs" test "$(spd_count) $(sadb_count)" == "3 0"
 
-# --- dead peer detection, then terminate --------------------------------
+# --- transport mode: DPD, CHILD_SA rekeying, terminate -------------------
 
 # A probes B every 2 s while nothing comes from B (B has no DPD of its
 # own: A's probes would keep it from sending any). A DPD is an empty
 # INFORMATIONAL exchange; B's answers reach A only past A's transport
-# policy, through the IKE socket's bypass.
+# policy, through the IKE socket's bypass. Then, under a ping, the
+# CHILD_SA rekeys (14 s after it was set up), which needs B's answer too.
 informational_responses() { charon_log a | grep -c 'parsed INFORMATIONAL response'; }
-load "$(conn tr4 10.0.0.1 10.0.0.2 "$TR4_CHILD" "dpd_delay = 2s")" "$(conn tr4 10.0.0.2 10.0.0.1 "$TR4_CHILD")" ||
+load "$(conn tr4 10.0.0.1 10.0.0.2 "$TR4_CHILD
+				rekey_time = 14s
+				life_time = 40s
+				rand_time = 0" "dpd_delay = 2s")" \
+	"$(conn tr4 10.0.0.2 10.0.0.1 "$TR4_CHILD
+				rekey_time = 300s")" ||
 	ktap_fail "dpd: swanctl loads the connections"
 if ktap_check "dpd: A initiates the transport CHILD_SA" up a tr4; then
 	dpd0=$(charon_log a | grep -c 'sending DPD request')
 	info0=$(informational_responses)
-	sleep 10
+	spis0=$(child_spis)
+	sleep 7
 	dpd1=$(charon_log a | grep -c 'sending DPD request')
 	info1=$(informational_responses)
-	ktap_diag "dpd: in 10 s A sent $((dpd1 - dpd0)) DPD requests and got $((info1 - info0)) INFORMATIONAL responses"
+	ktap_diag "dpd: in 7 s A sent $((dpd1 - dpd0)) DPD requests and got $((info1 - info0)) INFORMATIONAL responses"
 	ktap_check "dpd: A sent DPD requests" test "$dpd1" -gt "$dpd0"
 	ktap_check "dpd: B answered them (A parsed INFORMATIONAL responses)" test "$info1" -gt "$info0"
+	ip netns exec "$A" ping -q -i 0.1 -w 16 -W 1 10.0.0.2 >"$tmp/ping.tr4" 2>&1
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmp/ping.tr4")
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmp/ping.tr4")
+	spis1=$(child_spis)
+	ktap_diag "transport rekey: CHILD_SA SPIs $spis0, 23 s later $spis1; ping: $sent sent, $got received"
+	ktap_check "transport rekey: the CHILD_SA was rekeyed (new SPIs) under traffic" \
+		test -n "$spis1" -a "$spis1" != "$spis0"
+	ktap_expect "transport rekey: no packet lost ($((sent - got)) of $sent lost)" 0 "$((sent - got))"
 	ktap_check "dpd: A's IKE_SA is still established" grep -q '^tr4: .*ESTABLISHED' <(sas a)
-	ktap_check "dpd: A still pings B" ip netns exec "$A" ping -c 2 -i 0.2 -W 2 10.0.0.2
 	ktap_check "terminate: A terminates, B answers" down a tr4
 else
 	charon_diag a
