@@ -320,7 +320,7 @@ main() {
 		build_kernel "$f"
 	done
 	ri_step "strongswan source package" fetch_strongswan_source
-	ri_step "strongSwan charon (cold: ~3 min on 2 cores)" build_strongswan
+	ri_step "strongSwan charon (cold: ~4.5 min on 2 cores)" build_strongswan
 	ri_log "ready: KDIR=$(ri_kdir "${flavours[0]}")"
 }
 

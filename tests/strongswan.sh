@@ -25,7 +25,7 @@
 #     of charon's was refused (rust_ipsec's log).
 #
 # charon on A asks for a per-socket bypass of its IKE socket
-# (IP_IPSEC_POLICY). Until rust_ipsec has per-socket policies, B's IKE
+# (IP_IPSEC_POLICY, Documentation/sockpolicy.rst). Without it, B's IKE
 # packets to A (B's charon bypasses XFRM for them) are dropped by A's
 # host-to-host transport policy, which requires ESP: in transport mode,
 # whatever needs an answer from B once the CHILD_SA is up (DPD, rekeying,
