@@ -63,3 +63,30 @@ ri_kdir() { echo "$RI_CACHE/kbuild-$1-$(ri_kbuild_key "$1")"; }
 ri_kmake_args() {
 	echo "LLVM=$RI_LLVM_SUFFIX RUST_LIB_SRC=$(ri_rust_lib_src)"
 }
+
+# strongSwan's charon for tests/strongswan.sh, built from Debian's
+# strongswan source package (its binary packages lack kernel-pfkey): the
+# IKEv2 daemon, swanctl and vici, both kernel interfaces, socket-default,
+# and openssl, nonce and random for the crypto; nothing else. The PID
+# directory is in the prefix; tests/lib/charon.sh mounts a private one
+# over it for each daemon.
+RI_SWAN_CONFIGURE=(
+	--disable-defaults --disable-static
+	--enable-charon --enable-ikev2 --enable-swanctl --enable-vici
+	--enable-kernel-pfkey --enable-kernel-netlink --enable-socket-default
+	--enable-openssl --enable-kdf --enable-nonce --enable-random
+)
+
+# The unpacked strongswan source package (its version in .debian-version).
+ri_swan_src() { echo "$RI_CACHE/strongswan-source"; }
+
+# ri_swan_prefix: the install prefix of the cached strongSwan build, keyed
+# by the source package's version and the configure options.
+ri_swan_prefix() {
+	local key
+	key=$({
+		cat "$(ri_swan_src)/.debian-version" 2>/dev/null || echo unknown
+		printf '%s\n' "${RI_SWAN_CONFIGURE[@]}"
+	} | sha256sum | cut -c1-12)
+	echo "$RI_CACHE/strongswan-$key"
+}

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Idempotent set-up for rust_ipsec: Debian packages, Rust library sources
-# matching rustc, bindgen, virtme-ng, the linux-source-7.3 package and a
-# cached build of the test kernel. Each step is skipped when its result is
-# already there, so a warm run takes seconds.
+# matching rustc, bindgen, virtme-ng, the linux-source-7.3 package, a
+# cached build of the test kernel and one of strongSwan's charon with the
+# kernel-pfkey plugin (tests/strongswan.sh). Each step is skipped when its
+# result is already there, so a warm run takes seconds.
 #
 # Usage: scripts/setup.sh [debug|bench]...   (default: debug)
 
@@ -17,12 +18,15 @@ APT_PACKAGES=(
 	python3-venv
 	iproute2 iputils-ping tcpdump iperf3 procps socat ethtool
 	python3-matplotlib
+	bzip2
 )
 
 # Debian suite that carries linux-source-7.3 and rust-src of our rustc.
 BACKPORTS=trixie-backports
 BACKPORTS_LIST=/etc/apt/sources.list.d/rust-ipsec-backports.sources
 BACKPORTS_PIN=/etc/apt/preferences.d/rust-ipsec-backports
+# deb-src entries (strongSwan's source package); see add_deb_src.
+DEBSRC_LIST=/etc/apt/sources.list.d/rust-ipsec-src.sources
 
 need_root() {
 	if [[ $(id -u) != 0 ]]; then
@@ -94,6 +98,43 @@ install_packages() {
 	# shellcheck disable=SC2086
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
 		>>"$RI_CACHE/apt.log" 2>&1 || { tail -n 30 "$RI_CACHE/apt.log" >&2; return 1; }
+}
+
+# deb-src entries for the Debian archives the machine already uses (for
+# `apt-get source strongswan`): every enabled "deb" entry of Debian's
+# archive, copied with the type changed, so it keeps its URIs, suites,
+# components and Signed-By (apt refuses every list when two entries for one
+# archive and suite name different keyrings).
+add_deb_src() {
+	local f
+	[[ -f $DEBSRC_LIST ]] && return 0
+	need_root
+	{
+		for f in /etc/apt/sources.list.d/*.sources; do
+			[[ -f $f && $f != */rust-ipsec-* ]] || continue
+			awk 'BEGIN { RS = ""; ORS = "\n\n" }
+			{
+				keep = 0; out = ""; n = split($0, line, "\n")
+				for (i = 1; i <= n; i++) {
+					if (line[i] ~ /^#/) continue
+					if (line[i] ~ /^Types:/) {
+						if (line[i] ~ /[ \t]deb([ \t]|$)/ && line[i] !~ /deb-src/) keep = 1
+						line[i] = "Types: deb-src"
+					}
+					if (line[i] ~ /^Enabled:[ \t]*no/) keep = -1
+					out = out line[i] "\n"
+				}
+				if (keep == 1 && out ~ /\nURIs:[^\n]*debian\.(org|net)/) printf "%s\n", out
+			}' "$f"
+		done
+	} >"$DEBSRC_LIST.new"
+	if [[ -f /etc/apt/sources.list ]]; then
+		sed -n 's/^deb\([ \t].*debian\.\(org\|net\).*\)/deb-src\1/p' /etc/apt/sources.list >"${DEBSRC_LIST%.sources}.list"
+		[[ -s ${DEBSRC_LIST%.sources}.list ]] || rm -f "${DEBSRC_LIST%.sources}.list"
+	fi
+	mv "$DEBSRC_LIST.new" "$DEBSRC_LIST"
+	[[ -s $DEBSRC_LIST ]] || rm -f "$DEBSRC_LIST"
+	rm -f "$RI_CACHE/.apt-updated"
 }
 
 # fetch_deb PACKAGE VERSION DIR: download one .deb by exact version into DIR.
@@ -209,6 +250,62 @@ build_kernel() {
 	touch "$kdir/.rust_ipsec-built"
 }
 
+# The strongswan source package, unpacked with Debian's patches. Versions
+# newest first: the archive may list a version whose source it no longer
+# serves (a security update superseded on the mirror).
+fetch_strongswan_source() {
+	local src dl ver
+	src=$(ri_swan_src)
+	[[ -f $src/.debian-version && -x $src/configure ]] && return 0
+	add_deb_src
+	apt_update_once
+	dl=$RI_CACHE/strongswan-dl
+	rm -rf "$src"
+	for ver in $(apt-cache showsrc strongswan | sed -n 's/^Version: //p' | sort -rV); do
+		rm -rf "$dl"
+		mkdir -p "$dl"
+		if (cd "$dl" && apt-get source -qq "strongswan=$ver") >>"$RI_CACHE/apt.log" 2>&1; then
+			ri_log "strongswan source $ver"
+			mv "$dl"/strongswan-*/ "$src"
+			echo "$ver" >"$src/.debian-version"
+			break
+		fi
+		ri_log "strongswan source $ver: not served, trying an older one (see $RI_CACHE/apt.log)"
+	done
+	rm -rf "$dl"
+	[[ -f $src/.debian-version ]] || ri_die "could not fetch the strongswan source package ('apt-get source strongswan')"
+}
+
+# build_strongswan: configure (RI_SWAN_CONFIGURE), build and install into
+# the cached prefix; the build tree is removed afterwards. Takes the
+# machine's build lock (one build at a time).
+build_strongswan() {
+	local prefix build src
+	prefix=$(ri_swan_prefix)
+	if [[ -f $prefix/.rust_ipsec-built ]]; then
+		ri_log "strongSwan cached at $prefix"
+		return 0
+	fi
+	src=$(ri_swan_src)
+	build=$RI_CACHE/strongswan-build
+	rm -rf "$build" "$prefix"
+	mkdir -p "$build"
+	if ! (cd "$build" && flock /tmp/rust_ipsec-build.lock bash -c '
+		"$0/configure" --prefix="$1" --with-piddir="$1/run" "${@:2}" >configure.log 2>&1 || exit 1
+		make -j"$(nproc)" >make.log 2>&1 && make install >install.log 2>&1' \
+		"$src" "$prefix" "${RI_SWAN_CONFIGURE[@]}"); then
+		tail -n 30 "$build"/*.log >&2
+		return 1
+	fi
+	mkdir -p "$prefix/run"
+	[[ -x $prefix/libexec/ipsec/charon && -x $prefix/sbin/swanctl ]] ||
+		ri_die "the strongSwan build installed no charon or swanctl in $prefix"
+	ls "$prefix"/lib/ipsec/plugins/libstrongswan-kernel-pfkey.so >/dev/null ||
+		ri_die "the strongSwan build has no kernel-pfkey plugin"
+	touch "$prefix/.rust_ipsec-built"
+	rm -rf "$build"
+}
+
 main() {
 	local flavours=("$@") f
 	((${#flavours[@]})) || flavours=(debug)
@@ -222,6 +319,8 @@ main() {
 	for f in "${flavours[@]}"; do
 		build_kernel "$f"
 	done
+	ri_step "strongswan source package" fetch_strongswan_source
+	ri_step "strongSwan charon (cold: ~4.5 min on 2 cores)" build_strongswan
 	ri_log "ready: KDIR=$(ri_kdir "${flavours[0]}")"
 }
 
