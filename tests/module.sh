@@ -58,17 +58,5 @@ ri_netns_cleanup
 ktap_check "final unload" ri_unload
 ktap_expect "module is gone" "" "$(grep -w rust_ipsec /proc/modules)"
 
-# kmemleak only reports objects older than 5 s seen unreferenced twice.
-kml=/sys/kernel/debug/kmemleak
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
-if [[ -w $kml ]]; then
-	sleep 6
-	echo scan >$kml
-	echo scan >$kml
-	leaks=$(grep -c 'unreferenced object' $kml)
-	ktap_expect "kmemleak reports no leak after all of the above" 0 "$leaks"
-	((leaks)) && head -40 $kml | sed 's/^/# /'
-else
-	ktap_skip "kmemleak reports no leak" "this kernel has no kmemleak ($kml missing)"
-fi
+kmemleak_case "kmemleak reports no leak after all of the above"
 ktap_finish

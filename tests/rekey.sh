@@ -143,18 +143,6 @@ for ((i = 0; i < 30; i++)); do
 done
 ktap_expect "every transform freed within ${i} s of the namespaces' deletion (rfc4106(gcm(aes)) users: $refs0 before the suite)" \
 	"$refs0" "$(tfm_refs)"
-kml=/sys/kernel/debug/kmemleak
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
-if [[ -w $kml ]]; then
-	# kmemleak reports objects older than 5 s seen unreferenced twice.
-	sleep 6
-	echo scan >$kml
-	echo scan >$kml
-	leaks=$(grep -c 'unreferenced object' $kml)
-	ktap_expect "kmemleak: no leak after the churn ($leaks unreferenced objects)" 0 "$leaks"
-	((leaks)) && head -40 $kml | sed 's/^/# /'
-else
-	ktap_skip "kmemleak: no leak after the churn" "this kernel has no kmemleak ($kml missing)"
-fi
+kmemleak_case "kmemleak: no leak after the churn"
 rm -rf "$tmp"
 ktap_finish
