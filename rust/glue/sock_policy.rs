@@ -350,6 +350,19 @@ unsafe fn stored_in(sk: *mut bindings::sock, dir: SlotDir) -> Option<StoredPolic
     })
 }
 
+/// [`stored_in`], for a socket pointer that may be null (no socket).
+///
+/// # Safety
+///
+/// `sk` is null or as [`stored_in`] requires.
+unsafe fn stored_in_nullable(sk: *mut bindings::sock, dir: SlotDir) -> Option<StoredPolicy> {
+    if sk.is_null() {
+        return None;
+    }
+    // SAFETY: not null, so as the caller promises.
+    unsafe { stored_in(sk, dir) }
+}
+
 impl Skb {
     /// The policy stored here for `dir` by the socket that sent this
     /// packet (for a connection request, its listener), if any. Call from
@@ -358,11 +371,9 @@ impl Skb {
         // SAFETY: the skb is live (invariant); its socket, if any, is held
         // by it.
         let sk = unsafe { glue_bindings::rust_ipsec_skb_to_full_sk(self.as_ptr()) };
-        if sk.is_null() {
-            return None;
-        }
-        // SAFETY: a full socket the skb holds; the caller is in a hook.
-        unsafe { stored_in(sk, dir) }
+        // SAFETY: null or a full socket the skb holds; the caller is in a
+        // hook.
+        unsafe { stored_in_nullable(sk, dir) }
     }
 }
 
@@ -448,9 +459,7 @@ fn receiver_policy(net: Net, flow: &Flow, dif: i32, dir: SlotDir) -> Option<Stor
                 )
             };
             // SAFETY: `sk` is null or a live UDP socket (RCU).
-            (!sk.is_null())
-                .then(|| unsafe { stored_in(sk, dir) })
-                .flatten()
+            unsafe { stored_in_nullable(sk, dir) }
         }
         (IPPROTO_UDP, Addr::V6(s), Addr::V6(d)) => {
             let (s, d) = (in6(s), in6(d));
@@ -468,9 +477,7 @@ fn receiver_policy(net: Net, flow: &Flow, dif: i32, dir: SlotDir) -> Option<Stor
                 )
             };
             // SAFETY: as for IPv4.
-            (!sk.is_null())
-                .then(|| unsafe { stored_in(sk, dir) })
-                .flatten()
+            unsafe { stored_in_nullable(sk, dir) }
         }
         _ => None,
     }
@@ -498,9 +505,7 @@ unsafe fn policy_and_put(sk: *mut bindings::sock, dir: SlotDir) -> Option<Stored
     // outlives it.
     let full = unsafe { glue_bindings::rust_ipsec_sk_to_full_sk(sk) };
     // SAFETY: `full` is null or a live full socket; RCU read-side.
-    let policy = (!full.is_null())
-        .then(|| unsafe { stored_in(full, dir) })
-        .flatten();
+    let policy = unsafe { stored_in_nullable(full, dir) };
     // SAFETY: drops the reference the lookup took.
     unsafe { glue_bindings::sock_gen_put(sk) };
     policy
