@@ -1,27 +1,30 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Fuzzes the PF_KEY v2 codec of ipsec_core (fuzz/fuzz_targets/pfkey_parse.rs)
-# with cargo-fuzz/libFuzzer for SECONDS (default 600) on one core:
+# Fuzzes a target of ipsec_core with cargo-fuzz/libFuzzer for SECONDS
+# (default 600) on one core: FUZZ_TARGET picks it, pfkey_parse (the PF_KEY
+# v2 codec, the default) or ah (the AH header view and mutable-field
+# zeroing); see fuzz/fuzz_targets/:
 #  1. installs cargo-fuzz from crates.io if it is missing;
 #  2. writes the seed corpus (valid messages built with the crate's Writer,
-#     fuzz/seedgen) into fuzz/corpus/pfkey_parse/;
+#     or AH packets; fuzz/seedgen) into fuzz/corpus/TARGET/;
 #  3. runs the target on the stable toolchain: cargo-fuzz needs nightly
 #     flags (-Zsanitizer, ...), which RUSTC_BOOTSTRAP=1 unlocks on stable;
 #  4. prints the number of executions and exits non-zero on a crash (the
-#     input is in fuzz/artifacts/pfkey_parse/ and is shown in hex).
+#     input is in fuzz/artifacts/TARGET/ and is shown in hex).
 #
 # Usage: scripts/fuzz.sh [SECONDS]
-# Environment: CARGO_TARGET_DIR (default fuzz/target), FUZZ_SANITIZER
+# Environment: FUZZ_TARGET (pfkey_parse or ah; default pfkey_parse),
+# CARGO_TARGET_DIR (default fuzz/target), FUZZ_SANITIZER
 # (address, the default, or none), FUZZ_ARGS (extra libFuzzer flags).
 # Reproduce a crash: RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz \
-#   pfkey_parse fuzz/artifacts/pfkey_parse/crash-...
+#   TARGET fuzz/artifacts/TARGET/crash-...
 
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${1:-600}
-TARGET=pfkey_parse
+TARGET=${FUZZ_TARGET:-pfkey_parse}
 FUZZ=$ROOT/fuzz
 CORPUS=$FUZZ/corpus/$TARGET
 ARTIFACTS=$FUZZ/artifacts/$TARGET
@@ -39,7 +42,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 echo "fuzz.sh: seed corpus"
-cargo run --quiet --manifest-path "$FUZZ/seedgen/Cargo.toml" -- "$CORPUS"
+cargo run --quiet --manifest-path "$FUZZ/seedgen/Cargo.toml" -- "$CORPUS" "$TARGET"
 
 mkdir -p "$ARTIFACTS"
 # libFuzzer's -jobs mode writes fuzz-0.log into the working directory.

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Writes the seed corpus of the `pfkey_parse` fuzz target: a handful of
-//! valid PF_KEY messages, each built with `ipsec_core`'s `Writer` and
-//! checked with `parse` before it is written, one file per message.
+//! Writes the seed corpus of a fuzz target, one file per seed. For
+//! `pfkey_parse` (the default): a handful of valid PF_KEY messages, each
+//! built with `ipsec_core`'s `Writer` and checked with `parse` before it
+//! is written. For `ah`: the packets of [`ah::seeds`].
 //!
-//! Usage: `seedgen OUT_DIR` (scripts/fuzz.sh passes fuzz/corpus/pfkey_parse).
+//! Usage: `seedgen OUT_DIR [TARGET]` (scripts/fuzz.sh passes
+//! fuzz/corpus/TARGET and the target).
 
-use std::path::PathBuf;
+mod ah;
+
+use std::path::{Path, PathBuf};
 use std::{env, fs, process};
 
 use ipsec_core::inet::{Addr, IpProto};
@@ -391,10 +395,44 @@ fn build(fill: DynFill<'_>) -> Result<Vec<u8>, Errno> {
 }
 
 fn main() {
-    let Some(out) = env::args_os().nth(1).map(PathBuf::from) else {
-        eprintln!("usage: seedgen OUT_DIR");
+    let mut args = env::args_os().skip(1);
+    let Some(out) = args.next().map(PathBuf::from) else {
+        eprintln!("usage: seedgen OUT_DIR [pfkey_parse|ah]");
         process::exit(2);
     };
+    let target = args.next().map(|t| t.to_string_lossy().into_owned());
+    if let Err(e) = fs::create_dir_all(&out) {
+        eprintln!("seedgen: {}: {e}", out.display());
+        process::exit(1);
+    }
+    match target.as_deref() {
+        None | Some("pfkey_parse") => pfkey_parse_seeds(&out),
+        Some("ah") => ah_seeds(&out),
+        Some(other) => {
+            eprintln!("seedgen: no seeds for target {other}");
+            process::exit(2);
+        }
+    }
+}
+
+/// Writes `bytes` as `OUT_DIR/seed_NAME`.
+fn write_seed(out: &Path, name: &str, bytes: &[u8]) {
+    let path = out.join(format!("seed_{name}"));
+    if let Err(e) = fs::write(&path, bytes) {
+        eprintln!("seedgen: {}: {e}", path.display());
+        process::exit(1);
+    }
+}
+
+fn ah_seeds(out: &Path) {
+    let seeds = ah::seeds();
+    for (name, bytes) in &seeds {
+        write_seed(out, name, bytes);
+    }
+    println!("seedgen: {} seeds in {}", seeds.len(), out.display());
+}
+
+fn pfkey_parse_seeds(out: &Path) {
     let seeds: &[(&str, DynFill<'_>)] = &[
         ("esp_add_v4", &(esp_add_v4 as Fill)),
         ("esp_update_v6_nat", &(esp_update_v6_nat as Fill)),
@@ -414,10 +452,6 @@ fn main() {
             &header_only(MsgType::X_SPDFLUSH, SaType::UNSPEC),
         ),
     ];
-    if let Err(e) = fs::create_dir_all(&out) {
-        eprintln!("seedgen: {}: {e}", out.display());
-        process::exit(1);
-    }
     for (name, fill) in seeds {
         let bytes = match build(*fill) {
             Ok(b) => b,
@@ -430,11 +464,7 @@ fn main() {
             eprintln!("seedgen: {name}: does not parse: {e}");
             process::exit(1);
         }
-        let path = out.join(format!("seed_{name}"));
-        if let Err(e) = fs::write(&path, &bytes) {
-            eprintln!("seedgen: {}: {e}", path.display());
-            process::exit(1);
-        }
+        write_seed(out, name, &bytes);
     }
     println!("seedgen: {} seeds in {}", seeds.len(), out.display());
 }

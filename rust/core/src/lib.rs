@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod acquire;
+pub mod ah;
 pub mod algs;
 pub mod ecn;
 pub mod errno;
