@@ -6,10 +6,11 @@
 # already loaded). It measures and records; bench/report.py computes the
 # medians and ratios on the host afterwards.
 #
-#   guest.sh RAW-DIR MODE KO SETKEY PFKEY-STRESS NETBENCH
+#   guest.sh RAW-DIR MODE KO SETKEY PFKEY-STRESS NETBENCH [PROFILE-ROW]
 #
-# MODE is full or quick. Every measurement appends one JSON line to
-# RAW-DIR/records.jsonl (iperf3's own JSON goes to RAW-DIR/iperf/).
+# MODE is full, quick or profile; PROFILE-ROW is the algorithm row the
+# profiles use (default gcm128-transport). Every measurement appends one
+# JSON line to RAW-DIR/records.jsonl (iperf3's own JSON goes to RAW-DIR/iperf/).
 #
 # Phases:
 #  1. datapath: three pairs of namespaces joined by veth, one per stack
@@ -28,7 +29,7 @@
 #     turn: both claim PF_KEY).
 
 set -uo pipefail
-RAW=$1 MODE=$2 KO=$3 SK=$4 STRESS=$5 NETBENCH=$6
+RAW=$1 MODE=$2 KO=$3 SK=$4 STRESS=$5 NETBENCH=$6 PROFILE_ROW=${7:-gcm128-transport}
 mkdir -p "$RAW/iperf"
 REC=$RAW/records.jsonl
 : >"$REC"
@@ -41,9 +42,9 @@ if [[ $MODE == quick ]]; then
 	CP_N=(1000 10000) CP_REPS=1
 	PROFILE=0
 elif [[ $MODE == profile ]]; then
-	# Only configure the first row and take the profiles (run.sh --profile).
+	# Only configure the profiles' row and take them (run.sh --profile).
 	REPS=0 T_TCP=2 T_UDP=2 T_RR=2
-	ROWS=(gcm128-transport)
+	ROWS=("$PROFILE_ROW")
 	PROFILE=1
 else
 	REPS=5 T_TCP=5 T_UDP=4 T_RR=4
@@ -262,8 +263,9 @@ log "lookup scaling: configure gcm128-transport"
 configure gcm128-transport
 check gcm128-transport
 # --- where the time goes: perf samples (cpu-clock; the guest's timers
-# are tick-based, so about HZ=250 samples a second) during UDP 64-byte and
-# TCP runs of each IPsec stack, AES-GCM-128 transport.
+# are tick-based, so about HZ=250 samples a second) during UDP 64-byte,
+# UDP 1400-byte and TCP runs of each IPsec stack, with PROFILE-ROW's SAs
+# (AES-GCM-128 transport unless run.sh --profile names another row).
 # The iperf3 client runs 8 s, the sample is taken 2-5 s into it; the
 # client's own JSON says how many datagrams it sent, and /proc/stat and
 # /proc/softirqs how often the CPU switched tasks and ran NET_RX meanwhile.
@@ -271,10 +273,13 @@ ctxt() { awk '/^ctxt/ {print $2}' /proc/stat; }
 netrx() { awk '/NET_RX/ {s = 0; for (i = 2; i <= NF; i++) s += $i; print s}' /proc/softirqs; }
 if command -v perf >/dev/null && ((PROFILE)); then
 	mkdir -p "$RAW/profile"
+	configure "$PROFILE_ROW" || log "row $PROFILE_ROW: configuration failed"
+	check "$PROFILE_ROW"
 	for s in xfrm rust; do
-		for m in udp64 tcp; do
+		for m in udp64 udp1400 tcp; do
 			args=(-t 8)
 			[[ $m == udp64 ]] && args=(-u -b 0 -l 64 -t 8)
+			[[ $m == udp1400 ]] && args=(-u -b 0 -l 1400 -t 8)
 			ip netns exec "${NS[$s]}1" iperf3 -c "$(addr "$s" 2)" -p 5201 "${args[@]}" -J \
 				>"$RAW/profile/$s-$m.iperf.json" 2>&1 &
 			ipid=$!
@@ -286,7 +291,7 @@ if command -v perf >/dev/null && ((PROFILE)); then
 			sent=$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["end"]; print(e.get("sum", e.get("sum_sent", {})).get("packets", e.get("sum_sent", {}).get("bytes")))' \
 				"$RAW/profile/$s-$m.iperf.json" 2>/dev/null)
 			{
-				echo "# perf record -e cpu-clock -a -g, 3 s of an 8 s iperf3 $m over $s (AES-GCM-128 transport)"
+				echo "# perf record -e cpu-clock -a -g, 3 s of an 8 s iperf3 $m over $s ($PROFILE_ROW)"
 				echo "# context switches in the 3 s: $((c1 - c0)); NET_RX softirqs: $((r1 - r0)); iperf3 sent (packets or bytes, whole run): $sent"
 				echo "## by module"
 				perf report -i /tmp/perf.data --no-children --sort dso --stdio -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | head -8

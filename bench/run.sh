@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench/run.sh [--quick | --profile] [--rev REV | --module KO] [--no-vm]   (what `make bench` runs)
+# bench/run.sh [--quick | --profile [ROW]] [--rev REV | --module KO] [--no-vm]   (what `make bench` runs)
 #
 # Measures rust_ipsec against Linux XFRM and plaintext in one run of the
 # benchmark VM (the bench kernel flavour: no KASAN, lockdep or kmemleak),
@@ -10,9 +10,11 @@
 #
 #   --quick     1 repetition, two algorithm rows, 1k/10k entries: a few
 #               minutes, for development
-#   --profile   only the perf profiles of both IPsec stacks (AES-GCM-128
-#               transport, UDP 64 B and TCP), in bench/results/quick/
-#               profile-run/raw/profile/: a few minutes
+#   --profile [ROW]
+#               only the perf profiles of both IPsec stacks (the algorithm
+#               row ROW, default gcm128-transport; UDP 64 B, UDP 1400 B and
+#               TCP), in bench/results/quick/profile-run/raw/profile/: a few
+#               minutes
 #   --rev REV   benchmark the module as committed in REV instead of the
 #               working tree (the tools always come from the working tree)
 #   --module KO benchmark this rust_ipsec.ko (built against the bench
@@ -32,16 +34,18 @@
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
-mode=full rev="" vm=1 ko=""
+mode=full rev="" vm=1 ko="" prow=gcm128-transport
 while (($#)); do
 	case $1 in
 	--quick) mode=quick ;;
-	--profile) mode=profile ;;
+	--profile)
+		mode=profile
+		if [[ -n ${2:-} && ${2:-} != --* ]]; then prow=$2; shift; fi ;;
 	--full) mode=full ;;
 	--rev) rev=$2; shift ;;
 	--module) ko=$(realpath "$2"); shift ;;
 	--no-vm) vm=0 ;;
-	*) echo "usage: bench/run.sh [--quick | --profile] [--rev REV | --module KO] [--no-vm]" >&2; exit 2 ;;
+	*) echo "usage: bench/run.sh [--quick | --profile [ROW]] [--rev REV | --module KO] [--no-vm]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -125,7 +129,7 @@ if ((vm)); then
 	flock /tmp/rust_ipsec-vm.lock env VM_FLAVOUR="$flavour" VM_MODULE="$ko" VM_MEMORY="${BENCH_MEMORY:-4G}" \
 		VM_TIMEOUT="$timeout" "$RI_ROOT/scripts/vm-run" \
 		"$RI_ROOT/bench/guest.sh" "$raw" "$mode" "$ko" "$RI_ROOT/target/release/setkey" \
-		"$RI_ROOT/target/release/pfkey-stress" "$work/netbench" 2>&1 | tee "$raw/console.log"
+		"$RI_ROOT/target/release/pfkey-stress" "$work/netbench" "$prow" 2>&1 | tee "$raw/console.log"
 	rc=${PIPESTATUS[0]}
 	set -e
 	# vm-run tries KVM first and says when it fell back to TCG.
