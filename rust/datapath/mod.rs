@@ -17,13 +17,15 @@
 //! packet a policy requires protection for is dropped, and ESP for an
 //! unknown SPI is dropped. ESP in transport and tunnel mode (IPv4 and
 //! IPv6), alone or in bundles of several SAs, is applied and removed here
-//! (`esp_transport.rs`, `esp_tunnel.rs`); what is not implemented yet (AH,
+//! (`esp_transport.rs`, `esp_tunnel.rs`), and AH in transport mode
+//! (`ah_transport.rs`); what is not implemented yet (AH in tunnel mode,
 //! IPComp) is dropped (counted as `DropUnsupported`), never passed in the
 //! clear. IPv6 fragments for this host are reassembled first. Missing SAs
 //! are acquired through the namespace (`env.rs`: PF_KEY sends the
 //! SADB_ACQUIRE); per-SA counters feed the SADB's lifetimes, which PF_KEY
 //! reads through `tables.rs`.
 
+pub(crate) mod ah_transport;
 pub(crate) mod env;
 pub(crate) mod esp_transport;
 pub(crate) mod esp_tunnel;
@@ -37,7 +39,8 @@ pub(crate) mod tables;
 use crate::glue::hooks::{HookHandler, HookPoint, HookSpec, Packet, Proto, Reassembled, Verdict};
 use crate::glue::ratelimit::net_ratelimit;
 use crate::ipsec_core::acquire::AcquireRequest;
-use crate::ipsec_core::inet::{Addr, IpProto, PROTO_ESP};
+use crate::ipsec_core::ah::mutable::locate_ah;
+use crate::ipsec_core::inet::{Addr, IpProto, NEXTHDR_AUTH, PROTO_ESP};
 use crate::ipsec_core::ipsec::{IpsecDir, IpsecMode};
 use crate::ipsec_core::ipview::{selector_from_head, PacketSelector, HEAD_MAX};
 use crate::ipsec_core::knobs::{Family, Knob, KnobValues};
@@ -181,7 +184,7 @@ impl<E: DatapathEnv> Datapath<E> {
             || self.env.knob(family(proto), Knob::DefPolicy) == 0
     }
 
-    /// An outbound packet: the SPD decides; ESP is applied here.
+    /// An outbound packet: the SPD decides; ESP and AH are applied here.
     fn outbound(&self, mut pkt: Packet, sel: &PacketSelector, knobs: &KnobValues) -> Verdict {
         let socket = self.sender_policy(&pkt);
         let sas = match self.outbound_sas(sel, knobs, socket) {
@@ -223,10 +226,12 @@ impl<E: DatapathEnv> Datapath<E> {
         // after a tunnel one protects the outer packet, to the tunnel's end.
         let (mut src, mut dst) = (sel.src, sel.dst);
         for (i, r) in bundle.iter().enumerate() {
-            if r.request.proto != IpProto::ESP {
-                // AH and IPComp have no datapath yet.
-                return Err(DropReason::Unsupported);
-            }
+            let satype = match r.request.proto {
+                IpProto::ESP => SaType::ESP,
+                IpProto::AH if r.request.mode != IpsecMode::TUNNEL => SaType::AH,
+                // AH in tunnel mode and IPComp have no datapath yet.
+                _ => return Err(DropReason::Unsupported),
+            };
             if let Some((s, d)) = r.request.endpoints {
                 if r.request.mode == IpsecMode::TUNNEL {
                     (src, dst) = (s.addr(), d.addr());
@@ -234,11 +239,13 @@ impl<E: DatapathEnv> Datapath<E> {
             }
             let reqid = (r.level == Level::Unique).then_some(r.request.reqid);
             if let Some(slot) = sas.get_mut(i) {
-                *slot = self
-                    .tables
-                    .sas()
-                    .lock()
-                    .find_outbound(&src, &dst, r.request.mode, reqid);
+                *slot = self.tables.sas().lock().find_outbound(
+                    satype,
+                    &src,
+                    &dst,
+                    r.request.mode,
+                    reqid,
+                );
             }
         }
         let found = sas.each_ref().map(Option::is_some);
@@ -270,6 +277,15 @@ impl<E: DatapathEnv> Datapath<E> {
     fn protect(&self, chain: &Chain<'_>, pkt: &mut Packet, knobs: &KnobValues) -> Outcome {
         let mut outer_v6 = None;
         for (i, sa) in chain.iter().map_while(|s| *s).enumerate() {
+            if sa.is_ah() {
+                if sa.mode == IpsecMode::TUNNEL {
+                    return Err(DropReason::Unsupported);
+                }
+                let event = ah_transport::output(sa, pkt, knobs)?;
+                self.used(event);
+                self.stats.ah(true);
+                continue;
+            }
             let event = if sa.mode == IpsecMode::TUNNEL {
                 // Path MTU discovery only when the tunnel is the first
                 // transform: later, the packet is no longer the sender's.
@@ -347,10 +363,10 @@ impl<E: DatapathEnv> Datapath<E> {
     }
 
     /// A packet delivered here (`dir` in) or routed through (`dir` fwd).
-    /// ESP for this host is removed, layer after layer while what is left
-    /// is ESP for this host (nested SAs, at most [`MAX_REQUESTS`]); then
-    /// the policy of what it carried is checked against what was removed,
-    /// outermost first. After a tunnel the inner packet's policy is the
+    /// ESP and AH for this host are removed, layer after layer while what
+    /// is left is ESP or AH for this host (nested SAs, at most
+    /// [`MAX_REQUESTS`]); then the policy of what it carried is checked
+    /// against what was removed, outermost first. After a tunnel the inner packet's policy is the
     /// `in` one if it is for this host, else the `fwd` one (a gateway),
     /// and the inner packet is re-injected, marked as checked.
     fn inbound(
@@ -370,13 +386,33 @@ impl<E: DatapathEnv> Datapath<E> {
         let mut n = 0;
         let mut inner = *sel;
         let mut tunnelled = false;
-        while inner.proto == PROTO_ESP
-            && dir == IpsecDir::INBOUND
-            && (n == 0 || pkt.is_local(&inner.dst))
-        {
+        while dir == IpsecDir::INBOUND && (n == 0 || pkt.is_local(&inner.dst)) {
+            let ah = match inner.proto {
+                PROTO_ESP => false,
+                _ if carries_ah(pkt, &inner) => true,
+                _ => break,
+            };
             let slot = history.get_mut(n).ok_or(DropReason::Unsupported)?;
+            if ah {
+                let (ip, sa) = ah_transport::lookup(pkt, |dst, spi| {
+                    self.tables.sas().lock().find_inbound(SaType::AH, dst, spi)
+                })?;
+                if sa.mode == IpsecMode::TUNNEL {
+                    // AH in tunnel mode has no datapath yet.
+                    return Err(DropReason::Unsupported);
+                }
+                let (applied, event) = ah_transport::input(pkt, &ip, &sa, knobs)?;
+                let mut buf = [0u8; HEADER_BYTES];
+                inner = selector_from_head(pkt.network_bytes(&mut buf))
+                    .map_err(|_| DropReason::Malformed)?;
+                *slot = applied;
+                n += 1;
+                self.used(event);
+                self.stats.ah(false);
+                continue;
+            }
             let (ip, sa) = esp_transport::lookup(pkt, |dst, spi| {
-                self.tables.sas().lock().find_inbound(dst, spi)
+                self.tables.sas().lock().find_inbound(SaType::ESP, dst, spi)
             })?;
             let event = if sa.mode == IpsecMode::TUNNEL {
                 let t = esp_tunnel::input(pkt, &ip, &sa)?;
@@ -466,6 +502,23 @@ impl<E: DatapathEnv> HookHandler for Datapath<E> {
         };
         self.stats.seen(pkt.proto, pkt.point, pkt.len());
         self.decide_packet(pkt)
+    }
+}
+
+/// Whether `pkt`, whose selector is `sel`, carries AH where this host
+/// processes it: IPv4's protocol field names AH; an IPv6 packet's header
+/// chain reaches AH through Hop-by-Hop, Routing and Destination Options
+/// headers only (its selector names the protocol after AH). The IPv6
+/// check reads only the next-header bytes of the chain and stops at the
+/// first other header, so a packet without extension headers costs one
+/// byte compare.
+fn carries_ah(pkt: &Packet, sel: &PacketSelector) -> bool {
+    match sel.dst {
+        Addr::V4(_) => sel.proto == NEXTHDR_AUTH,
+        Addr::V6(_) => {
+            let mut buf = [0u8; HEADER_BYTES];
+            locate_ah(pkt.network_bytes(&mut buf)).is_ok()
+        }
     }
 }
 

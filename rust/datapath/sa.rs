@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The datapath's view of the SADB: per ESP SA, its crypto transform,
-//! keyed as the SADB is, behind a BH spinlock (the hooks run in softirq).
+//! The datapath's view of the SADB: per ESP or AH SA, its crypto
+//! transform, keyed as the SADB is, behind a BH spinlock (the hooks run in
+//! softirq). An AH SA's transform is the AEAD
+//! `authenc(<auth>,ecb(cipher_null))` (`Documentation/design/ah-plan.rst`):
+//! one crypto path for both protocols.
 //!
 //! PF_KEY builds a [`DpSa`] before it takes its own lock (allocating a
 //! transform may sleep), refuses the ADD/UPDATE when the crypto API
@@ -28,11 +31,13 @@ use crate::glue::clock;
 use crate::glue::process_drop::ProcessDrop;
 use crate::glue::route::RouteCache;
 use crate::glue::spinlock_bh::{new_spinlock_bh, SpinLockBh};
-use crate::ipsec_core::algs::AlgInfo;
+use crate::ipsec_core::ah;
+use crate::ipsec_core::algs::{lookup, AlgInfo, AlgKind};
 use crate::ipsec_core::errno::Errno;
 use crate::ipsec_core::esp::{self, AuthencKey, CryptoName, Layout, Outer};
 use crate::ipsec_core::inet::{Addr, IpProto};
 use crate::ipsec_core::ipsec::IpsecMode;
+use crate::ipsec_core::pfkey::consts::EncAlg;
 use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::{OutboundSeq, ReplayWindow};
@@ -51,7 +56,7 @@ pub(crate) struct SaDyn {
     pub(crate) usage: SaUsage,
 }
 
-/// What the datapath keeps of one ESP SA.
+/// What the datapath keeps of one ESP or AH SA (`key.satype` says which).
 #[pin_data]
 pub(crate) struct DpSa {
     /// The SADB key.
@@ -64,10 +69,13 @@ pub(crate) struct DpSa {
     pub(crate) reqid: u32,
     /// Extended sequence numbers.
     pub(crate) esn: bool,
-    /// The encryption algorithm.
+    /// The encryption algorithm (AH: null).
     pub(crate) enc: &'static AlgInfo,
-    /// Header, IV, padding and ICV sizes.
+    /// Header, IV, padding and ICV sizes (AH: only the ICV's counts).
     pub(crate) layout: Layout,
+    /// AH: the length of the AH header it sends (ICV padded to
+    /// [`ah::SEND_ALIGN`]); 0 for ESP.
+    pub(crate) ah_len: usize,
     /// The transform, keyed and with its ICV size set; freed in process
     /// context.
     pub(crate) tfm: ProcessDrop<AeadTfm>,
@@ -125,10 +133,19 @@ impl DpSa {
         self.age.store(age, Ordering::Relaxed);
     }
 
+    /// Whether this is an AH SA (else ESP).
+    pub(crate) fn is_ah(&self) -> bool {
+        self.key.satype == SaType::AH
+    }
+
     /// What applying this SA means to the inbound policy check.
     pub(crate) fn applied(&self) -> Applied {
         Applied {
-            proto: IpProto::ESP,
+            proto: if self.is_ah() {
+                IpProto::AH
+            } else {
+                IpProto::ESP
+            },
             mode: self.mode,
             reqid: self.reqid,
             endpoints: (self.src, self.key.dst),
@@ -163,38 +180,96 @@ fn errno(e: Error) -> Errno {
     Errno(-e.to_errno())
 }
 
+/// An SA's keyed transform and the sizes of what it adds to packets.
+struct Keyed {
+    tfm: AeadTfm,
+    enc: &'static AlgInfo,
+    layout: Layout,
+    ah_len: usize,
+}
+
+/// The transform of the ESP SA `rec`.
+fn esp_transform(rec: &SaRecord) -> Result<Keyed, Errno> {
+    let enc = rec.enc_alg().ok_or(Errno::EINVAL)?;
+    let auth = rec.auth_alg().filter(|a| a.id != 0 && !enc.aead);
+    let name = esp::crypto_name(enc, auth, rec.esn)
+        .to_buf()
+        .map_err(|_| Errno::EINVAL)?;
+    let mut tfm = AeadTfm::new(name.as_cstr()).map_err(errno)?;
+    match esp::crypto_name(enc, auth, rec.esn) {
+        CryptoName::Aead(_) => tfm.set_key(rec.enc_key.as_bytes()),
+        CryptoName::Authenc { .. } => {
+            let blob = AuthencKey::new(rec.auth_key.as_bytes(), rec.enc_key.as_bytes())
+                .map_err(|_| Errno::EINVAL)?;
+            tfm.set_key(blob.as_bytes())
+        }
+    }
+    .map_err(errno)?;
+    let outer = match (rec.mode, rec.dst.addr()) {
+        (m, _) if m != IpsecMode::TUNNEL => Outer::None,
+        (_, Addr::V4(_)) => Outer::V4,
+        (_, Addr::V6(_)) => Outer::V6,
+    };
+    let layout = Layout::for_algs(enc, auth, outer);
+    let icv = u32::try_from(layout.icv).map_err(|_| Errno::EINVAL)?;
+    tfm.set_authsize(icv).map_err(errno)?;
+    Ok(Keyed {
+        tfm,
+        enc,
+        layout,
+        ah_len: 0,
+    })
+}
+
+/// The transform of the AH SA `rec`: `authenc(<auth>,ecb(cipher_null))`
+/// keyed with the auth key and an empty encryption key, its authsize the
+/// ICV length; `None` for KAME's keyed null (no ICV: the datapath does not
+/// process it).
+fn ah_transform(rec: &SaRecord) -> Result<Option<Keyed>, Errno> {
+    let auth = rec.auth_alg().ok_or(Errno::EINVAL)?;
+    let (Some(name), Some(icv)) = (ah::crypto_name(auth), ah::icv_len(auth)) else {
+        return Ok(None);
+    };
+    let ah_len = ah::header_len(icv, ah::SEND_ALIGN).ok_or(Errno::EINVAL)?;
+    let enc = lookup(AlgKind::Encrypt, EncAlg::NULL.0).ok_or(Errno::EINVAL)?;
+    let name = name.to_buf().map_err(|_| Errno::EINVAL)?;
+    let mut tfm = AeadTfm::new(name.as_cstr()).map_err(errno)?;
+    let blob = AuthencKey::new(rec.auth_key.as_bytes(), &[]).map_err(|_| Errno::EINVAL)?;
+    tfm.set_key(blob.as_bytes()).map_err(errno)?;
+    tfm.set_authsize(u32::try_from(icv).map_err(|_| Errno::EINVAL)?)
+        .map_err(errno)?;
+    Ok(Some(Keyed {
+        tfm,
+        enc,
+        layout: Layout::new(0, icv, 1, Outer::None),
+        ah_len,
+    }))
+}
+
 impl DpSa {
     /// The datapath state of `rec`: `None` for what the datapath does not
-    /// process (AH and IPComp for now, larval SAs without keys). May
-    /// sleep. `EINVAL`/`ENOENT`/... when the crypto API refuses the
-    /// algorithm or the key.
+    /// process (IPComp, AH with KAME's keyed null, larval SAs without
+    /// keys). May sleep. `EINVAL`/`ENOENT`/... when the crypto API refuses
+    /// the algorithm or the key.
     pub(crate) fn new(rec: &SaRecord) -> Result<Option<Arc<Self>>, Errno> {
-        if rec.satype != SaType::ESP || rec.state == SaState::Larval {
+        if rec.state == SaState::Larval {
             return Ok(None);
         }
-        let enc = rec.enc_alg().ok_or(Errno::EINVAL)?;
-        let auth = rec.auth_alg().filter(|a| a.id != 0 && !enc.aead);
-        let name = esp::crypto_name(enc, auth, rec.esn)
-            .to_buf()
-            .map_err(|_| Errno::EINVAL)?;
-        let mut tfm = AeadTfm::new(name.as_cstr()).map_err(errno)?;
-        match esp::crypto_name(enc, auth, rec.esn) {
-            CryptoName::Aead(_) => tfm.set_key(rec.enc_key.as_bytes()),
-            CryptoName::Authenc { .. } => {
-                let blob = AuthencKey::new(rec.auth_key.as_bytes(), rec.enc_key.as_bytes())
-                    .map_err(|_| Errno::EINVAL)?;
-                tfm.set_key(blob.as_bytes())
-            }
-        }
-        .map_err(errno)?;
-        let outer = match (rec.mode, rec.dst.addr()) {
-            (m, _) if m != IpsecMode::TUNNEL => Outer::None,
-            (_, Addr::V4(_)) => Outer::V4,
-            (_, Addr::V6(_)) => Outer::V6,
+        let keyed = match rec.satype {
+            SaType::ESP => esp_transform(rec)?,
+            SaType::AH => match ah_transform(rec)? {
+                Some(k) => k,
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
         };
-        let layout = Layout::for_algs(enc, auth, outer);
-        let icv = u32::try_from(layout.icv).map_err(|_| Errno::EINVAL)?;
-        tfm.set_authsize(icv).map_err(errno)?;
+        let Keyed {
+            tfm,
+            enc,
+            layout,
+            ah_len,
+        } = keyed;
+        let outer = layout.outer;
         let replay = ReplayWindow::new(rec.replay, rec.esn).map_err(|_| Errno::EINVAL)?;
         let route = if outer == Outer::None {
             RouteCache::none()
@@ -217,6 +292,7 @@ impl DpSa {
                 esn: rec.esn,
                 enc,
                 layout,
+                ah_len,
                 tfm,
                 route,
                 soft: rec.soft,
@@ -232,7 +308,7 @@ impl DpSa {
     }
 }
 
-/// The ESP SAs of a namespace, as the datapath sees them.
+/// The ESP and AH SAs of a namespace, as the datapath sees them.
 pub(crate) struct DpSas {
     tree: RBTree<SaKey, Arc<DpSa>>,
     count: usize,
@@ -287,18 +363,20 @@ impl DpSas {
         old
     }
 
-    /// An ESP SA from `src` to `dst` in `mode` (with `reqid`, when given:
-    /// level unique): what an outbound request needs. The core decides
-    /// which ([`sa_match::find_outbound`]: mature before dying, then the
-    /// newest; never an exhausted one).
+    /// An SA of `satype` (the request's protocol) from `src` to `dst` in
+    /// `mode` (with `reqid`, when given: level unique): what an outbound
+    /// request needs. The core decides which ([`sa_match::find_outbound`]:
+    /// mature before dying, then the newest; never an exhausted one).
     pub(crate) fn find_outbound(
         &mut self,
+        satype: SaType,
         src: &Addr,
         dst: &Addr,
         mode: IpsecMode,
         reqid: Option<u32>,
     ) -> Option<Arc<DpSa>> {
         let need = OutboundNeed {
+            satype,
             src: *src,
             dst: *dst,
             mode,
@@ -312,9 +390,12 @@ impl DpSas {
         self.tree.get(key).cloned()
     }
 
-    /// The ESP SA (`dst`, `spi`).
-    pub(crate) fn find_inbound(&self, dst: &Addr, spi: u32) -> Option<Arc<DpSa>> {
-        self.tree.get(&sa_match::inbound_key(*dst, spi)).cloned()
+    /// The SA (`satype`, `dst`, `spi`): ESP for an ESP header, AH for an
+    /// AH header.
+    pub(crate) fn find_inbound(&self, satype: SaType, dst: &Addr, spi: u32) -> Option<Arc<DpSa>> {
+        self.tree
+            .get(&sa_match::inbound_key(satype, *dst, spi))
+            .cloned()
     }
 
     /// How many SAs.

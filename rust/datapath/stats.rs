@@ -35,11 +35,12 @@ pub(crate) enum DropReason {
     /// An inbound packet does not satisfy its policy (cleartext where
     /// ESP is required, or a policy discards it).
     PolicyViolation,
-    /// ESP for an SPI with no SA.
+    /// ESP or AH for an SPI with no SA.
     UnknownSpi,
     /// A header that does not parse.
     Malformed,
-    /// Needs what the datapath cannot do (AH, IPComp, more than four
+    /// Needs what the datapath cannot do (AH in tunnel mode, IPComp, more
+    /// than four
     /// nested SAs, IPv6 fragments without nf_defrag_ipv6). Dropped, never
     /// sent or taken in the clear.
     Unsupported,
@@ -145,6 +146,9 @@ pub(crate) struct Stats {
     /// ESP packets sent and received (decrypted and verified).
     esp_out: AtomicU64,
     esp_in: AtomicU64,
+    /// AH packets sent and received (verified).
+    ah_out: AtomicU64,
+    ah_in: AtomicU64,
 }
 
 /// The counter index of a family and hook point.
@@ -185,6 +189,12 @@ impl Stats {
         c.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts an AH packet sent (`out`) or received.
+    pub(crate) fn ah(&self, out: bool) {
+        let c = if out { &self.ah_out } else { &self.ah_in };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Counts a dropped packet.
     pub(crate) fn dropped(&self, why: DropReason) {
         if let Some(c) = self.drops.get(why as usize) {
@@ -192,7 +202,8 @@ impl Stats {
         }
     }
 
-    /// Writes the file: `Sas N` (ESP SAs with a keyed transform), one
+    /// Writes the file: `Sas N` (ESP and AH SAs with a keyed transform),
+    /// the ESP and AH packet counts, one
     /// `NamePackets N` and `NameBytes N` line per hook counter, one line
     /// per drop reason (the layout of `/proc/net/xfrm_stat`).
     pub(crate) fn show(&self, m: &SeqFile, sas: usize, acquiring: usize) {
@@ -202,6 +213,11 @@ impl Stats {
             self.esp_in.load(Ordering::Relaxed),
         );
         seq_print!(m, "EspOutPackets\t{o}\nEspInPackets\t{i}\n");
+        let (o, i) = (
+            self.ah_out.load(Ordering::Relaxed),
+            self.ah_in.load(Ordering::Relaxed),
+        );
+        seq_print!(m, "AhOutPackets\t{o}\nAhInPackets\t{i}\n");
         for why in DropReason::ALL {
             let n = self
                 .drops

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The datapath's lookup tables of one namespace: the ESP SAs with their
-//! crypto transforms and every policy, each behind a BH spinlock (the
-//! hooks run in softirq), plus whether the namespace is configured.
+//! The datapath's lookup tables of one namespace: the ESP and AH SAs with
+//! their crypto transforms and every policy, each behind a BH spinlock
+//! (the hooks run in softirq), plus whether the namespace is configured.
 //!
 //! PF_KEY keeps them in step with its SADB and SPD through the narrow API
 //! below; it never holds their fields. Everything that may sleep (crypto
@@ -48,7 +48,7 @@ pub(crate) struct PreparedRule(PreparedPolicy);
 /// The lookup tables of one namespace.
 #[pin_data]
 pub(crate) struct DpTables {
-    /// The ESP SAs. Lock order: PF_KEY's tables, then this.
+    /// The ESP and AH SAs. Lock order: PF_KEY's tables, then this.
     #[pin]
     sas: SpinLockBh<DpSas>,
     /// Every policy. Lock order: PF_KEY's tables, then this.

@@ -15,12 +15,20 @@
 //! `flag align4`, and its receiver then accepts only its own padding: with
 //! HMAC-SHA-256 the header is 28 bytes for RFC 4302 and NetBSD, 32 for a
 //! default XFRM state. The receive check here accepts both over IPv4
-//! ([`AhHeader::check_len`]); what to send is the caller's [`Align`].
+//! ([`AhHeader::check_len`]); what rust_ipsec sends is [`SEND_ALIGN`].
+//!
+//! The ICV is computed by the datapath as an AEAD
+//! `authenc(<auth>,ecb(cipher_null))` ([`crypto_name`]) whose associated
+//! data is [`IcvHead`]: the headers up to and including AH, copied, with
+//! the mutable fields and the ICV zeroed.
 
 pub mod mutable;
 
 use super::algs::AlgInfo;
+use super::esp::CryptoName;
+use super::ipview::HEAD_MAX;
 use super::replay::split;
+use mutable::{zero_mutable, Direction, Ipv4Rules, MutableError};
 
 /// The fixed part of the header: next header, payload length, reserved,
 /// SPI and sequence number (`sizeof(struct ip_auth_hdr)`).
@@ -81,6 +89,15 @@ impl Align {
     }
 }
 
+/// How far rust_ipsec pads the AH headers it sends: to 8 bytes over both
+/// families, as Linux does unless its XFRM state has `flag align4`. A
+/// default `ip xfrm state ... proto ah` peer accepts only that over IPv4
+/// (with HMAC-SHA-256: 32 bytes, where RFC 4302 and NetBSD send 28 and
+/// NetBSD accepts only 28). The receive check accepts both paddings.
+/// With 12-byte ICVs (HMAC-MD5, HMAC-SHA1, AES-XCBC, AES-CMAC) both are
+/// 24 bytes, so the choice only matters for the SHA-2 HMACs.
+pub const SEND_ALIGN: Align = Align::linux_default();
+
 /// The header length of an SA with `icv_len`-byte ICVs padded to `align`
 /// (`x->props.header_len` without a tunnel's outer header); `None` if the
 /// payload length field cannot describe it.
@@ -103,6 +120,37 @@ pub fn icv_len(auth: &AlgInfo) -> Option<usize> {
     }
     Some(usize::from(auth.icv_bits / 8))
 }
+
+/// The crypto API algorithm of an AH SA with authentication algorithm
+/// `auth`: `authenc(<auth>,ecb(cipher_null))`, keyed with the `authenc`
+/// key blob (the auth key, an empty encryption key) and its authsize the
+/// ICV length. Never `authencesn`: that template rearranges ESP's
+/// associated data; AH's ESN bytes are hashed after the payload instead
+/// ([`esn_suffix`]). `None` for an algorithm without an ICV.
+pub fn crypto_name(auth: &AlgInfo) -> Option<CryptoName> {
+    icv_len(auth)?;
+    Some(CryptoName::Authenc {
+        esn: false,
+        auth: auth.crypto_name,
+        enc: c"ecb(cipher_null)",
+    })
+}
+
+/// The largest TCP MSS whose full-sized segments, with an IP header (and
+/// extension headers before AH) of `ip_hl` bytes, a TCP header without
+/// options and an AH header of `ah_len` bytes, fit in `mtu` bytes
+/// (transport mode). 0 if none fits.
+pub const fn max_tcp_mss(mtu: usize, ip_hl: usize, ah_len: usize) -> usize {
+    mtu.saturating_sub(ip_hl)
+        .saturating_sub(ah_len)
+        .saturating_sub(TCP_MIN_HDR_LEN)
+}
+
+/// A TCP header without options.
+const TCP_MIN_HDR_LEN: usize = 20;
+
+/// Bytes of the ESN suffix ([`esn_suffix`]).
+pub const ESN_SUFFIX_LEN: usize = 4;
 
 /// The bytes hashed after the packet with ESN (`ah_output`'s `seqhi`):
 /// the high half of the sequence number, big-endian. Without ESN nothing
@@ -296,6 +344,81 @@ pub fn emit_header(out: &mut [u8], f: &AhFields) -> Result<usize, AhError> {
     fixed[4..8].copy_from_slice(&f.spi.to_be_bytes());
     fixed[8..12].copy_from_slice(&f.seq_lo.to_be_bytes());
     Ok(len)
+}
+
+/// Longest [`IcvHead`]: the headers before AH (at most [`HEAD_MAX`]) and
+/// the longest AH header an SA sends or accepts.
+pub const ICV_HEAD_MAX: usize = HEAD_MAX + AH_FIXED_LEN + MAX_ICV_LEN + 4;
+
+/// Why the ICV input cannot be built from a packet's head.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IcvHeadError {
+    /// Where AH is, or the headers before it, do not parse.
+    Mutable(MutableError),
+    /// The AH header does not parse or its length disagrees with the SA's
+    /// ICV length ([`AhHeader::check_len`]).
+    Ah(AhError),
+    /// The headers before AH and AH are longer than [`ICV_HEAD_MAX`].
+    TooLong,
+}
+
+/// The first part of the ICV input (RFC 4302 section 3.3.3): a copy of
+/// the IP header, the IPv6 extension headers before AH and the AH header,
+/// with the mutable fields zeroed ([`mutable`]) and the ICV field zeroed.
+/// The datapath passes it as the associated data; the payload after AH
+/// (and the ESN suffix) follow it as the region the AEAD hashes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IcvHead {
+    buf: [u8; ICV_HEAD_MAX],
+    len: usize,
+    ah_at: usize,
+}
+
+impl IcvHead {
+    /// Builds the ICV input's head from `head`, the packet's first bytes
+    /// (from the IP header through at least the AH header), for an SA with
+    /// `icv_len`-byte ICVs; IPv4's TOS and fragment field as `rules` say.
+    /// The AH header's length is checked against the SA's
+    /// ([`AhHeader::check_len`]).
+    pub fn new(
+        head: &[u8],
+        icv_len: usize,
+        rules: Ipv4Rules,
+        dir: Direction,
+    ) -> Result<Self, IcvHeadError> {
+        let at = mutable::locate_ah(head).map_err(IcvHeadError::Mutable)?;
+        let ah = head.get(at.offset..).ok_or(IcvHeadError::TooLong)?;
+        let view = AhHeader::new_checked(ah).map_err(IcvHeadError::Ah)?;
+        view.check_len(icv_len, at.v6).map_err(IcvHeadError::Ah)?;
+        let len = at.offset + view.header_len();
+        let mut buf = [0u8; ICV_HEAD_MAX];
+        let copy = buf.get_mut(..len).ok_or(IcvHeadError::TooLong)?;
+        copy.copy_from_slice(head.get(..len).ok_or(IcvHeadError::TooLong)?);
+        zero_mutable(copy, rules, dir).map_err(IcvHeadError::Mutable)?;
+        let mut ah = AhHeader::new_checked(copy.get_mut(at.offset..).ok_or(IcvHeadError::TooLong)?)
+            .map_err(IcvHeadError::Ah)?;
+        ah.zero_icv(icv_len).map_err(IcvHeadError::Ah)?;
+        Ok(IcvHead {
+            buf,
+            len,
+            ah_at: at.offset,
+        })
+    }
+
+    /// The bytes (the associated data).
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    /// Where the AH header starts.
+    pub const fn ah_offset(&self) -> usize {
+        self.ah_at
+    }
+
+    /// Where the payload after AH starts: the headers' total length.
+    pub const fn payload_offset(&self) -> usize {
+        self.len
+    }
 }
 
 #[cfg(test)]

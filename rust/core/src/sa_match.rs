@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Which SA a packet uses: the outbound match of a policy request to an
-//! ESP SA and the inbound SA of an ESP packet. The SAs are in the caller's
+//! SA of the request's protocol (ESP or AH) and the inbound SA of an ESP
+//! or AH packet. The SAs are in the caller's
 //! [`OrderedMap`] keyed by [`SaKey`] (the kernel's `RBTree` in the module,
 //! `BTreeMap` in the host tests); its values only need to say what the
 //! match looks at ([`OutboundSa`]).
@@ -24,6 +25,9 @@ use super::sadb::SaKey;
 /// What an outbound request needs of an SA.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OutboundNeed {
+    /// The request's protocol as an SA type (ESP or AH): only SAs of
+    /// that type serve it.
+    pub satype: SaType,
     /// The packet's source (transport) or the tunnel's.
     pub src: Addr,
     /// The packet's destination (transport) or the tunnel's.
@@ -91,7 +95,8 @@ impl OutboundSa for SaOffer {
 }
 
 impl OutboundNeed {
-    /// Whether `sa` (an ESP SA to [`OutboundNeed::dst`]) can serve this
+    /// Whether `sa` (an SA of [`OutboundNeed::satype`] to
+    /// [`OutboundNeed::dst`]) can serve this
     /// request. As KAME's `key_allocsa_policy`, the source counts too (a
     /// host with several addresses, or tunnels from several local ends to
     /// one peer); an SA from the unspecified address serves any source.
@@ -122,23 +127,23 @@ impl Preference {
     }
 }
 
-/// The key of the ESP SA that serves `need`, and a clone of it: among the
-/// ESP SAs to `need.dst` the request accepts, a mature one before a dying
+/// The key of the SA that serves `need`, and a clone of it: among the
+/// SAs of `need.satype` to `need.dst` the request accepts, a mature one before a dying
 /// one, and of those the newest ([`SaOffer::age`]); never an exhausted
-/// one. One walk over the SAs to `need.dst` (the module's SAs are `Arc`s,
+/// one. One walk over the SAs of that type to `need.dst` (the module's SAs are `Arc`s,
 /// so a clone is a reference, taken only when a better SA turns up).
 pub fn find_outbound<V: OutboundSa + Clone, M: OrderedMap<SaKey, V>>(
     map: &mut M,
     need: &OutboundNeed,
 ) -> Option<(SaKey, V)> {
     let start = SaKey {
-        satype: SaType::ESP,
+        satype: need.satype,
         dst: need.dst,
         spi: 0,
     };
     let mut found: Option<(SaKey, V, Preference)> = None;
     map.walk_from(&start, |k, sa| {
-        if k.satype != SaType::ESP || k.dst != need.dst {
+        if k.satype != need.satype || k.dst != need.dst {
             return Walk::Stop;
         }
         let offer = sa.offer();
@@ -154,13 +159,11 @@ pub fn find_outbound<V: OutboundSa + Clone, M: OrderedMap<SaKey, V>>(
     found.map(|(k, sa, _)| (k, sa))
 }
 
-/// The key of the ESP SA an inbound packet to `dst` with `spi` names.
-pub const fn inbound_key(dst: Addr, spi: u32) -> SaKey {
-    SaKey {
-        satype: SaType::ESP,
-        dst,
-        spi,
-    }
+/// The key of the SA an inbound packet to `dst` with `spi` names: an
+/// SA of `satype` (ESP for an ESP header, AH for an AH header; the same
+/// SPI may name an ESP and an AH SA to one destination).
+pub const fn inbound_key(satype: SaType, dst: Addr, spi: u32) -> SaKey {
+    SaKey { satype, dst, spi }
 }
 
 #[cfg(test)]

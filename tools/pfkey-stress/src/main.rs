@@ -130,8 +130,10 @@ fn header(t: MsgType, satype: SaType, seq: u32) -> MsgHeader {
 /// The kind of SA a message adds.
 #[derive(Clone, Copy, PartialEq)]
 enum Alg {
-    /// AH with HMAC-SHA1: no datapath state in rust_ipsec (no crypto
-    /// transform), so 100,000 of them measure the SADB alone.
+    /// AH with KAME's keyed null authentication: no datapath state in
+    /// rust_ipsec (no crypto transform: an AH SA with a real algorithm has
+    /// one since the AH datapath), so 100,000 of them measure the SADB
+    /// alone.
     Ah,
     /// ESP with AES-128-GCM (rust_ipsec only: af_key has no AEAD).
     Gcm,
@@ -164,7 +166,7 @@ fn sa_message(buf: &mut [u8], spi: u32, add: bool, alg: Alg) -> usize {
     };
     let (encrypt, auth) = match alg {
         _ if !add => (EncAlg(0), AuthAlg(0)),
-        Alg::Ah => (EncAlg(0), AuthAlg::SHA1HMAC),
+        Alg::Ah => (EncAlg(0), AuthAlg::NULL),
         Alg::Gcm => (EncAlg::AES_GCM_ICV16, AuthAlg(0)),
         Alg::CbcSha256 => (EncAlg::AESCBC, AuthAlg::SHA2_256HMAC),
     };

@@ -329,3 +329,148 @@ fn esn_suffix_is_the_high_half() {
     assert_eq!(esn_suffix(0x1_0000_0000), [0, 0, 0, 1]);
     assert_eq!(esn_suffix(0x0102_0304_0506_0708), [1, 2, 3, 4]);
 }
+
+#[test]
+fn crypto_names() {
+    let name = |n: &str| {
+        let a = lookup_name(AlgKind::Auth, n).unwrap();
+        crypto_name(a).map(|c| c.to_buf().unwrap().as_bytes().to_vec())
+    };
+    assert_eq!(
+        name("hmac-sha256").unwrap(),
+        b"authenc(hmac(sha256),ecb(cipher_null))"
+    );
+    assert_eq!(
+        name("hmac-sha1").unwrap(),
+        b"authenc(hmac(sha1),ecb(cipher_null))"
+    );
+    assert_eq!(
+        name("aes-xcbc-mac").unwrap(),
+        b"authenc(xcbc(aes),ecb(cipher_null))"
+    );
+    // KAME's keyed null has no ICV: no transform.
+    assert_eq!(name("null"), None);
+}
+
+#[test]
+fn sent_headers_are_linux_sized() {
+    // 12-byte ICVs: 24 bytes whatever the padding; SHA-2: padded to 8.
+    let sent = |n: &str| header_len(auth_icv(n), SEND_ALIGN);
+    assert_eq!(sent("hmac-sha1"), Some(24));
+    assert_eq!(sent("hmac-md5"), Some(24));
+    assert_eq!(sent("hmac-sha256"), Some(32));
+    assert_eq!(sent("hmac-sha384"), Some(40));
+    assert_eq!(sent("hmac-sha512"), Some(48));
+    assert_eq!(max_tcp_mss(1500, 20, 32), 1428);
+    assert_eq!(max_tcp_mss(1500, 40, 24), 1416);
+    assert_eq!(max_tcp_mss(40, 20, 32), 0);
+}
+
+/// An IPv4 packet with AH (HMAC-SHA-256, 32 bytes) and 4 bytes of payload:
+/// TOS 0x10, DF, TTL 64, a checksum, ICV bytes 0xc0...
+fn v4_ah_packet() -> Vec<u8> {
+    let mut p = vec![
+        0x45, 0x10, 0, 56, 0x12, 0x34, 0x40, 0x00, 64, 51, 0xab, 0xcd, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    let mut ah = vec![0u8; 32];
+    emit_header(
+        &mut ah,
+        &AhFields {
+            next_header: 6,
+            spi: 0x1001,
+            seq_lo: 7,
+            icv_len: 16,
+            align: SEND_ALIGN,
+        },
+    )
+    .unwrap();
+    for (i, b) in ah[12..28].iter_mut().enumerate() {
+        *b = 0xc0 + i as u8;
+    }
+    p.extend_from_slice(&ah);
+    p.extend_from_slice(&[1, 2, 3, 4]);
+    p
+}
+
+#[test]
+fn icv_head_v4() {
+    let p = v4_ah_packet();
+    let h = IcvHead::new(&p, 16, mutable::Ipv4Rules::LINUX, mutable::Direction::Input).unwrap();
+    assert_eq!((h.ah_offset(), h.payload_offset()), (20, 52));
+    let ad = h.as_bytes();
+    assert_eq!(ad.len(), 52);
+    // TOS, flags/offset, TTL, checksum zeroed; length, id, protocol and
+    // addresses kept.
+    assert_eq!(
+        &ad[..20],
+        &[0x45, 0, 0, 56, 0x12, 0x34, 0, 0, 0, 51, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]
+    );
+    // The AH header's fixed part kept, its ICV and padding zero.
+    assert_eq!(&ad[20..32], &p[20..32]);
+    assert!(ad[32..52].iter().all(|b| *b == 0));
+    // The packet's payload is not part of it.
+    let only_head = IcvHead::new(
+        &p[..52],
+        16,
+        mutable::Ipv4Rules::LINUX,
+        mutable::Direction::Input,
+    );
+    assert_eq!(only_head, Ok(h));
+    // The knobs keep TOS and DF in the ICV.
+    let keep = mutable::Ipv4Rules {
+        clear_tos: false,
+        offset_mask: 0x4000,
+    };
+    let k = IcvHead::new(&p, 16, keep, mutable::Direction::Output).unwrap();
+    assert_eq!((k.as_bytes()[1], k.as_bytes()[6]), (0x10, 0x40));
+}
+
+#[test]
+fn icv_head_refuses() {
+    let p = v4_ah_packet();
+    let rules = mutable::Ipv4Rules::LINUX;
+    let dir = mutable::Direction::Input;
+    // An SA with 12-byte ICVs: a 32-byte header is the wrong length.
+    assert_eq!(
+        IcvHead::new(&p, 12, rules, dir),
+        Err(IcvHeadError::Ah(AhError::IcvLength))
+    );
+    // Cut inside the AH header.
+    assert_eq!(
+        IcvHead::new(&p[..40], 16, rules, dir),
+        Err(IcvHeadError::Ah(AhError::Truncated))
+    );
+    // Not AH.
+    let mut esp = p.clone();
+    esp[9] = 50;
+    assert_eq!(
+        IcvHead::new(&esp, 16, rules, dir),
+        Err(IcvHeadError::Mutable(mutable::MutableError::NoAh))
+    );
+}
+
+#[test]
+fn icv_head_v6() {
+    // Traffic class 0xab, flow label 0x12345, hop limit 64, then AH with
+    // HMAC-SHA1-96 (24 bytes) and 8 payload bytes.
+    let mut p = vec![0x6a, 0xb1, 0x23, 0x45, 0, 32, 51, 64];
+    p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    let mut ah = SHA1_AH[..24].to_vec();
+    ah[0] = 58;
+    p.extend_from_slice(&ah);
+    p.extend_from_slice(&[9; 8]);
+    let h = IcvHead::new(
+        &p,
+        12,
+        mutable::Ipv4Rules::LINUX,
+        mutable::Direction::Output,
+    )
+    .unwrap();
+    assert_eq!((h.ah_offset(), h.payload_offset()), (40, 64));
+    let ad = h.as_bytes();
+    assert_eq!(&ad[..8], &[0x60, 0, 0, 0, 0, 32, 51, 0]);
+    assert_eq!(&ad[8..40], &p[8..40]);
+    assert_eq!(&ad[40..52], &p[40..52]);
+    assert!(ad[52..64].iter().all(|b| *b == 0));
+}

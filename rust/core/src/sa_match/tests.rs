@@ -52,6 +52,7 @@ fn add_aged(sas: &mut Sas, spi: u32, life: SaLife, age: u64) {
 
 fn need(src: Addr, dst: Addr, mode: IpsecMode, reqid: Option<u32>) -> OutboundNeed {
     OutboundNeed {
+        satype: SaType::ESP,
         src,
         dst,
         mode,
@@ -170,7 +171,45 @@ fn only_esp_sas_to_the_destination_count() {
 }
 
 #[test]
-fn inbound_key_is_esp_dst_spi() {
-    let k = inbound_key(B, 0x1234);
+fn inbound_key_is_type_dst_spi() {
+    let k = inbound_key(SaType::ESP, B, 0x1234);
     assert_eq!((k.satype, k.dst, k.spi), (SaType::ESP, B, 0x1234));
+    let k = inbound_key(SaType::AH, B, 0x1234);
+    assert_eq!((k.satype, k.dst, k.spi), (SaType::AH, B, 0x1234));
+}
+
+/// An AH request to B, as `need` builds an ESP one.
+fn need_ah(src: Addr, dst: Addr, mode: IpsecMode) -> OutboundNeed {
+    OutboundNeed {
+        satype: SaType::AH,
+        ..need(src, dst, mode, None)
+    }
+}
+
+#[test]
+fn the_request_protocol_must_match() {
+    let mut sas = Sas::new();
+    // An AH SA never serves an ESP request, nor an ESP SA an AH one, even
+    // when it is the newer or the only one.
+    add(&mut sas, SaType::AH, B, 1, A, TRANSPORT, 0);
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), None);
+    assert_eq!(spi(&mut sas, &need_ah(A, B, TRANSPORT)), Some(1));
+    add(&mut sas, SaType::ESP, B, 2, A, TRANSPORT, 0);
+    add(&mut sas, SaType::AH, B, 3, A, TRANSPORT, 0);
+    assert_eq!(spi(&mut sas, &need(A, B, TRANSPORT, None)), Some(2));
+    assert_eq!(spi(&mut sas, &need_ah(A, B, TRANSPORT)), Some(3));
+    // The same SPI for both protocols: each request gets its own.
+    let mut same = Sas::new();
+    add(&mut same, SaType::ESP, B, 9, A, TRANSPORT, 0);
+    add(&mut same, SaType::AH, B, 9, A, TRANSPORT, 0);
+    let k = find_outbound(&mut same, &need_ah(A, B, TRANSPORT)).map(|(k, _)| k.satype);
+    assert_eq!(k, Some(SaType::AH));
+    let k = find_outbound(&mut same, &need(A, B, TRANSPORT, None)).map(|(k, _)| k.satype);
+    assert_eq!(k, Some(SaType::ESP));
+    // Only AH SAs to C: an ESP request to C finds none.
+    add(&mut sas, SaType::AH, C, 4, A, TRANSPORT, 0);
+    assert_eq!(spi(&mut sas, &need(A, C, TRANSPORT, None)), None);
+    assert_eq!(spi(&mut sas, &need_ah(A, C, TRANSPORT)), Some(4));
+    // Mode still matters for AH.
+    assert_eq!(spi(&mut sas, &need_ah(A, B, TUNNEL)), None);
 }
