@@ -9,13 +9,16 @@
 # pings both ways and TCP transfers from each end, a capture showing only
 # AH (IP protocol 51) with the expected SPIs on the link; ESN; a packet
 # whose ICV does not verify is counted (DropAuthFailed) and dropped;
-# HMAC-SHA1-96 over IPv4; an AH tunnel request is dropped
-# (DropUnsupported), never sent in the clear.
+# HMAC-SHA1-96 over IPv4; a transport bundle, ESP inside AH
+# (`esp/transport//require ah/transport//require`), between addresses on
+# lo; an AH tunnel request is dropped (DropUnsupported), never sent in the
+# clear.
 #
 # +---------------------+         +---------------------+
 # | $E: rust_ipsec      |  veth2  | $F: Linux XFRM      |
 # | veth2 10.2.0.1/24   +---------+ veth2 10.2.0.2/24   |
 # |       fd02::1/64    |         |       fd02::2/64    |
+# | lo  192.168.27.1    |         | lo  192.168.28.1    |
 # +---------------------+         +---------------------+
 
 . "$(dirname "$0")/lib/ktap.sh"
@@ -35,6 +38,10 @@ veth "$E" "$F" veth2
 addrs "$E" veth2 10.2.0.1/24 fd02::1/64
 addrs "$F" veth2 10.2.0.2/24 fd02::2/64
 pin_neigh "$E" fd02::1 "$F" fd02::2 veth2
+# The bundle's addresses, routed over the link.
+addrs "$E" lo 192.168.27.1/32
+addrs "$F" lo 192.168.28.1/32
+inner_routes "$E" 192.168.27.1 10.2.0.1 "$F" 192.168.28.1 10.2.0.2
 
 # Keys: E->F and F->E differ.
 k1=0x$(hexrange 0 32) k2=0x$(hexrange 100 132)
@@ -126,6 +133,38 @@ ktap_check "hmac-sha256 IPv4: E's AH header is 32 bytes, padded to 8 (next heade
 out1=$(stat_of "$E" AhOutPackets) in1=$(stat_of "$E" AhInPackets)
 ktap_check "AH packets counted (AhOutPackets $out0 -> $out1, AhInPackets $in0 -> $in1)" \
 	test $((out1 - out0)) -ge 100 -a $((in1 - in0)) -ge 100
+
+# A bundle in transport mode: ESP inside, AH outside (KAME's request
+# order is innermost first, as XFRM's template order), SAs of their own
+# between the lo addresses.
+g1=0x$(hexrange 60 80) g2=0x$(hexrange 160 180)
+printf '%s\n' \
+	"xfrm state add src 192.168.27.1 dst 192.168.28.1 proto esp spi 0xa001 reqid 7 mode transport aead 'rfc4106(gcm(aes))' $g1 128" \
+	"xfrm state add src 192.168.28.1 dst 192.168.27.1 proto esp spi 0xa002 reqid 7 mode transport aead 'rfc4106(gcm(aes))' $g2 128" \
+	"xfrm state add src 192.168.27.1 dst 192.168.28.1 proto ah spi 0xb001 reqid 8 mode transport auth-trunc 'hmac(sha256)' $k1 128" \
+	"xfrm state add src 192.168.28.1 dst 192.168.27.1 proto ah spi 0xb002 reqid 8 mode transport auth-trunc 'hmac(sha256)' $k2 128" \
+	"xfrm policy add src 192.168.28.1 dst 192.168.27.1 dir out tmpl proto esp reqid 7 mode transport tmpl proto ah reqid 8 mode transport" \
+	"xfrm policy add src 192.168.27.1 dst 192.168.28.1 dir in tmpl proto esp reqid 7 mode transport tmpl proto ah reqid 8 mode transport" |
+	ip -n "$F" -batch -
+printf '%s\n' \
+	"add 192.168.27.1 192.168.28.1 esp 0xa001 -m transport -E aes-gcm-16 $g1;" \
+	"add 192.168.28.1 192.168.27.1 esp 0xa002 -m transport -E aes-gcm-16 $g2;" \
+	"add 192.168.27.1 192.168.28.1 ah 0xb001 -m transport -A hmac-sha256 $k1;" \
+	"add 192.168.28.1 192.168.27.1 ah 0xb002 -m transport -A hmac-sha256 $k2;" \
+	"spdadd 192.168.27.1 192.168.28.1 any -P out ipsec esp/transport//require ah/transport//require;" \
+	"spdadd 192.168.28.1 192.168.27.1 any -P in ipsec esp/transport//require ah/transport//require;" |
+	sk "$E" -c
+wire_start bundle -o -t 100 "$E" veth2 "$F" veth2
+pings "bundle ESP inside AH: E pings F" "$E" 192.168.28.1
+pings "bundle ESP inside AH: F pings E" "$F" 192.168.27.1
+ktap_check "bundle ESP inside AH: TCP from E to F" tcp "$E" "$F" 192.168.28.1
+wire_stop bundle
+# Each AH packet of the bundle carries ESP (tcpdump: "AH(spi=...): ESP(spi=...)").
+b1=$(wire_read bundle 'ip proto 51' | grep -c 'AH(spi=0x0000b001.*ESP(spi=0x0000a001')
+b2=$(wire_read bundle 'ip proto 51' | grep -c 'AH(spi=0x0000b002.*ESP(spi=0x0000a002')
+other=$(wire_count bundle "ip and not ip proto 51")
+ktap_check "bundle ESP inside AH: only AH around ESP on the link (E->F $b1, F->E $b2, other $other)" \
+	test "$b1" -gt 10 -a "$b2" -gt 10 -a "$other" = 0
 
 # A packet whose ICV does not verify: F sends with another key.
 ip -n "$F" xfrm state del src 10.2.0.2 dst 10.2.0.1 proto ah spi 0x1002
