@@ -121,6 +121,12 @@ pings "hmac-sha256 IPv6: E pings F" "$E" fd02::2
 pings "hmac-sha256 IPv6: F pings E" "$F" fd02::1
 ktap_check "hmac-sha256 IPv6: TCP from E to F" tcp "$E" "$F" fd02::2
 ktap_check "hmac-sha256 IPv6: TCP from F to E" tcp "$F" "$E" fd02::1
+# Mutable fields (RFC 4302 section 3.3.3.1) set by the sender: TOS /
+# traffic class and TTL / hop limit are left out of the ICV at both ends.
+ktap_check "hmac-sha256 IPv4: pings with TOS 0x20 and TTL 9 both ways (mutable fields)" \
+	bash -c "ip netns exec $E ping -c 1 -W 2 -Q 0x20 -t 9 10.2.0.2 && ip netns exec $F ping -c 1 -W 2 -Q 0x20 -t 9 10.2.0.1"
+ktap_check "hmac-sha256 IPv6: pings with traffic class 0x20 and hop limit 9 both ways (mutable fields)" \
+	bash -c "ip netns exec $E ping -c 1 -W 2 -Q 0x20 -t 9 fd02::2 && ip netns exec $F ping -c 1 -W 2 -Q 0x20 -t 9 fd02::1"
 wire_stop sha256
 only_ah "hmac-sha256 over IPv4" sha256 10 ip 1001 1002
 only_ah "hmac-sha256 over IPv6" sha256 10 "$WIRE_V6" 3001 3002
