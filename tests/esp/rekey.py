@@ -17,6 +17,10 @@ inbound state for every outbound SPI used here):
   send DST PORT SECS
               UDP to DST:PORT for SECS seconds; prints the datagrams sent
 
+With "--after FILE" first, any of them waits (up to 300 s) until FILE
+exists before it begins: tests/rekey.sh starts the next cases' Python
+(seconds under TCG) while the case before them still runs.
+
 The per-SA counters are read with SADB_DUMP, the message `setkey -D`
 prints. Each case prints "ok <what>" or "fail <why>" lines; exit 1 on any
 failure."""
@@ -296,8 +300,17 @@ def send(dst, port, secs):
     print("sent=%d refused=%d" % (sent, refused), flush=True)
 
 
+def wait_for_file(path, timeout=300):
+    end = time.time() + timeout
+    while not os.path.exists(path) and time.time() < end:
+        time.sleep(0.05)
+
+
 def main():
     cases = {"choice": choice, "dying-in": dying_in, "larval": larval}
+    if sys.argv[1] == "--after":
+        wait_for_file(sys.argv[2])
+        del sys.argv[1:3]
     try:
         if sys.argv[1] == "churn":
             churn(float(sys.argv[2]))
