@@ -78,7 +78,7 @@ ip netns exec "$C" python3 -S "$NL" bridge "$T" vx vx "$SPLIT" >"$WIRE_DIR/bridg
 BRIDGE=$!
 # ready_in FILE: FILE's first line says "ready" (read by bash: no grep).
 ready_in() { local l; read -r l <"$1" && [[ $l == ready ]]; }
-for ((i = 0; i < 150; i++)); do
+for ((i = 0; i < 600; i++)); do # up to 120 s
 	ready_in "$WIRE_DIR/bridge.out" && break
 	kill -0 "$BRIDGE" 2>/dev/null || break
 	sleep 0.2
@@ -94,41 +94,30 @@ ktap_ok "tap in IFF_NAPI_FRAGS mode bridged to X"
 # the skbs as the tap built them.
 ip netns exec "$T" ethtool -K vx gro off
 ip netns exec "$T" sysctl -qw net.ipv4.ip_early_demux=0
-ip -n "$T" -batch - <<EOF
-link set lo up
-link set vx address $T_MAC
-link set vx up
-addr add 10.7.0.1/24 dev vx
-addr add 10.7.1.1/24 dev vx
-addr add 10.7.2.1/24 dev vx
-addr add fd07::1/64 dev vx nodad
-addr add fd07:1::1/64 dev vx nodad
-addr add fd07:2::1/64 dev vx nodad
-addr add 192.168.71.1/32 dev lo
-addr add fd71::1/128 dev lo
-neigh add fd07::2 lladdr $X_MAC dev vx nud permanent
-neigh add fd07:1::2 lladdr $X_MAC dev vx nud permanent
-neigh add fd07:2::2 lladdr $X_MAC dev vx nud permanent
-route add 192.168.72.1 via 10.7.1.2 src 192.168.71.1
-route add fd72::1 via fd07:1::2 src fd71::1
-EOF
-ip -n "$X" -batch - <<EOF
-link set lo up
-link set vx up
-addr add 10.7.0.2/24 dev vx
-addr add 10.7.1.2/24 dev vx
-addr add 10.7.2.2/24 dev vx
-addr add fd07::2/64 dev vx nodad
-addr add fd07:1::2/64 dev vx nodad
-addr add fd07:2::2/64 dev vx nodad
-addr add 192.168.72.1/32 dev lo
-addr add fd72::1/128 dev lo
-neigh add fd07::1 lladdr $T_MAC dev vx nud permanent
-neigh add fd07:1::1 lladdr $T_MAC dev vx nud permanent
-neigh add fd07:2::1 lladdr $T_MAC dev vx nud permanent
-route add 192.168.71.1 via 10.7.1.1 src 192.168.72.1
-route add fd71::1 via fd07:1::1 src fd72::1
-EOF
+# link_end NS N PEER-MAC [MAC]: NS's end of the link (with MAC: its
+# link-layer address, set before it is up), host N (T 1, X 2; the peer is
+# 3 - N) of the three IPv4 and three IPv6 subnets, its inner tunnel
+# addresses on lo (192.168.7N.1, fd7N::1), the peer's IPv6 addresses
+# pinned to PEER-MAC, routes to the peer's inner addresses; one ip -batch.
+link_end() {
+	local n=$2 p=$((3 - $2)) net
+	{
+		echo "link set lo up"
+		[[ -n ${4:-} ]] && echo "link set vx address $4"
+		echo "link set vx up"
+		for net in 10.7.0 10.7.1 10.7.2; do echo "addr add $net.$n/24 dev vx"; done
+		for net in fd07: fd07:1: fd07:2:; do
+			echo "addr add $net:$n/64 dev vx nodad"
+			echo "neigh add $net:$p lladdr $3 dev vx nud permanent"
+		done
+		echo "addr add 192.168.7$n.1/32 dev lo"
+		echo "addr add fd7$n::1/128 dev lo"
+		echo "route add 192.168.7$p.1 via 10.7.1.$p src 192.168.7$n.1"
+		echo "route add fd7$p::1 via fd07:1::$p src fd7$n::1"
+	} | ip -n "$1" -batch -
+}
+link_end "$T" 1 "$X_MAC" "$T_MAC"
+link_end "$X" 2 "$T_MAC"
 # t_stat NAME: T's counter.
 t_stat() { stat_in "$BRIDGE" "$1"; }
 
@@ -241,7 +230,8 @@ udp_case() { # udp_case NAME SPEC ADDR [dstopts]: passes when 7002 arrives and 7
 	: >"$got.err"
 	ip netns exec "$T" python3 -S "$NL" udp-recv "$addr" 20 7001 7002 >"$got" 2>"$got.err" &
 	rpid=$!
-	for ((i = 0; i < 100; i++)); do
+	# Up to 60 s: Python starts slowly under TCG on a busy machine.
+	for ((i = 0; i < 600; i++)); do
 		[[ $(<"$got.err") == *listening* ]] && break
 		sleep 0.1
 	done

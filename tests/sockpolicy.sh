@@ -71,13 +71,13 @@ cleanup() {
 trap cleanup EXIT
 
 # serve KIND ADDR PORT POLICY... [-- KIND ADDR PORT POLICY...]...: the
-# echo server in B, one socket per group, ready on return (up to 30 s:
+# echo server in B, one socket per group, ready on return (up to 60 s:
 # Python starts slowly under TCG on a busy machine).
 serve() {
 	local i line
 	ip netns exec "$B" python3 -S "$TOOL" serve "$@" >"$tmp/server" 2>&1 &
 	SERVER=$!
-	for ((i = 0; i < 300; i++)); do
+	for ((i = 0; i < 600; i++)); do
 		read -r line <"$tmp/server" 2>/dev/null && [[ $line == ready ]] && return 0
 		sleep 0.1
 	done
