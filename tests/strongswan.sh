@@ -145,15 +145,34 @@ up() { charon_swanctl "$1" --initiate --child "$2" --timeout 60 >"$tmp/up.$1" 2>
 # retransmitting; that fails.
 down() {
 	local gaveup
-	gaveup=$(charon_log "$1" | grep -c 'giving up after')
+	gaveup=$(log_count "$1" 'giving up after')
 	if ! charon_swanctl "$1" --terminate --ike "$2" --timeout 40 >"$tmp/down.$1" 2>&1; then
 		tail -n 20 "$tmp/down.$1"
 		return 1
 	fi
-	(($(charon_log "$1" | grep -c 'giving up after') == gaveup)) && return 0
+	(($(log_count "$1" 'giving up after') == gaveup)) && return 0
 	echo "the peer did not answer the delete:"
 	grep -E 'retransmit|giving up' "$tmp/down.$1" | tail -n 5
 	return 1
+}
+
+# log_count SIDE PATTERN: how many lines of SIDE's charon log match.
+log_count() { grep -c -e "$2" "$(charon_dir "$1")/charon.log" 2>/dev/null; }
+
+# ping_start NS ADDR NAME: a ping of 10 a second from NS in the background,
+# its summary to $tmp/ping.NAME once ping_stop NAME ends it (SIGINT, as -w
+# ends it with SIGALRM: ping prints its counts and exits).
+declare -A PING_PIDS=()
+ping_start() {
+	ip netns exec "$1" ping -q -i 0.1 -W 1 -w 120 "$2" >"$tmp/ping.$3" 2>&1 &
+	PING_PIDS[$3]=$!
+}
+# ping_stop NAME: ends it; sets sent and got from its summary.
+ping_stop() {
+	kill -INT "${PING_PIDS[$1]}" 2>/dev/null
+	wait "${PING_PIDS[$1]}"
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmp/ping.$1")
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmp/ping.$1")
 }
 
 # sas SIDE: SIDE's IKE and CHILD SAs as swanctl lists them.
@@ -259,44 +278,93 @@ fi
 
 # --- a trap policy; then rekeying under traffic --------------------------
 
-# A traps traffic between the IPv4 sites; its CHILD_SA rekeys every 20 s
-# (hard limit 30 s), its IKE_SA every 30 s. B would rekey later, so A's
-# rekeyings are the ones that happen.
+# A traps traffic between the IPv4 sites; its IKE_SA rekeys every 10 s
+# (hard limit 10 s later; charon's default, 10 % of that, would leave the
+# rekeying 1 s), its CHILD_SA every 14 s (hard limit 10 s later, 24 s): the
+# ping below spans the first rekeying of each and ends before the
+# CHILD_SA's second (28 s). B would rekey later, so A's rekeyings are the
+# ones that happen.
 load "$(conn trap4 10.0.0.1 10.0.0.2 "$(tun 10.1.0.0/24 10.2.0.0/24 aes128gcm16 "start_action = trap
-				rekey_time = 20s
-				life_time = 30s
-				rand_time = 0")" "rekey_time = 30s
+				rekey_time = 14s
+				life_time = 24s
+				rand_time = 0")" "rekey_time = 10s
+		over_time = 10s
 		rand_time = 0")" \
 	"$(conn trap4 10.0.0.2 10.0.0.1 "$(tun 10.2.0.0/24 10.1.0.0/24 aes128gcm16 "rekey_time = 300s")")" ||
 	ktap_fail "trap: swanctl loads the connections"
 ktap_expect "trap: charon on A installed the trap policies (out, in, fwd) and no SA" "3 0" \
 	"$(spd_count) $(sadb_count)"
-acq0=$(charon_log a | grep -c 'received an SADB_ACQUIRE')
+acq0=$(log_count a 'received an SADB_ACQUIRE')
 # The first packet raises the ACQUIRE and is dropped; ping keeps sending
 # until 3 replies came (20 s at most).
 ktap_check "trap: A's site pings B's site: the first packet starts the negotiation" \
 	ip netns exec "$A" ping -c 3 -i 0.5 -w 20 10.2.0.1
 ktap_check "trap: charon on A got rust_ipsec's SADB_ACQUIRE" \
-	test "$(charon_log a | grep -c 'received an SADB_ACQUIRE')" -gt "$acq0"
+	test "$(log_count a 'received an SADB_ACQUIRE')" -gt "$acq0"
 ktap_check "trap: the CHILD_SA is installed on A" grep -q '^  trap4: #[0-9]*, reqid [0-9]*, INSTALLED, TUNNEL' <(sas a)
 
 # The IKE_SA's and the CHILD_SA's unique ids before and after: rekeying
 # gives new ones.
-ike_id() { sas a | sed -n 's/^trap4: #\([0-9]*\),.*/\1/p' | head -n 1; }
-child_spis() { sas a | awk '$1 == "in" || $1 == "out" { sub(/,/, "", $2); printf "%s%s", s, $2; s = " " }'; }
-ike0=$(ike_id) spis0=$(child_spis)
+# ids_now: reads swanctl --list-sas of A once (one process, not one per
+# value: each costs seconds under TCG on a busy machine) into ike_now
+# (trap4's IKE_SA's unique id) and spis_now (the CHILD_SAs' SPIs, in and
+# out).
+ids_now() {
+	local line f1 f2
+	ike_now="" spis_now=""
+	while IFS= read -r line; do
+		if [[ -z $ike_now && $line =~ ^trap4:\ \#([0-9]+), ]]; then
+			ike_now=${BASH_REMATCH[1]}
+			continue
+		fi
+		read -r f1 f2 _ <<<"$line"
+		[[ $f1 == in || $f1 == out ]] && spis_now+=${spis_now:+ }${f2/,/}
+	done < <(sas a)
+	return 0
+}
+child_spis() {
+	ids_now
+	echo "$spis_now"
+}
+# rekeyed OLD-SPIS NEW-SPIS: A lists one CHILD_SA (NEW-SPIS: one SPI
+# pair) with none of OLD-SPIS: the rekeying is over, the old SAs deleted.
+rekeyed() {
+	local spi n=0
+	for spi in $2; do
+		n=$((n + 1))
+		[[ " $1 " == *" $spi "* ]] && return 1
+	done
+	((n == 2))
+}
+ids_now
+ike0=$ike_now spis0=$spis_now
 ktap_diag "rekey: before: IKE_SA #$ike0, CHILD_SA SPIs $spis0"
-ip netns exec "$A" ping -q -i 0.1 -w 40 -W 1 10.2.0.1 >"$tmp/ping.rekey" 2>&1
-sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmp/ping.rekey")
-got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmp/ping.rekey")
-ike1=$(ike_id) spis1=$(child_spis)
-ktap_diag "rekey: after 40 s: IKE_SA #$ike1, CHILD_SA SPIs $spis1; ping: $sent sent, $got received"
+# The ping runs until both rekeyings are over (the IKE_SA's at 10 s, the
+# CHILD_SA's at 14 s; at most 50 s), then 2 s more over the new SAs.
+t0=$SECONDS
+ping_start "$A" 10.2.0.1 rekey
+while ((SECONDS - t0 < 50)); do
+	sleep 1
+	ids_now
+	[[ -n $ike_now && $ike_now != "$ike0" ]] && rekeyed "$spis0" "$spis_now" && break
+done
+sleep 2
+ping_stop rekey
+ids_now
+ike1=$ike_now spis1=$spis_now
+ktap_diag "rekey: after $((SECONDS - t0)) s: IKE_SA #$ike1, CHILD_SA SPIs $spis1; ping: $sent sent, $got received"
 ktap_check "rekey: the CHILD_SA was rekeyed (new SPIs) under traffic" \
 	test -n "$spis1" -a "$spis1" != "$spis0"
 ktap_check "rekey: the IKE_SA was rekeyed (new IKE_SA) under traffic" \
 	test -n "$ike1" -a "$ike1" != "$ike0"
 ktap_expect "rekey: no packet lost across the rekeyings ($((sent - got)) of $sent lost)" 0 "$((sent - got))"
-ktap_expect "rekey: A's SADB holds one SA pair afterwards" 2 "$(sadb_count)"
+# (Up to 10 s: charon deletes the old pair once the rekeying is over.)
+for ((i = 0; i < 10; i++)); do
+	n=$(sadb_count)
+	((n == 2)) && break
+	sleep 1
+done
+ktap_expect "rekey: A's SADB holds one SA pair afterwards" 2 "$n"
 ktap_check "trap: A terminates" down a trap4
 ktap_check "trap: A's trap policies stay, without SAs" test "$(spd_count) $(sadb_count)" == "3 0"
 
@@ -307,7 +375,7 @@ ktap_check "trap: A's trap policies stay, without SAs" test "$(spd_count) $(sadb
 # INFORMATIONAL exchange; B's answers reach A only past A's transport
 # policy, through the IKE socket's bypass. Then, under a ping, the
 # CHILD_SA rekeys (14 s after it was set up), which needs B's answer too.
-informational_responses() { charon_log a | grep -c 'parsed INFORMATIONAL response'; }
+informational_responses() { log_count a 'parsed INFORMATIONAL response'; }
 load "$(conn tr4 10.0.0.1 10.0.0.2 "$TR4_CHILD
 				rekey_time = 14s
 				life_time = 40s
@@ -316,20 +384,34 @@ load "$(conn tr4 10.0.0.1 10.0.0.2 "$TR4_CHILD
 				rekey_time = 300s")" ||
 	ktap_fail "dpd: swanctl loads the connections"
 if ktap_check "dpd: A initiates the transport CHILD_SA" up a tr4; then
-	dpd0=$(charon_log a | grep -c 'sending DPD request')
+	dpd0=$(log_count a 'sending DPD request')
 	info0=$(informational_responses)
 	spis0=$(child_spis)
-	sleep 7
-	dpd1=$(charon_log a | grep -c 'sending DPD request')
-	info1=$(informational_responses)
-	ktap_diag "dpd: in 7 s A sent $((dpd1 - dpd0)) DPD requests and got $((info1 - info0)) INFORMATIONAL responses"
+	# Until A sent a DPD request and parsed an answer (at most 7 s: the
+	# CHILD_SA's rekeying, whose delete is INFORMATIONAL too, is at 14 s).
+	t0=$SECONDS
+	while ((SECONDS - t0 < 7)); do
+		sleep 1
+		dpd1=$(log_count a 'sending DPD request')
+		info1=$(informational_responses)
+		((dpd1 > dpd0 && info1 > info0)) && break
+	done
+	ktap_diag "dpd: in $((SECONDS - t0)) s A sent $((dpd1 - dpd0)) DPD requests and got $((info1 - info0)) INFORMATIONAL responses"
 	ktap_check "dpd: A sent DPD requests" test "$dpd1" -gt "$dpd0"
 	ktap_check "dpd: B answered them (A parsed INFORMATIONAL responses)" test "$info1" -gt "$info0"
-	ip netns exec "$A" ping -q -i 0.1 -w 16 -W 1 10.0.0.2 >"$tmp/ping.tr4" 2>&1
-	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmp/ping.tr4")
-	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmp/ping.tr4")
+	# The ping runs until the rekeying is over (at most 30 s), then 2 s
+	# more over the new SAs.
+	ping_start "$A" 10.0.0.2 tr4
+	t0=$SECONDS
+	while ((SECONDS - t0 < 30)); do
+		sleep 1
+		spis1=$(child_spis)
+		rekeyed "$spis0" "$spis1" && break
+	done
+	sleep 2
+	ping_stop tr4
 	spis1=$(child_spis)
-	ktap_diag "transport rekey: CHILD_SA SPIs $spis0, 23 s later $spis1; ping: $sent sent, $got received"
+	ktap_diag "transport rekey: CHILD_SA SPIs $spis0, $((SECONDS - t0)) s later $spis1; ping: $sent sent, $got received"
 	ktap_check "transport rekey: the CHILD_SA was rekeyed (new SPIs) under traffic" \
 		test -n "$spis1" -a "$spis1" != "$spis0"
 	ktap_expect "transport rekey: no packet lost ($((sent - got)) of $sent lost)" 0 "$((sent - got))"

@@ -25,25 +25,10 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pfkey"))
 from pfkey import *  # noqa: E402,F401,F403
+import ktaplib  # noqa: E402 (this directory: tests/esp/ktaplib.py)
+from ktaplib import report, stat  # noqa: E402
 
 E, F = "10.2.0.1", "10.2.0.2"
-failures = 0
-
-
-def report(ok, what):
-    global failures
-    print(("ok " if ok else "fail ") + what, flush=True)
-    if not ok:
-        failures += 1
-
-
-def stat(name):
-    with open("/proc/net/rust_ipsec_stat") as f:
-        for line in f:
-            k, v = line.split()
-            if k == name:
-                return int(v)
-    return None
 
 
 def udp(n, port=9):
@@ -233,7 +218,7 @@ def main():
         import traceback
         traceback.print_exc(file=sys.stdout)
         report(False, "%s raised %r" % (sys.argv[1], e))
-    sys.exit(1 if failures else 0)
+    sys.exit(1 if ktaplib.failures else 0)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,10 @@ inbound state for every outbound SPI used here):
   send DST PORT SECS
               UDP to DST:PORT for SECS seconds; prints the datagrams sent
 
+With "--after FILE" first, any of them waits (up to 300 s) until FILE
+exists before it begins: tests/rekey.sh starts the next cases' Python
+(seconds under TCG) while the case before them still runs.
+
 The per-SA counters are read with SADB_DUMP, the message `setkey -D`
 prints. Each case prints "ok <what>" or "fail <why>" lines; exit 1 on any
 failure."""
@@ -31,28 +35,13 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pfkey"))
 from pfkey import *  # noqa: E402,F401,F403
+import ktaplib  # noqa: E402 (this directory: tests/esp/ktaplib.py)
+from ktaplib import report, stat  # noqa: E402
 
 E, F = "10.2.0.1", "10.2.0.2"
 GCM_OUT = bytes(range(20))
 GCM_IN = bytes(range(100, 120))
 SASTATE_LARVAL, SASTATE_MATURE, SASTATE_DYING, SASTATE_DEAD = 0, 1, 2, 3
-failures = 0
-
-
-def report(ok, what):
-    global failures
-    print(("ok " if ok else "fail ") + what, flush=True)
-    if not ok:
-        failures += 1
-
-
-def stat(name):
-    with open("/proc/net/rust_ipsec_stat") as f:
-        for line in f:
-            k, v = line.split()
-            if k == name:
-                return int(v)
-    return None
 
 
 def add_gcm(sock, src, dst, spi, hard=None, soft=None, mode=IPSEC_MODE_TRANSPORT, mtype=ADD):
@@ -311,8 +300,17 @@ def send(dst, port, secs):
     print("sent=%d refused=%d" % (sent, refused), flush=True)
 
 
+def wait_for_file(path, timeout=300):
+    end = time.time() + timeout
+    while not os.path.exists(path) and time.time() < end:
+        time.sleep(0.05)
+
+
 def main():
     cases = {"choice": choice, "dying-in": dying_in, "larval": larval}
+    if sys.argv[1] == "--after":
+        wait_for_file(sys.argv[2])
+        del sys.argv[1:3]
     try:
         if sys.argv[1] == "churn":
             churn(float(sys.argv[2]))
@@ -325,7 +323,7 @@ def main():
         import traceback
         traceback.print_exc(file=sys.stdout)
         report(False, "%s raised %r" % (sys.argv[1], e))
-    sys.exit(1 if failures else 0)
+    sys.exit(1 if ktaplib.failures else 0)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,16 @@ need_setkey() {
 }
 # stat_of NS NAME: a counter of NS's /proc/net/rust_ipsec_stat.
 stat_of() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/rust_ipsec_stat; }
+# stat_in PID NAME: the same counter in the namespace of process PID (any
+# process that lives there), read by bash alone: stat_of starts ip and
+# awk, which under TCG with the debug kernel costs a second or two.
+stat_in() {
+	local k v
+	while read -r k v; do
+		[[ $k == "$2" ]] && { echo "$v"; return 0; }
+	done <"/proc/$1/net/rust_ipsec_stat"
+	return 1
+}
 # hexrange LO HI: the bytes LO..HI-1 in hex (a key; no process started:
 # under TCG with the debug kernel each one costs about a second).
 hexrange() {

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Per-socket IPsec policies (IP_IPSEC_POLICY / IPV6_IPSEC_POLICY) in use.
 
-    sockpol.py serve tcp|udp ADDR PORT [POLICY...]
-        Echo server: a socket with the policies set before bind (a TCP
-        listener's accepted sockets inherit them). Prints "ready", then
-        echoes every datagram or connection until killed.
+    sockpol.py serve tcp|udp ADDR PORT [POLICY...] [-- tcp|udp ADDR PORT [POLICY...]]...
+        Echo server: one socket per group, each with its policies set
+        before bind (a TCP listener's accepted sockets inherit them).
+        Prints "ready" once all are bound, then echoes every datagram or
+        connection on any of them until killed.
     sockpol.py ask tcp|udp ADDR PORT [POLICY...]
         One request from a socket with the policies: prints "echo" and
         exits 0 when the answer came back, prints "timeout" and exits 1
@@ -19,6 +20,13 @@
         POLICY, "bad-dir", "bad-type".
     After "set", "probe ADDR PORT" as the last SPEC sends one UDP datagram
     from that socket and prints "sent" or the errno name.
+    sockpol.py client
+        Many asks and sets from one process (a Python start-up costs
+        seconds under TCG): reads commands from stdin, one a line, each
+        "ask ..." or "set ..." with the arguments above (quoted as for
+        a shell), or "set-without-net-admin ...", a set from a child
+        process (a fork) that dropped CAP_NET_ADMIN; answers each with one
+        line: what ask prints, or what set prints joined by spaces.
 
 A POLICY is ipsec_set_policy(3)'s syntax, as setkey's -P takes it:
     in|out discard|none|entrust|bypass
@@ -29,6 +37,9 @@ The address family of the option follows ADDR (or v4|v6).
 
 import errno
 import ipaddress
+import os
+import select
+import shlex
 import socket
 import struct
 import sys
@@ -103,7 +114,7 @@ def apply(sock, family, policies):
         sock.setsockopt(level, opt, policy(p))
 
 
-def serve(kind, addr, port, policies):
+def listen(kind, addr, port, policies):
     family = family_of(addr)
     s = new_socket(kind, family)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -111,30 +122,58 @@ def serve(kind, addr, port, policies):
     s.bind((addr, port))
     if kind == "tcp":
         s.listen(8)
+    return s
+
+
+def groups(args):
+    """[kind, addr, port, policies] per group of ARGS split at "--"."""
+    out, cur = [], []
+    for a in args + ["--"]:
+        if a != "--":
+            cur.append(a)
+            continue
+        if cur:
+            out.append((cur[0], cur[1], int(cur[2]), cur[3:]))
+        cur = []
+    return out
+
+
+def serve(args):
+    kinds = {}  # socket -> "udp", "tcp" (a listener) or "conn" (accepted)
+    for kind, addr, port, policies in groups(args):
+        kinds[listen(kind, addr, port, policies)] = kind
     print("ready", flush=True)
     while True:
-        if kind == "udp":
-            data, peer = s.recvfrom(2048)
-            s.sendto(data, peer)
-            continue
-        c, _ = s.accept()
-        c.settimeout(5)
-        try:
-            data = c.recv(2048)
-            if data:
-                c.sendall(data)
-        except OSError:
-            pass
-        c.close()
+        readable, _, _ = select.select(list(kinds), [], [])
+        for s in readable:
+            kind = kinds[s]
+            try:
+                if kind == "udp":
+                    data, peer = s.recvfrom(2048)
+                    s.sendto(data, peer)
+                elif kind == "tcp":
+                    c, _ = s.accept()
+                    kinds[c] = "conn"
+                else:
+                    data = s.recv(2048)
+                    if data:
+                        s.sendall(data)
+                    del kinds[s]
+                    s.close()
+            except OSError:
+                if kind == "conn":
+                    del kinds[s]
+                    s.close()
 
 
 def ask(kind, addr, port, policies):
+    """One request and its echo: "echo", "timeout" or an errno name."""
     family = family_of(addr)
     s = new_socket(kind, family)
-    apply(s, family, policies)
-    s.settimeout(5)
-    msg = b"sockpol-echo"
     try:
+        apply(s, family, policies)
+        s.settimeout(5)
+        msg = b"sockpol-echo"
         if kind == "udp":
             s.sendto(msg, (addr, port))
             data, _ = s.recvfrom(2048)
@@ -143,22 +182,22 @@ def ask(kind, addr, port, policies):
             s.sendall(msg)
             data = s.recv(2048)
     except socket.timeout:
-        print("timeout")
-        return 1
+        return "timeout"
     except OSError as e:
-        print(errname(e))
-        return 2
+        return errname(e)
+    finally:
+        s.close()
     if data != msg:
-        print("wrong answer %r" % data)
-        return 1
-    print("echo")
-    return 0
+        return "wrong answer %r" % data
+    return "echo"
 
 
 def set_specs(kind, fam, specs):
+    """What each SPEC did: "ok", "sent" or an errno name."""
     family = socket.AF_INET if fam == "v4" else socket.AF_INET6
     s = new_socket(kind, family)
     level, opt = level_opt(family)
+    out = []
     i = 0
     while i < len(specs):
         spec = specs[i]
@@ -168,7 +207,7 @@ def set_specs(kind, fam, specs):
                 addr, port = specs[i], int(specs[i + 1])
                 i += 2
                 s.sendto(b"probe", (addr, port))
-                print("sent")
+                out.append("sent")
                 continue
             if spec == "clear":
                 s.setsockopt(level, opt, None, 0)
@@ -184,23 +223,83 @@ def set_specs(kind, fam, specs):
                 s.setsockopt(level, opt, policy("out bypass", ptype=7))
             else:
                 s.setsockopt(level, opt, policy(spec))
-            print("ok")
+            out.append("ok")
         except OSError as e:
-            print(errname(e))
+            out.append(errname(e))
+    s.close()
+    return out
+
+
+CAP_NET_ADMIN = 12
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+def without_net_admin(func):
+    """func()'s result (a list of words), run in a child process whose
+    effective and permitted capabilities lack CAP_NET_ADMIN (capset(2)):
+    a fork, not a new Python."""
+    import ctypes
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            hdr = struct.pack("=Ii", LINUX_CAPABILITY_VERSION_3, 0)
+            data = ctypes.create_string_buffer(24)  # 2 x {effective, permitted, inheritable}
+            if libc.capget(hdr, data) != 0:
+                raise OSError(ctypes.get_errno(), "capget")
+            caps = list(struct.unpack("=6I", data.raw))
+            caps[0] &= ~(1 << CAP_NET_ADMIN)  # effective, low word
+            caps[1] &= ~(1 << CAP_NET_ADMIN)  # permitted, low word
+            if libc.capset(hdr, struct.pack("=6I", *caps)) != 0:
+                raise OSError(ctypes.get_errno(), "capset")
+            out = func()
+        except Exception as e:  # the answer says what broke
+            out = ["capset failed: %r" % (e,)]
+        os.write(w, " ".join(out).encode())
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        answer = f.read().decode()
+    os.waitpid(pid, 0)
+    return answer.split()
+
+
+def client():
+    """ask and set commands from stdin, one answer line each."""
+    for line in sys.stdin:
+        words = shlex.split(line)
+        if not words:
+            continue
+        if words[0] == "ask" and len(words) >= 4:
+            answer = ask(words[1], words[2], int(words[3]), words[4:])
+        elif words[0] == "set" and len(words) >= 3:
+            answer = " ".join(set_specs(words[1], words[2], words[3:]))
+        elif words[0] == "set-without-net-admin" and len(words) >= 3:
+            answer = " ".join(without_net_admin(lambda: set_specs(words[1], words[2], words[3:])))
+        else:
+            answer = "bad command %r" % line.strip()
+        print(answer, flush=True)
     return 0
 
 
 def main(argv):
-    if len(argv) < 3:
-        print(__doc__, file=sys.stderr)
+    cmd = argv[1] if len(argv) > 1 else ""
+    if cmd == "serve" and len(argv) >= 5:
+        return serve(argv[2:])
+    if cmd == "ask" and len(argv) >= 5:
+        answer = ask(argv[2], argv[3], int(argv[4]), argv[5:])
+        print(answer)
+        if answer in ("echo", "timeout") or answer.startswith("wrong"):
+            return 0 if answer == "echo" else 1
         return 2
-    cmd, kind = argv[1], argv[2]
-    if cmd == "serve":
-        return serve(kind, argv[3], int(argv[4]), argv[5:])
-    if cmd == "ask":
-        return ask(kind, argv[3], int(argv[4]), argv[5:])
-    if cmd == "set":
-        return set_specs(kind, argv[3], argv[4:])
+    if cmd == "set" and len(argv) >= 4:
+        print("\n".join(set_specs(argv[2], argv[3], argv[4:])))
+        return 0
+    if cmd == "client":
+        return client()
     print(__doc__, file=sys.stderr)
     return 2
 

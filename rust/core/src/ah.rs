@@ -286,6 +286,18 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> AhHeader<T> {
     /// input has them; padding after the ICV stays as received (it is
     /// covered as is, as in `ah_input`).
     pub fn zero_icv(&mut self, icv_len: usize) -> Result<(), AhError> {
+        self.icv_mut(icv_len)?.fill(0);
+        Ok(())
+    }
+
+    /// Writes `icv` (the truncated digest) after the fixed part.
+    pub fn set_icv(&mut self, icv: &[u8]) -> Result<(), AhError> {
+        self.icv_mut(icv.len())?.copy_from_slice(icv);
+        Ok(())
+    }
+
+    /// The `icv_len` bytes after the fixed part, if the header holds them.
+    fn icv_mut(&mut self, icv_len: usize) -> Result<&mut [u8], AhError> {
         let end = AH_FIXED_LEN
             .checked_add(icv_len)
             .filter(|&e| e <= self.header_len())
@@ -293,23 +305,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> AhHeader<T> {
         self.buffer
             .as_mut()
             .get_mut(AH_FIXED_LEN..end)
-            .ok_or(AhError::IcvLength)?
-            .fill(0);
-        Ok(())
-    }
-
-    /// Writes `icv` (the truncated digest) after the fixed part.
-    pub fn set_icv(&mut self, icv: &[u8]) -> Result<(), AhError> {
-        let end = AH_FIXED_LEN
-            .checked_add(icv.len())
-            .filter(|&e| e <= self.header_len())
-            .ok_or(AhError::IcvLength)?;
-        self.buffer
-            .as_mut()
-            .get_mut(AH_FIXED_LEN..end)
-            .ok_or(AhError::IcvLength)?
-            .copy_from_slice(icv);
-        Ok(())
+            .ok_or(AhError::IcvLength)
     }
 }
 
