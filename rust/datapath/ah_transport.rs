@@ -24,7 +24,7 @@
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-use super::esp_transport::as_u32;
+use super::esp_transport::{as_u32, head_of, outbound_head, OutboundHead};
 use super::sa::DpSa;
 use super::stats::DropReason;
 use crate::glue::aead::Region;
@@ -34,19 +34,12 @@ use crate::ipsec_core::ah::{
     self, AhFields, AhHeader, IcvHead, AH_FIXED_LEN, ESN_SUFFIX_LEN, ICV_HEAD_MAX, SEND_ALIGN,
 };
 use crate::ipsec_core::inet::{Addr, NEXTHDR_AUTH, PROTO_TCP};
-use crate::ipsec_core::ipview::HEAD_MAX;
 use crate::ipsec_core::knobs::KnobValues;
 use crate::ipsec_core::mss::clamp_mss;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::split;
-use crate::ipsec_core::transport::{transport_head, TransportHead};
+use crate::ipsec_core::transport::TransportHead;
 use crate::ipsec_core::usage::UsageEvent;
-
-/// The transport-mode layout of `pkt`'s head.
-fn head_of(pkt: &Packet) -> Result<TransportHead, DropReason> {
-    let mut buf = [0u8; HEAD_MAX];
-    transport_head(pkt.network_bytes(&mut buf)).map_err(|_| DropReason::Malformed)
-}
 
 /// Bytes after the payload during the ICV computation: the ESN suffix
 /// (with ESN) and the ICV.
@@ -101,18 +94,8 @@ pub(crate) fn output(
     pkt: &mut Packet,
     knobs: &KnobValues,
 ) -> Result<UsageEvent, DropReason> {
-    if pkt.is_gso() {
-        // The caller segments GSO packets first.
-        return Err(DropReason::Unsupported);
-    }
-    let ip = head_of(pkt)?;
-    if ip.fragment {
-        // A forwarded fragment: transport mode protects whole packets.
-        return Err(DropReason::Unsupported);
-    }
+    let OutboundHead { ip, len, payload } = outbound_head(pkt)?;
     let ihl = ip.hl;
-    let len = usize::try_from(pkt.len()).map_err(|_| DropReason::Malformed)?;
-    let payload = len.checked_sub(ihl).ok_or(DropReason::Malformed)?;
     let ah_len = sa.ah_len;
     let icv = sa.layout.icv;
     let tail = tail_len(sa);

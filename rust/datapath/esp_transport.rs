@@ -58,7 +58,7 @@ pub(super) fn seal(
 }
 
 /// The transport-mode layout of `pkt`'s head.
-fn head_of(pkt: &Packet) -> Result<TransportHead, DropReason> {
+pub(super) fn head_of(pkt: &Packet) -> Result<TransportHead, DropReason> {
     let mut buf = [0u8; HEAD_MAX];
     transport_head(pkt.network_bytes(&mut buf)).map_err(|_| DropReason::Malformed)
 }
@@ -97,21 +97,37 @@ pub(super) fn make_iv<'b>(sa: &DpSa, seq: u64, buf: &'b mut [u8; MAX_IV_LEN]) ->
     iv
 }
 
-/// Protects `pkt` (data at the IP header) with `sa` in transport mode;
-/// returns what the packet meant for the SA's lifetime.
-pub(crate) fn output(sa: &DpSa, pkt: &mut Packet) -> Result<UsageEvent, DropReason> {
+/// What transport-mode output (ESP or AH) needs of a packet first.
+pub(super) struct OutboundHead {
+    /// The IP header and the extension headers before the insertion point.
+    pub(super) ip: TransportHead,
+    /// The packet's length.
+    pub(super) len: usize,
+    /// Bytes after `ip.hl`.
+    pub(super) payload: usize,
+}
+
+/// The head of `pkt` (data at the IP header) for transport-mode output:
+/// not a GSO packet (the caller segments those first) and not a forwarded
+/// fragment (transport mode protects whole packets).
+pub(super) fn outbound_head(pkt: &Packet) -> Result<OutboundHead, DropReason> {
     if pkt.is_gso() {
-        // The caller segments GSO packets first.
         return Err(DropReason::Unsupported);
     }
     let ip = head_of(pkt)?;
     if ip.fragment {
-        // A forwarded fragment: transport mode protects whole packets.
         return Err(DropReason::Unsupported);
     }
-    let ihl = ip.hl;
     let len = usize::try_from(pkt.len()).map_err(|_| DropReason::Malformed)?;
-    let payload = len.checked_sub(ihl).ok_or(DropReason::Malformed)?;
+    let payload = len.checked_sub(ip.hl).ok_or(DropReason::Malformed)?;
+    Ok(OutboundHead { ip, len, payload })
+}
+
+/// Protects `pkt` (data at the IP header) with `sa` in transport mode;
+/// returns what the packet meant for the SA's lifetime.
+pub(crate) fn output(sa: &DpSa, pkt: &mut Packet) -> Result<UsageEvent, DropReason> {
+    let OutboundHead { ip, len, payload } = outbound_head(pkt)?;
+    let ihl = ip.hl;
     let layout = sa.layout;
     let head = layout.header_len();
     let pad = layout.pad_len(payload);
