@@ -16,8 +16,9 @@
 #  1. datapath: three pairs of namespaces joined by veth, one per stack
 #     (plaintext, Linux XFRM configured with `ip xfrm`, rust_ipsec
 #     configured with setkey), the same keys on both IPsec stacks; for each
-#     algorithm row, TCP throughput (iperf3), UDP packet rate with 64- and
-#     1400-byte payloads (iperf3 -u -b 0) and TCP request/response latency
+#     algorithm row (ESP, and AH with HMAC-SHA-256), TCP throughput
+#     (iperf3), UDP packet rate with 64- and 1400-byte payloads
+#     (iperf3 -u -b 0) and TCP request/response latency
 #     (netbench), runs alternated plain, XFRM, rust_ipsec, plain, ...
 #     Then perf profiles of both IPsec stacks (full mode).
 #  2. lookup scaling: N-1 outbound policies that do not match the flow
@@ -37,7 +38,7 @@ T0=$(date +%s)
 
 if [[ $MODE == quick ]]; then
 	REPS=1 T_TCP=2 T_UDP=2 T_RR=2
-	ROWS=(gcm128-transport gcm256-tunnel)
+	ROWS=(gcm128-transport gcm256-tunnel ah-sha256-transport)
 	LOOKUP_N=(1 1000 10000) LOOKUP_REPS=1
 	CP_N=(1000 10000) CP_REPS=1
 	PROFILE=0
@@ -48,7 +49,7 @@ elif [[ $MODE == profile ]]; then
 	PROFILE=1
 else
 	REPS=5 T_TCP=5 T_UDP=4 T_RR=4
-	ROWS=(gcm128-transport gcm256-tunnel cbc-sha256-transport chacha20-poly1305-transport)
+	ROWS=(gcm128-transport gcm256-tunnel cbc-sha256-transport chacha20-poly1305-transport ah-sha256-transport)
 	LOOKUP_N=(1 1000 10000 100000) LOOKUP_REPS=3
 	CP_N=(1000 10000 100000) CP_REPS=3
 	PROFILE=1
@@ -91,13 +92,16 @@ keys() {
 	echo "$out"
 }
 
-# row NAME: sets MODE_ (transport/tunnel), SKALG (setkey), XFALG (ip xfrm).
+# row NAME: sets M (transport/tunnel), P (esp/ah), SKALG (setkey), XFALG
+# (ip xfrm).
 row() {
+	P=esp
 	case $1 in
 	gcm128-transport) M=transport SKALG="-E aes-gcm-16 K20" XFALG="aead 'rfc4106(gcm(aes))' K20 128" ;;
 	gcm256-tunnel) M=tunnel SKALG="-E aes-gcm-16 K36" XFALG="aead 'rfc4106(gcm(aes))' K36 128" ;;
 	cbc-sha256-transport) M=transport SKALG="-E aes-cbc K16 -A hmac-sha256 K32" XFALG="enc 'cbc(aes)' K16 auth-trunc 'hmac(sha256)' K32 128" ;;
 	chacha20-poly1305-transport) M=transport SKALG="-E chacha20-poly1305 K36" XFALG="aead 'rfc7539esp(chacha20,poly1305)' K36 128" ;;
+	ah-sha256-transport) M=transport P=ah SKALG="-A hmac-sha256 K32" XFALG="auth-trunc 'hmac(sha256)' K32 128" ;;
 	*) echo "unknown row $1" >&2; return 1 ;;
 	esac
 }
@@ -136,24 +140,24 @@ configure() {
 	for n in bx1 bx2; do
 		ip -n $n xfrm state flush
 		ip -n $n xfrm policy flush
-		eval "ip -n $n xfrm state add src $a dst $b proto esp spi 0x2001 reqid 1 mode $M $xf1"
-		eval "ip -n $n xfrm state add src $b dst $a proto esp spi 0x2002 reqid 1 mode $M $xf2"
+		eval "ip -n $n xfrm state add src $a dst $b proto $P spi 0x2001 reqid 1 mode $M $xf1"
+		eval "ip -n $n xfrm state add src $b dst $a proto $P spi 0x2002 reqid 1 mode $M $xf2"
 	done
 	local t12="" t21=""
 	[[ $M == tunnel ]] && t12="src $a dst $b" t21="src $b dst $a"
-	ip -n bx1 xfrm policy add src "$a" dst "$b" dir out tmpl $t12 proto esp reqid 1 mode $M
-	ip -n bx1 xfrm policy add src "$b" dst "$a" dir in tmpl $t21 proto esp reqid 1 mode $M
-	ip -n bx2 xfrm policy add src "$b" dst "$a" dir out tmpl $t21 proto esp reqid 1 mode $M
-	ip -n bx2 xfrm policy add src "$a" dst "$b" dir in tmpl $t12 proto esp reqid 1 mode $M
+	ip -n bx1 xfrm policy add src "$a" dst "$b" dir out tmpl $t12 proto $P reqid 1 mode $M
+	ip -n bx1 xfrm policy add src "$b" dst "$a" dir in tmpl $t21 proto $P reqid 1 mode $M
+	ip -n bx2 xfrm policy add src "$b" dst "$a" dir out tmpl $t21 proto $P reqid 1 mode $M
+	ip -n bx2 xfrm policy add src "$a" dst "$b" dir in tmpl $t12 proto $P reqid 1 mode $M
 	# rust_ipsec pair: 0x3001, 0x3002, the same keys.
 	a=$(addr rust 1) b=$(addr rust 2)
 	sk1=$(keys "$SKALG" 1) sk2=$(keys "$SKALG" 2)
-	local r12="esp/transport//require" r21="esp/transport//require"
-	[[ $M == tunnel ]] && r12="esp/tunnel/$a-$b/require" r21="esp/tunnel/$b-$a/require"
+	local r12="$P/transport//require" r21="$P/transport//require"
+	[[ $M == tunnel ]] && r12="$P/tunnel/$a-$b/require" r21="$P/tunnel/$b-$a/require"
 	for n in br1 br2; do
 		ip netns exec $n "$SK" -F
 		ip netns exec $n "$SK" -FP
-		printf '%s\n' "add $a $b esp 0x3001 -m $M $sk1;" "add $b $a esp 0x3002 -m $M $sk2;" |
+		printf '%s\n' "add $a $b $P 0x3001 -m $M $sk1;" "add $b $a $P 0x3002 -m $M $sk2;" |
 			ip netns exec $n "$SK" -c || return 1
 	done
 	printf '%s\n' "spdadd $a $b any -P out ipsec $r12;" "spdadd $b $a any -P in ipsec $r21;" |
@@ -162,7 +166,11 @@ configure() {
 		ip netns exec br2 "$SK" -c || return 1
 }
 
-# check ROW: every stack answers pings; the IPsec ones really use ESP.
+# The rust_ipsec counter of packets sent with the row's protocol.
+out_counter() { [[ $P == ah ]] && echo AhOutPackets || echo EspOutPackets; }
+
+# check ROW: every stack answers pings; the IPsec ones really use ESP (or
+# AH: the row's protocol).
 # Sets STATUS[stack] to ok or to why it is not measured.
 check() {
 	local s n before unsup0 unsup1 esp
@@ -172,14 +180,14 @@ check() {
 		case $s in
 		xfrm) before=$(xfrm_packets bx1) ;;
 		rust)
-			before=$(stat_of br1 EspOutPackets)
+			before=$(stat_of br1 "$(out_counter)")
 			unsup0=$(($(stat_of br1 DropUnsupported) + $(stat_of br2 DropUnsupported))) ;;
 		esac
 		if ip netns exec "${n}1" ping -c 3 -i 0.2 -W 2 "$(addr "$s" 2)" >/dev/null 2>&1; then
 			STATUS[$s]=ok
 			case $s in
 			xfrm) esp=$(($(xfrm_packets bx1) - before)) ;;
-			rust) esp=$(($(stat_of br1 EspOutPackets) - before)) ;;
+			rust) esp=$(($(stat_of br1 "$(out_counter)") - before)) ;;
 			*) esp=1 ;;
 			esac
 			((esp > 0)) || STATUS[$s]="failed (pings went out without ESP)"

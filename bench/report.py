@@ -20,6 +20,7 @@ ROW_NAME = {
     "gcm256-tunnel": "AES-GCM-256 tunnel",
     "cbc-sha256-transport": "AES-CBC + HMAC-SHA-256 transport",
     "chacha20-poly1305-transport": "ChaCha20-Poly1305 transport",
+    "ah-sha256-transport": "AH HMAC-SHA-256 transport",
 }
 # metric: (label, unit, higher is better)
 METRICS = {

@@ -8,7 +8,7 @@
 # then writes bench/results/results.{md,json} and the PNG plots
 # (--quick: bench/results/quick/, not committed).
 #
-#   --quick     1 repetition, two algorithm rows, 1k/10k entries: a few
+#   --quick     1 repetition, three algorithm rows, 1k/10k entries: a few
 #               minutes, for development
 #   --profile [ROW]
 #               only the perf profiles of both IPsec stacks (the algorithm

@@ -11,8 +11,9 @@
 # whose ICV does not verify is counted (DropAuthFailed) and dropped;
 # HMAC-SHA1-96 over IPv4; a transport bundle, ESP inside AH
 # (`esp/transport//require ah/transport//require`), between addresses on
-# lo; an AH tunnel request is dropped (DropUnsupported), never sent in the
-# clear.
+# lo; the knobs ah_cleartos, ah_offsetmask and ah_trans_deflev, seen on
+# the wire; packets changed in flight (tests/ah/tamper.py) in a covered
+# field are dropped and counted, in mutable ones pass. Tunnel mode and the other bundles: ah_tunnel.sh.
 #
 # +---------------------+         +---------------------+
 # | $E: rust_ipsec      |  veth2  | $F: Linux XFRM      |
@@ -169,8 +170,10 @@ wire_stop bundle
 b1=$(wire_read bundle 'ip proto 51' | grep -c 'AH(spi=0x0000b001.*ESP(spi=0x0000a001')
 b2=$(wire_read bundle 'ip proto 51' | grep -c 'AH(spi=0x0000b002.*ESP(spi=0x0000a002')
 other=$(wire_count bundle "ip and not ip proto 51")
-ktap_check "bundle ESP inside AH: only AH around ESP on the link (E->F $b1, F->E $b2, other $other)" \
-	test "$b1" -gt 10 -a "$b2" -gt 10 -a "$other" = 0
+# The MSS E clamps a SYN to counts both SAs: no segment is fragmented.
+frags=$(wire_count bundle "ip and ip[6:2] & 0x3fff != 0")
+ktap_check "bundle ESP inside AH: only AH around ESP on the link, no fragments (E->F $b1, F->E $b2, other $other, fragments $frags)" \
+	test "$b1" -gt 10 -a "$b2" -gt 10 -a "$other" = 0 -a "$frags" = 0
 
 # A packet whose ICV does not verify: F sends with another key.
 ip -n "$F" xfrm state del src 10.2.0.2 dst 10.2.0.1 proto ah spi 0x1002
@@ -200,19 +203,90 @@ else
 	ktap_fail "hmac-sha1: SAs installed"
 fi
 
-# AH in tunnel mode has no datapath yet: dropped and counted, never sent
-# in the clear.
+# The knobs, seen on the wire (IPv4, HMAC-SHA-256; Linux XFRM always
+# leaves TOS and the flags and fragment offset out of the ICV).
+knob() { ip netns exec "$E" sysctl -qw "net.ipv4.rust_ipsec.$1=$2"; }
+set_sas hmac-sha256 'hmac(sha256)' 128 "$k1" "$k2" || ktap_fail "knobs: SAs installed"
+# ah_cleartos=0: TOS is covered, so a packet with TOS 0x20 fails the ICV
+# at the other end, either way; TOS 0 still passes.
+knob ah_cleartos 0
+before=$(stat_of "$E" DropAuthFailed)
+ktap_check "ah_cleartos=0: a ping with TOS 0x20 from E fails at XFRM (TOS covered)" \
+	bash -c "! ip netns exec $E ping -c 1 -W 1 -Q 0x20 10.2.0.2"
+ip netns exec "$F" ping -c 1 -W 1 -Q 0x20 10.2.0.1 >/dev/null
+after=$(stat_of "$E" DropAuthFailed)
+ktap_check "ah_cleartos=0: a ping with TOS 0x20 from XFRM fails at E (DropAuthFailed $before -> $after)" \
+	test "$after" -ge $((before + 1))
+pings "ah_cleartos=0: TOS 0 pings pass" "$E" 10.2.0.2
+knob ah_cleartos 1
+ktap_check "ah_cleartos=1: the TOS 0x20 ping passes again" ip netns exec "$E" ping -c 1 -W 2 -Q 0x20 10.2.0.2
+# ah_offsetmask=0x4000 keeps DF in the ICV: a ping with DF fails at
+# XFRM, one without passes.
+knob ah_offsetmask 16384
+ktap_check "ah_offsetmask=0x4000: a ping with DF from E fails at XFRM (DF covered)" \
+	bash -c "! ip netns exec $E ping -c 1 -W 1 -M do 10.2.0.2"
+ktap_check "ah_offsetmask=0x4000: a ping without DF passes" ip netns exec "$E" ping -c 1 -W 2 -M dont 10.2.0.2
+knob ah_offsetmask 0
+ktap_check "ah_offsetmask=0: the ping with DF passes again" ip netns exec "$E" ping -c 1 -W 2 -M do 10.2.0.2
+# ah_trans_deflev decides a `default` request: between 10.2.0.11 and
+# 10.2.0.12, which no SA covers and XFRM leaves in the clear, 1 (use)
+# lets pings go in the clear, 2 (require) drops them both ways.
+addrs "$E" veth2 10.2.0.11/32
+addrs "$F" veth2 10.2.0.12/32
+ip -n "$E" route add 10.2.0.12 dev veth2 src 10.2.0.11
+ip -n "$F" route add 10.2.0.11 dev veth2 src 10.2.0.12
 sk "$E" -c <<'EOS'
-spdadd 10.2.0.1 10.2.0.9 any -P out ipsec ah/tunnel/10.2.0.1-10.2.0.2/require;
+spdadd 10.2.0.11 10.2.0.12 any -P out ipsec ah/transport//default;
+spdadd 10.2.0.12 10.2.0.11 any -P in ipsec ah/transport//default;
 EOS
-wire_start tun -o -t 60 "$E" veth2
-before=$(stat_of "$E" DropUnsupported)
-ip netns exec "$E" ping -c 2 -i 0.2 -W 1 10.2.0.9 >/dev/null
-after=$(stat_of "$E" DropUnsupported)
-wire_stop tun
-n=$(wire_count tun "ip host 10.2.0.9")
-ktap_check "an AH tunnel request drops the packet (DropUnsupported $before -> $after, $n packets to 10.2.0.9 on the wire)" \
-	test "$after" -ge $((before + 2)) -a "$n" = 0
+pings "ah_trans_deflev=1: a default AH request without an SA lets pings pass in the clear" "$E" 10.2.0.12
+knob ah_trans_deflev 2
+nosa0=$(stat_of "$E" DropNoSa) viol0=$(stat_of "$E" DropPolicyViolation)
+ip netns exec "$E" ping -c 1 -W 1 10.2.0.12 >/dev/null
+ip netns exec "$F" ping -c 1 -W 1 10.2.0.11 >/dev/null
+nosa1=$(stat_of "$E" DropNoSa) viol1=$(stat_of "$E" DropPolicyViolation)
+ktap_check "ah_trans_deflev=2: the default request is required: out dropped (DropNoSa $nosa0 -> $nosa1), clear in refused (DropPolicyViolation $viol0 -> $viol1)" \
+	test "$nosa1" -ge $((nosa0 + 1)) -a "$viol1" -ge $((viol0 + 1))
+knob ah_trans_deflev 1
+
+# Tampering in flight: E and F also meet through M, where tamper.py
+# forwards the frames between veth4 (E's side) and veth5 (F's side) and
+# changes the AH packets F sends as the file "mode" says.
+M=${RI_NS}ahm
+netns_add "$M"
+veth "$E" "$M" veth4
+veth "$M" "$F" veth5
+addrs "$E" veth4 10.4.0.1/24
+addrs "$F" veth5 10.4.0.2/24
+echo pass >"$WIRE_DIR/mode"
+: >"$WIRE_DIR/tamper.log"
+ip netns exec "$M" python3 -S "$RI_TESTS/ah/tamper.py" veth4 veth5 "$WIRE_DIR/mode" "$WIRE_DIR/tamper.log" &
+tamper_pid=$!
+printf '%s\n' \
+	"xfrm state add src 10.4.0.1 dst 10.4.0.2 proto ah spi 0x4001 reqid 4 mode transport auth-trunc 'hmac(sha256)' $k1 128" \
+	"xfrm state add src 10.4.0.2 dst 10.4.0.1 proto ah spi 0x4002 reqid 4 mode transport auth-trunc 'hmac(sha256)' $k2 128" \
+	"xfrm policy add src 10.4.0.2 dst 10.4.0.1 dir out tmpl proto ah reqid 4 mode transport" \
+	"xfrm policy add src 10.4.0.1 dst 10.4.0.2 dir in tmpl proto ah reqid 4 mode transport" |
+	ip -n "$F" -batch -
+printf '%s\n' \
+	"add 10.4.0.1 10.4.0.2 ah 0x4001 -A hmac-sha256 $k1;" \
+	"add 10.4.0.2 10.4.0.1 ah 0x4002 -A hmac-sha256 $k2;" \
+	"spdadd 10.4.0.1 10.4.0.2 any -P out ipsec ah/transport//require;" \
+	"spdadd 10.4.0.2 10.4.0.1 any -P in ipsec ah/transport//require;" | sk "$E" -c
+pings "tamper: pings pass through the wire in M" "$E" 10.4.0.2
+echo covered >"$WIRE_DIR/mode"
+before=$(stat_of "$E" DropAuthFailed)
+ip netns exec "$E" ping -c 2 -i 0.2 -W 1 10.4.0.2 >/dev/null
+after=$(stat_of "$E" DropAuthFailed)
+n=$(grep -c covered "$WIRE_DIR/tamper.log")
+ktap_check "tamper: replies changed in a covered field (a payload byte, $n changed) are dropped and counted (DropAuthFailed $before -> $after)" \
+	test "$n" -ge 2 -a "$after" -ge $((before + 2))
+echo mutable >"$WIRE_DIR/mode"
+pings "tamper: replies changed in mutable fields (TTL 7, TOS 0x10) pass" "$E" 10.4.0.2
+n=$(grep -c mutable "$WIRE_DIR/tamper.log")
+ktap_check "tamper: the wire did change them ($n packets)" test "$n" -ge 2
+kill "$tamper_pid" 2>/dev/null
+wait "$tamper_pid" 2>/dev/null
 
 ri_netns_cleanup
 ktap_finish

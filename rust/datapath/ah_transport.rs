@@ -19,13 +19,15 @@
 //!
 //! The AH header sent is padded to 8 bytes over both families, as Linux
 //! does by default (`ah::SEND_ALIGN`); both paddings are accepted over
-//! IPv4. Tunnel-mode AH is not implemented yet: the caller drops it.
+//! IPv4. Tunnel mode (`ah_tunnel.rs`) shares `emit_header`, `sign` and
+//! `verify`.
 
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
 use super::esp_transport::{as_u32, head_of, outbound_head, OutboundHead};
-use super::sa::DpSa;
+use super::mss::{clamp_tcp_mss, Fit};
+use super::sa::{DpSa, Later};
 use super::stats::DropReason;
 use crate::glue::aead::Region;
 use crate::glue::hooks::Packet;
@@ -33,9 +35,8 @@ use crate::ipsec_core::ah::mutable::{Direction, Ipv4Rules};
 use crate::ipsec_core::ah::{
     self, AhFields, AhHeader, IcvHead, AH_FIXED_LEN, ESN_SUFFIX_LEN, ICV_HEAD_MAX, SEND_ALIGN,
 };
-use crate::ipsec_core::inet::{Addr, NEXTHDR_AUTH, PROTO_TCP};
+use crate::ipsec_core::inet::{Addr, NEXTHDR_AUTH};
 use crate::ipsec_core::knobs::KnobValues;
-use crate::ipsec_core::mss::clamp_mss;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::split;
 use crate::ipsec_core::transport::TransportHead;
@@ -43,27 +44,9 @@ use crate::ipsec_core::usage::UsageEvent;
 
 /// Bytes after the payload during the ICV computation: the ESN suffix
 /// (with ESN) and the ICV.
-fn tail_len(sa: &DpSa) -> usize {
+pub(super) fn tail_len(sa: &DpSa) -> usize {
     let esn = if sa.esn { ESN_SUFFIX_LEN } else { 0 };
     esn + sa.layout.icv
-}
-
-/// Lowers the MSS of a TCP SYN that `sa` protects (`ip` describes the
-/// packet without AH, linear and writable) so that full-sized segments
-/// fit the link after AH: outbound the route's MTU, inbound the ingress
-/// device's.
-fn clamp_tcp_mss(sa: &DpSa, pkt: &mut Packet, ip: &TransportHead, out: bool) {
-    if ip.proto != PROTO_TCP {
-        return;
-    }
-    let mtu = usize::try_from(pkt.mtu(out)).unwrap_or(0);
-    let max = ah::max_tcp_mss(mtu, ip.hl, sa.ah_len);
-    if max == 0 {
-        return;
-    }
-    if let Some(tcp) = pkt.data_mut().get_mut(ip.hl..) {
-        clamp_mss(tcp, u16::try_from(max).unwrap_or(u16::MAX));
-    }
 }
 
 /// The ICV input's head of `pkt` (linear; AH at `ihl`), for `sa`.
@@ -93,37 +76,67 @@ pub(crate) fn output(
     sa: &DpSa,
     pkt: &mut Packet,
     knobs: &KnobValues,
+    later: Later<'_>,
 ) -> Result<UsageEvent, DropReason> {
     let OutboundHead { ip, len, payload } = outbound_head(pkt)?;
     let ihl = ip.hl;
     let ah_len = sa.ah_len;
-    let icv = sa.layout.icv;
-    let tail = tail_len(sa);
-    pkt.prepare(as_u32(ah_len)?, as_u32(tail)?)
+    pkt.prepare(as_u32(ah_len)?, as_u32(tail_len(sa))?)
         .map_err(|_| DropReason::NoMemory)?;
-    clamp_tcp_mss(sa, pkt, &ip, true);
+    clamp_tcp_mss(sa, pkt, &ip, Fit::Out(later));
     let (seq, event) = sa.next_out(len)?;
     pkt.push_network(as_u32(ah_len)?);
     {
         let d = pkt.data_mut();
         d.copy_within(ah_len..ah_len + ihl, 0);
         let at = d.get_mut(ihl..).ok_or(DropReason::Malformed)?;
-        let fields = AhFields {
-            next_header: ip.proto,
-            spi: sa.key.spi,
-            seq_lo: split(seq).1,
-            icv_len: icv,
-            align: SEND_ALIGN,
-        };
-        ah::emit_header(at, &fields).map_err(|_| DropReason::Malformed)?;
+        emit_header(sa, at, ip.proto, seq)?;
         ip.set_protocol(d, NEXTHDR_AUTH)
             .map_err(|_| DropReason::Malformed)?;
     }
-    let ad = icv_head(pkt, ihl, sa, knobs, Direction::Output)?;
     // As ESP: a packet still too big after AH is fragmented rather than
     // dropped.
     pkt.allow_fragmentation();
-    let total = ihl + ah_len + payload;
+    sign(sa, pkt, ihl, payload, seq, knobs)?;
+    Ok(event)
+}
+
+/// Writes the AH header `sa` sends with sequence number `seq` at the
+/// front of `at`, its ICV zero; `next_header` names what follows it.
+pub(super) fn emit_header(
+    sa: &DpSa,
+    at: &mut [u8],
+    next_header: u8,
+    seq: u64,
+) -> Result<(), DropReason> {
+    let fields = AhFields {
+        next_header,
+        spi: sa.key.spi,
+        seq_lo: split(seq).1,
+        icv_len: sa.layout.icv,
+        align: SEND_ALIGN,
+    };
+    ah::emit_header(at, &fields)
+        .map(|_| ())
+        .map_err(|_| DropReason::Malformed)
+}
+
+/// Computes the ICV of `pkt` (linear and writable; the IP header,
+/// `ihl` bytes, then the AH header `sa` sends, then `payload` bytes) for
+/// the sequence number `seq`, and writes it into the AH header. Transport
+/// and tunnel mode differ only in what the payload is.
+pub(super) fn sign(
+    sa: &DpSa,
+    pkt: &mut Packet,
+    ihl: usize,
+    payload: usize,
+    seq: u64,
+    knobs: &KnobValues,
+) -> Result<(), DropReason> {
+    let icv = sa.layout.icv;
+    let tail = tail_len(sa);
+    let ad = icv_head(pkt, ihl, sa, knobs, Direction::Output)?;
+    let total = ihl + sa.ah_len + payload;
     pkt.put(as_u32(tail)?);
     let esn = tail - icv;
     if sa.esn {
@@ -133,7 +146,7 @@ pub(crate) fn output(
             .copy_from_slice(&ah::esn_suffix(seq));
     }
     let region = Region {
-        offset: ihl + ah_len,
+        offset: ihl + sa.ah_len,
         len: payload + esn,
         icv,
     };
@@ -148,16 +161,15 @@ pub(crate) fn output(
         }
         d.copy_within(icv_at..icv_at + icv, ihl + AH_FIXED_LEN);
     }
-    pkt.trim(as_u32(total)?).map_err(|_| DropReason::NoMemory)?;
-    Ok(event)
+    pkt.trim(as_u32(total)?).map_err(|_| DropReason::NoMemory)
 }
 
-/// The SPI and low sequence number of the AH header at `ip.hl`, wherever
+/// The SPI and low sequence number of the AH header at `ihl`, wherever
 /// the packet holds it (linear part or page fragments).
-fn spi_seq(pkt: &Packet, ip: &TransportHead) -> Result<(u32, u32), DropReason> {
+fn spi_seq(pkt: &Packet, ihl: usize) -> Result<(u32, u32), DropReason> {
     let mut buf = [0u8; AH_FIXED_LEN];
     let b = pkt
-        .network_bytes_at(ip.hl, &mut buf)
+        .network_bytes_at(ihl, &mut buf)
         .ok_or(DropReason::Malformed)?;
     let be32 = |at: usize| {
         b.get(at..)
@@ -183,27 +195,36 @@ pub(crate) fn lookup(
         // Routing header is not where transport mode puts it.
         return Err(DropReason::Malformed);
     }
-    let (spi, _) = spi_seq(pkt, &ip)?;
+    let (spi, _) = spi_seq(pkt, ip.hl)?;
     let sa = sa_of(&ip.dst, spi).ok_or(DropReason::UnknownSpi)?;
     Ok((ip, sa))
 }
 
-/// Checks the replay window, verifies the ICV of `pkt` (AH at `ip.hl`)
-/// with the transport-mode AH SA `sa` (the IPv4 header's coverage as
-/// `knobs` say), advances the window, counts the packet and removes AH;
-/// returns what was applied, for the inbound policy check, and what the
-/// packet meant for the SA's lifetime.
-pub(crate) fn input(
+/// What an AH header held, once its packet verified.
+pub(super) struct Verified {
+    /// The protocol after AH (transport: the payload's; tunnel: 4 or 41).
+    pub(super) next_header: u8,
+    /// The AH header's length.
+    pub(super) hlen: usize,
+    /// What the packet meant for the SA's lifetime.
+    pub(super) event: UsageEvent,
+}
+
+/// Checks the replay window, verifies the ICV of `pkt` (AH at `ihl`,
+/// after the IP header and the extension headers before it) with the AH SA
+/// `sa` (the IPv4 header's coverage as `knobs` say), advances the window
+/// and counts the packet. AH stays in place; transport and tunnel mode
+/// remove it in their own ways.
+pub(super) fn verify(
     pkt: &mut Packet,
-    ip: &TransportHead,
+    ihl: usize,
     sa: &DpSa,
     knobs: &KnobValues,
-) -> Result<(Applied, UsageEvent), DropReason> {
-    let ihl = ip.hl;
+) -> Result<Verified, DropReason> {
     let icv = sa.layout.icv;
     // Read before the packet is made linear: a replayed or expired packet
     // is dropped without copying it.
-    let (_, seq_lo) = spi_seq(pkt, ip)?;
+    let (_, seq_lo) = spi_seq(pkt, ihl)?;
     let seq = {
         let d = sa.dyn_.lock();
         if d.usage.exhausted() {
@@ -255,6 +276,30 @@ pub(crate) fn input(
         sa.count(&mut d, len)?
     };
     pkt.trim(as_u32(len)?).map_err(|_| DropReason::NoMemory)?;
+    Ok(Verified {
+        next_header,
+        hlen,
+        event,
+    })
+}
+
+/// Verifies `pkt` (AH at `ip.hl`) with the transport-mode AH SA `sa` and
+/// removes AH (the layers around it, `removed` bytes, are gone already);
+/// returns what was applied, for the inbound policy check, and what the
+/// packet meant for the SA's lifetime.
+pub(crate) fn input(
+    pkt: &mut Packet,
+    ip: &TransportHead,
+    sa: &DpSa,
+    knobs: &KnobValues,
+    removed: usize,
+) -> Result<(Applied, UsageEvent), DropReason> {
+    let ihl = ip.hl;
+    let Verified {
+        next_header,
+        hlen,
+        event,
+    } = verify(pkt, ihl, sa, knobs)?;
     pkt.data_mut().copy_within(0..ihl, hlen);
     pkt.pull_network(as_u32(hlen)?, as_u32(ip.transport_at)?)
         .map_err(|_| DropReason::Malformed)?;
@@ -264,6 +309,6 @@ pub(crate) fn input(
         proto: next_header,
         ..*ip
     };
-    clamp_tcp_mss(sa, pkt, &inner, false);
+    clamp_tcp_mss(sa, pkt, &inner, Fit::In(removed));
     Ok((sa.applied(), event))
 }

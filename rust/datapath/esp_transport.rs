@@ -16,15 +16,15 @@
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-use super::sa::DpSa;
+use super::mss::{clamp_tcp_mss, Fit};
+use super::sa::{DpSa, Later};
 use super::stats::DropReason;
 use crate::glue::aead::Region;
 use crate::glue::hooks::Packet;
 use crate::glue::random;
 use crate::ipsec_core::esp::{self, counter_iv, iv_kind, Ad, IvKind, Trailer, MAX_IV_LEN};
-use crate::ipsec_core::inet::{Addr, PROTO_ESP, PROTO_TCP};
+use crate::ipsec_core::inet::{Addr, PROTO_ESP};
 use crate::ipsec_core::ipview::HEAD_MAX;
-use crate::ipsec_core::mss::clamp_mss;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::split;
 use crate::ipsec_core::transport::{transport_head, TransportHead};
@@ -61,24 +61,6 @@ pub(super) fn seal(
 pub(super) fn head_of(pkt: &Packet) -> Result<TransportHead, DropReason> {
     let mut buf = [0u8; HEAD_MAX];
     transport_head(pkt.network_bytes(&mut buf)).map_err(|_| DropReason::Malformed)
-}
-
-/// Lowers the MSS of a TCP SYN that `sa` protects (`ip` describes the
-/// cleartext packet, linear and writable) so that full-sized segments fit
-/// the link after ESP: outbound the route's MTU, inbound the ingress
-/// device's (see the core's `mss`).
-pub(super) fn clamp_tcp_mss(sa: &DpSa, pkt: &mut Packet, ip: &TransportHead, out: bool) {
-    if ip.proto != PROTO_TCP {
-        return;
-    }
-    let mtu = usize::try_from(pkt.mtu(out)).unwrap_or(0);
-    let max = sa.layout.max_tcp_mss(mtu, ip.hl);
-    if max == 0 {
-        return;
-    }
-    if let Some(tcp) = pkt.data_mut().get_mut(ip.hl..) {
-        clamp_mss(tcp, u16::try_from(max).unwrap_or(u16::MAX));
-    }
 }
 
 /// The IV for sequence number `seq` of `sa`, in `buf`.
@@ -125,7 +107,11 @@ pub(super) fn outbound_head(pkt: &Packet) -> Result<OutboundHead, DropReason> {
 
 /// Protects `pkt` (data at the IP header) with `sa` in transport mode;
 /// returns what the packet meant for the SA's lifetime.
-pub(crate) fn output(sa: &DpSa, pkt: &mut Packet) -> Result<UsageEvent, DropReason> {
+pub(crate) fn output(
+    sa: &DpSa,
+    pkt: &mut Packet,
+    later: Later<'_>,
+) -> Result<UsageEvent, DropReason> {
     let OutboundHead { ip, len, payload } = outbound_head(pkt)?;
     let ihl = ip.hl;
     let layout = sa.layout;
@@ -134,7 +120,7 @@ pub(crate) fn output(sa: &DpSa, pkt: &mut Packet) -> Result<UsageEvent, DropReas
     let tail = layout.trailer_len(payload);
     pkt.prepare(as_u32(head)?, as_u32(tail)?)
         .map_err(|_| DropReason::NoMemory)?;
-    clamp_tcp_mss(sa, pkt, &ip, true);
+    clamp_tcp_mss(sa, pkt, &ip, Fit::Out(later));
     let (seq, event) = sa.next_out(len)?;
     let mut ivbuf = [0u8; MAX_IV_LEN];
     let iv = make_iv(sa, seq, &mut ivbuf);
@@ -269,12 +255,14 @@ pub(crate) fn decrypt(
 }
 
 /// Removes transport-mode ESP from `pkt` (ESP at `ip.hl`, for the
-/// transport SA `sa`); returns what was applied, for the inbound policy
-/// check, and what the packet meant for the SA's lifetime.
+/// transport SA `sa`; the layers around it, `removed` bytes, are gone
+/// already); returns what was applied, for the inbound policy check, and
+/// what the packet meant for the SA's lifetime.
 pub(crate) fn input(
     pkt: &mut Packet,
     ip: &TransportHead,
     sa: &DpSa,
+    removed: usize,
 ) -> Result<(Applied, UsageEvent), DropReason> {
     let ihl = ip.hl;
     let head = sa.layout.header_len();
@@ -288,6 +276,6 @@ pub(crate) fn input(
         proto: trailer.next_header,
         ..*ip
     };
-    clamp_tcp_mss(sa, pkt, &inner, false);
+    clamp_tcp_mss(sa, pkt, &inner, Fit::In(removed));
     Ok((sa.applied(), event))
 }

@@ -15,26 +15,29 @@
 //! enforced: discard and `def_policy` 0 drop, none passes, an IPsec policy
 //! whose `require`/`unique` request has no SA drops; inbound, a cleartext
 //! packet a policy requires protection for is dropped, and ESP for an
-//! unknown SPI is dropped. ESP in transport and tunnel mode (IPv4 and
-//! IPv6), alone or in bundles of several SAs, is applied and removed here
-//! (`esp_transport.rs`, `esp_tunnel.rs`), and AH in transport mode
-//! (`ah_transport.rs`); what is not implemented yet (AH in tunnel mode,
-//! IPComp) is dropped (counted as `DropUnsupported`), never passed in the
-//! clear. IPv6 fragments for this host are reassembled first. Missing SAs
+//! unknown SPI is dropped. ESP and AH in transport and tunnel mode (IPv4
+//! and IPv6), alone or in bundles of several SAs, are applied and removed
+//! here (`esp_transport.rs`, `esp_tunnel.rs`, `ah_transport.rs`,
+//! `ah_tunnel.rs`; `tunnel.rs` holds what the tunnels share); what is not
+//! implemented yet (IPComp) is dropped (counted as `DropUnsupported`),
+//! never passed in the clear. IPv6 fragments for this host are reassembled first. Missing SAs
 //! are acquired through the namespace (`env.rs`: PF_KEY sends the
 //! SADB_ACQUIRE); per-SA counters feed the SADB's lifetimes, which PF_KEY
 //! reads through `tables.rs`.
 
 pub(crate) mod ah_transport;
+pub(crate) mod ah_tunnel;
 pub(crate) mod env;
 pub(crate) mod esp_transport;
 pub(crate) mod esp_tunnel;
+mod mss;
 mod rbtree_map;
 pub(crate) mod sa;
 mod sock_policy;
 pub(crate) mod spd;
 pub(crate) mod stats;
 pub(crate) mod tables;
+mod tunnel;
 
 use crate::glue::hooks::{HookHandler, HookPoint, HookSpec, Packet, Proto, Reassembled, Verdict};
 use crate::glue::ratelimit::net_ratelimit;
@@ -54,7 +57,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use env::DatapathEnv;
 use kernel::prelude::*;
 use kernel::sync::Arc;
-use sa::DpSa;
+use sa::{DpSa, Later};
 use stats::{DropReason, Stats};
 use tables::DpTables;
 
@@ -109,6 +112,18 @@ fn family(proto: Proto) -> Family {
 /// Bytes of the headers a decision needs: IPv4/IPv6 with options or
 /// extension headers, then the upper-layer ports or the ESP header.
 const HEADER_BYTES: usize = HEAD_MAX;
+
+/// One ESP or AH layer removed from an inbound packet.
+struct Layer {
+    /// What was applied, for the policy check.
+    applied: Applied,
+    /// What is left of the packet.
+    sel: PacketSelector,
+    /// What the packet meant for the SA's lifetime.
+    event: UsageEvent,
+    /// It was a tunnel: what is left is the inner packet.
+    tunnel: bool,
+}
 
 /// The SAs an outbound packet gets, in order (innermost first).
 type Chain<'a> = [Option<&'a DpSa>; MAX_REQUESTS];
@@ -228,8 +243,8 @@ impl<E: DatapathEnv> Datapath<E> {
         for (i, r) in bundle.iter().enumerate() {
             let satype = match r.request.proto {
                 IpProto::ESP => SaType::ESP,
-                IpProto::AH if r.request.mode != IpsecMode::TUNNEL => SaType::AH,
-                // AH in tunnel mode and IPComp have no datapath yet.
+                IpProto::AH => SaType::AH,
+                // IPComp has no datapath yet.
                 _ => return Err(DropReason::Unsupported),
             };
             if let Some((s, d)) = r.request.endpoints {
@@ -277,26 +292,27 @@ impl<E: DatapathEnv> Datapath<E> {
     fn protect(&self, chain: &Chain<'_>, pkt: &mut Packet, knobs: &KnobValues) -> Outcome {
         let mut outer_v6 = None;
         for (i, sa) in chain.iter().map_while(|s| *s).enumerate() {
-            if sa.is_ah() {
-                if sa.mode == IpsecMode::TUNNEL {
-                    return Err(DropReason::Unsupported);
+            // What the SAs after this one add counts against the MTU.
+            let later = Later(chain.get(i + 1..).unwrap_or(&[]));
+            // Path MTU discovery only when a tunnel is the first transform:
+            // later, the packet is no longer the sender's.
+            let pmtu = i == 0;
+            let event = match (sa.is_ah(), sa.mode == IpsecMode::TUNNEL) {
+                (false, false) => esp_transport::output(sa, pkt, later)?,
+                (true, false) => ah_transport::output(sa, pkt, knobs, later)?,
+                (false, true) => {
+                    let (event, v6) = esp_tunnel::output(sa, pkt, knobs, later, pmtu)?;
+                    outer_v6 = Some(v6);
+                    event
                 }
-                let event = ah_transport::output(sa, pkt, knobs)?;
-                self.used(event);
-                self.stats.ah(true);
-                continue;
-            }
-            let event = if sa.mode == IpsecMode::TUNNEL {
-                // Path MTU discovery only when the tunnel is the first
-                // transform: later, the packet is no longer the sender's.
-                let (event, v6) = esp_tunnel::output(sa, pkt, knobs, i == 0)?;
-                outer_v6 = Some(v6);
-                event
-            } else {
-                esp_transport::output(sa, pkt)?
+                (true, true) => {
+                    let (event, v6) = ah_tunnel::output(sa, pkt, knobs, later, pmtu)?;
+                    outer_v6 = Some(v6);
+                    event
+                }
             };
             self.used(event);
-            self.stats.esp(true);
+            self.stats.protected(sa.is_ah(), true);
         }
         match outer_v6 {
             Some(v6) => Ok(Sent::Local(v6)),
@@ -386,51 +402,17 @@ impl<E: DatapathEnv> Datapath<E> {
         let mut n = 0;
         let mut inner = *sel;
         let mut tunnelled = false;
-        while dir == IpsecDir::INBOUND && (n == 0 || pkt.is_local(&inner.dst)) {
-            let ah = match inner.proto {
-                PROTO_ESP => false,
-                _ if carries_ah(pkt, &inner) => true,
-                _ => break,
-            };
+        let arrived = pkt.len();
+        while let Some(ah) = self.next_layer(pkt, &inner, dir, n) {
             let slot = history.get_mut(n).ok_or(DropReason::Unsupported)?;
-            if ah {
-                let (ip, sa) = ah_transport::lookup(pkt, |dst, spi| {
-                    self.tables.sas().lock().find_inbound(SaType::AH, dst, spi)
-                })?;
-                if sa.mode == IpsecMode::TUNNEL {
-                    // AH in tunnel mode has no datapath yet.
-                    return Err(DropReason::Unsupported);
-                }
-                let (applied, event) = ah_transport::input(pkt, &ip, &sa, knobs)?;
-                let mut buf = [0u8; HEADER_BYTES];
-                inner = selector_from_head(pkt.network_bytes(&mut buf))
-                    .map_err(|_| DropReason::Malformed)?;
-                *slot = applied;
-                n += 1;
-                self.used(event);
-                self.stats.ah(false);
-                continue;
-            }
-            let (ip, sa) = esp_transport::lookup(pkt, |dst, spi| {
-                self.tables.sas().lock().find_inbound(SaType::ESP, dst, spi)
-            })?;
-            let event = if sa.mode == IpsecMode::TUNNEL {
-                let t = esp_tunnel::input(pkt, &ip, &sa)?;
-                tunnelled = true;
-                inner = t.sel;
-                *slot = t.applied;
-                t.event
-            } else {
-                let (applied, event) = esp_transport::input(pkt, &ip, &sa)?;
-                let mut buf = [0u8; HEADER_BYTES];
-                inner = selector_from_head(pkt.network_bytes(&mut buf))
-                    .map_err(|_| DropReason::Malformed)?;
-                *slot = applied;
-                event
-            };
+            let removed = usize::try_from(arrived.saturating_sub(pkt.len())).unwrap_or(0);
+            let layer = self.remove_layer(pkt, ah, knobs, removed)?;
+            tunnelled |= layer.tunnel;
+            inner = layer.sel;
+            *slot = layer.applied;
             n += 1;
-            self.used(event);
-            self.stats.esp(false);
+            self.used(layer.event);
+            self.stats.protected(ah, false);
         }
         let dir = if tunnelled && !pkt.is_local(&inner.dst) {
             IpsecDir::FWD
@@ -448,6 +430,74 @@ impl<E: DatapathEnv> Datapath<E> {
             Err(Violation::Discard(DiscardReason::NoPolicy)) => Err(DropReason::DefaultPolicy),
             Err(_) => Err(DropReason::PolicyViolation),
         }
+    }
+
+    /// Whether `pkt` (`sel` after the `n` layers removed so far) has
+    /// another ESP (`Some(false)`) or AH (`Some(true)`) layer to remove
+    /// here: only on input, and a layer within only when it is for this
+    /// host too (the protocol is checked first: it costs no route lookup).
+    fn next_layer(
+        &self,
+        pkt: &Packet,
+        sel: &PacketSelector,
+        dir: IpsecDir,
+        n: usize,
+    ) -> Option<bool> {
+        if dir != IpsecDir::INBOUND {
+            return None;
+        }
+        let ah = match sel.proto {
+            PROTO_ESP => false,
+            _ if carries_ah(pkt, sel) => true,
+            _ => return None,
+        };
+        (n == 0 || pkt.is_local(&sel.dst)).then_some(ah)
+    }
+
+    /// Removes the outermost ESP or AH (`ah`) layer of `pkt` with the SA
+    /// its SPI names (the layers around it, `removed` bytes, are gone); in
+    /// tunnel mode `pkt` then holds the inner packet.
+    fn remove_layer(
+        &self,
+        pkt: &mut Packet,
+        ah: bool,
+        knobs: &KnobValues,
+        removed: usize,
+    ) -> Result<Layer, DropReason> {
+        let satype = if ah { SaType::AH } else { SaType::ESP };
+        let find = |dst: &Addr, spi: u32| self.tables.sas().lock().find_inbound(satype, dst, spi);
+        let (ip, sa) = if ah {
+            ah_transport::lookup(pkt, find)?
+        } else {
+            esp_transport::lookup(pkt, find)?
+        };
+        if sa.mode == IpsecMode::TUNNEL {
+            let t = if ah {
+                ah_tunnel::input(pkt, &ip, &sa, knobs)?
+            } else {
+                esp_tunnel::input(pkt, &ip, &sa)?
+            };
+            return Ok(Layer {
+                applied: t.applied,
+                sel: t.sel,
+                event: t.event,
+                tunnel: true,
+            });
+        }
+        let (applied, event) = if ah {
+            ah_transport::input(pkt, &ip, &sa, knobs, removed)?
+        } else {
+            esp_transport::input(pkt, &ip, &sa, removed)?
+        };
+        let mut buf = [0u8; HEADER_BYTES];
+        let sel =
+            selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| DropReason::Malformed)?;
+        Ok(Layer {
+            applied,
+            sel,
+            event,
+            tunnel: false,
+        })
     }
 
     fn decide_packet(&self, mut pkt: Packet) -> Verdict {

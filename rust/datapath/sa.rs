@@ -152,6 +152,26 @@ impl DpSa {
         }
     }
 
+    /// The largest packet that still fits a path MTU of `mtu` bytes once
+    /// this SA's headers (and a tunnel's outer header) are added.
+    pub(crate) fn room(&self, mtu: usize) -> usize {
+        if self.is_ah() {
+            mtu.saturating_sub(self.layout.outer.len() + self.ah_len)
+        } else {
+            self.layout.max_payload(mtu)
+        }
+    }
+
+    /// The largest MSS whose segments (IP header of `ip_hl` bytes) fit an
+    /// MTU of `mtu` bytes once this SA's headers are added; 0 if none.
+    pub(crate) fn max_tcp_mss(&self, mtu: usize, ip_hl: usize) -> usize {
+        if self.is_ah() {
+            ah::max_tcp_mss(mtu, self.layout.outer.len() + ip_hl, self.ah_len)
+        } else {
+            self.layout.max_tcp_mss(mtu, ip_hl)
+        }
+    }
+
     /// Counts an outbound packet of `bytes` bytes and takes its sequence
     /// number.
     pub(crate) fn next_out(&self, bytes: usize) -> Result<(u64, UsageEvent), DropReason> {
@@ -159,6 +179,19 @@ impl DpSa {
         let event = self.count(&mut d, bytes)?;
         let seq = d.out.next_seq().map_err(|_| DropReason::SeqOverflow)?;
         Ok((seq, event))
+    }
+}
+
+/// The SAs a bundle applies after a given one (innermost first): what
+/// they add shrinks the MTU that one's packet may fill.
+#[derive(Clone, Copy)]
+pub(crate) struct Later<'a>(pub(crate) &'a [Option<&'a DpSa>]);
+
+impl Later<'_> {
+    /// What is left of an MTU of `mtu` bytes once the later SAs have
+    /// added theirs (the outermost is the last).
+    pub(crate) fn mtu(self, mtu: usize) -> usize {
+        self.0.iter().flatten().rev().fold(mtu, |m, s| s.room(m))
     }
 }
 
@@ -188,6 +221,16 @@ struct Keyed {
     ah_len: usize,
 }
 
+/// The outer header a tunnel SA `rec` puts around packets (none in
+/// transport mode).
+fn outer_of(rec: &SaRecord) -> Outer {
+    match (rec.mode, rec.dst.addr()) {
+        (m, _) if m != IpsecMode::TUNNEL => Outer::None,
+        (_, Addr::V4(_)) => Outer::V4,
+        (_, Addr::V6(_)) => Outer::V6,
+    }
+}
+
 /// The transform of the ESP SA `rec`.
 fn esp_transform(rec: &SaRecord) -> Result<Keyed, Errno> {
     let enc = rec.enc_alg().ok_or(Errno::EINVAL)?;
@@ -205,12 +248,7 @@ fn esp_transform(rec: &SaRecord) -> Result<Keyed, Errno> {
         }
     }
     .map_err(errno)?;
-    let outer = match (rec.mode, rec.dst.addr()) {
-        (m, _) if m != IpsecMode::TUNNEL => Outer::None,
-        (_, Addr::V4(_)) => Outer::V4,
-        (_, Addr::V6(_)) => Outer::V6,
-    };
-    let layout = Layout::for_algs(enc, auth, outer);
+    let layout = Layout::for_algs(enc, auth, outer_of(rec));
     let icv = u32::try_from(layout.icv).map_err(|_| Errno::EINVAL)?;
     tfm.set_authsize(icv).map_err(errno)?;
     Ok(Keyed {
@@ -241,7 +279,7 @@ fn ah_transform(rec: &SaRecord) -> Result<Option<Keyed>, Errno> {
     Ok(Some(Keyed {
         tfm,
         enc,
-        layout: Layout::new(0, icv, 1, Outer::None),
+        layout: Layout::new(0, icv, 1, outer_of(rec)),
         ah_len,
     }))
 }

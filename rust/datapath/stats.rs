@@ -183,15 +183,15 @@ impl Stats {
         }
     }
 
-    /// Counts an ESP packet sent (`out`) or received.
-    pub(crate) fn esp(&self, out: bool) {
-        let c = if out { &self.esp_out } else { &self.esp_in };
-        c.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Counts an AH packet sent (`out`) or received.
-    pub(crate) fn ah(&self, out: bool) {
-        let c = if out { &self.ah_out } else { &self.ah_in };
+    /// Counts a packet AH (`ah`) or ESP protected, sent (`out`) or
+    /// received.
+    pub(crate) fn protected(&self, ah: bool, out: bool) {
+        let c = match (ah, out) {
+            (false, true) => &self.esp_out,
+            (false, false) => &self.esp_in,
+            (true, true) => &self.ah_out,
+            (true, false) => &self.ah_in,
+        };
         c.fetch_add(1, Ordering::Relaxed);
     }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Tunnel-mode headers (RFC 4303 section 3.1.2, RFC 4301 section 5.1.2):
-//! the outer IPv4 or IPv6 header an ESP tunnel SA puts around the inner
-//! packet, and what decapsulation changes in the inner header.
+//! Tunnel-mode headers (RFC 4303 section 3.1.2, RFC 4302 section 3.1.2,
+//! RFC 4301 section 5.1.2): the outer IPv4 or IPv6 header an ESP or AH
+//! tunnel SA puts around the inner packet, and what decapsulation changes
+//! in the inner header.
 //!
 //! Outer header fields: addresses from the SA; DSCP copied from the inner
 //! header; ECN per the `ecn` knob (RFC 6040, see [`crate::ecn`]); IPv4 DF
@@ -13,7 +14,7 @@
 //! header gets its checksum fixed when that changes it.
 
 use super::ecn::{decapsulate_tos, encapsulate_tos, EncapMode};
-use super::inet::{Addr, PROTO_ESP, PROTO_IPIP, PROTO_IPV6};
+use super::inet::{Addr, PROTO_IPIP, PROTO_IPV6};
 use super::ipview::{checksum, IPV4_MIN_HDR_LEN, IPV6_HDR_LEN};
 use super::knobs::DfBit;
 
@@ -43,6 +44,8 @@ pub struct OuterParams {
     pub dfbit: DfBit,
     /// The `ecn` knob's mode.
     pub ecn: EncapMode,
+    /// The outer header's protocol / next header: ESP (50) or AH (51).
+    pub next: u8,
 }
 
 /// The inner packet's TOS / traffic class, DF bit and protocol number
@@ -67,7 +70,7 @@ pub fn inner_proto(inner: &[u8]) -> Result<u8, TunnelError> {
 
 /// Writes the outer header for `p` into `out` (20 bytes for IPv4, 40 for
 /// IPv6), for an outer packet of `total` bytes whose inner packet starts
-/// with `inner`. The next header is ESP.
+/// with `inner`. The next header is `p.next`.
 pub fn write_outer(
     out: &mut [u8],
     p: &OuterParams,
@@ -92,7 +95,7 @@ pub fn write_outer(
             h[6] = if df { 0x40 } else { 0 };
             h[7] = 0;
             h[8] = p.ttl;
-            h[9] = PROTO_ESP;
+            h[9] = p.next;
             h[10..12].copy_from_slice(&[0, 0]);
             h[12..16].copy_from_slice(&s);
             h[16..20].copy_from_slice(&d);
@@ -110,7 +113,7 @@ pub fn write_outer(
             h[1] = tos << 4;
             h[2..4].copy_from_slice(&[0, 0]);
             h[4..6].copy_from_slice(&payload.to_be_bytes());
-            h[6] = PROTO_ESP;
+            h[6] = p.next;
             h[7] = p.ttl;
             h[8..24].copy_from_slice(&s);
             h[24..40].copy_from_slice(&d);

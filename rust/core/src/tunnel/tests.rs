@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::ecn::Ecn;
+use crate::inet::{NEXTHDR_AUTH, PROTO_ESP};
 
 fn v4_inner(tos: u8, df: bool, len: usize) -> Vec<u8> {
     let mut p = vec![0u8; len];
@@ -48,6 +49,7 @@ fn params(v6: bool, dfbit: u8, ecn: EncapMode) -> OuterParams {
             _ => DfBit::Copy,
         },
         ecn,
+        next: PROTO_ESP,
     }
 }
 
@@ -108,6 +110,21 @@ fn ecn_knob() {
     )
     .unwrap();
     assert_eq!(out[1], 0x28, "compatibility mode: Not-ECT, DSCP kept");
+}
+
+#[test]
+fn outer_next_header_is_the_sas_protocol() {
+    let mut p = params(false, 2, EncapMode::Normal);
+    p.next = NEXTHDR_AUTH;
+    let mut out = [0u8; 20];
+    write_outer(&mut out, &p, &v4_inner(0, true, 60), 120).unwrap();
+    assert_eq!(out[9], 51, "AH");
+    assert_eq!(checksum(&out), 0, "checksum over the AH protocol number");
+    let mut p = params(true, 2, EncapMode::Normal);
+    p.next = NEXTHDR_AUTH;
+    let mut out = [0u8; 40];
+    write_outer(&mut out, &p, &v6_inner(0, 80), 200).unwrap();
+    assert_eq!(out[6], 51, "AH");
 }
 
 #[test]
