@@ -11,8 +11,9 @@
 # whose ICV does not verify is counted (DropAuthFailed) and dropped;
 # HMAC-SHA1-96 over IPv4; a transport bundle, ESP inside AH
 # (`esp/transport//require ah/transport//require`), between addresses on
-# lo; the knobs ah_cleartos, ah_offsetmask and ah_trans_deflev, seen on
-# the wire; packets changed in flight (tests/ah/tamper.py) in a covered
+# lo; AES-CMAC-96; IPv6 with Hop-by-Hop and Destination Options before
+# AH (tests/ah/optudp.py); the knobs ah_cleartos, ah_offsetmask,
+# ah_trans_deflev and ah_net_deflev, seen on the wire; packets changed in flight (tests/ah/tamper.py) in a covered
 # field are dropped and counted, in mutable ones pass. Tunnel mode and the other bundles: ah_tunnel.sh.
 #
 # +---------------------+         +---------------------+
@@ -194,6 +195,14 @@ else
 	ktap_fail "hmac-sha256 with ESN: SAs installed"
 fi
 
+# AES-CMAC-96 (RFC 4494) over IPv4.
+if set_sas aes-cmac 'cmac(aes)' 96 "0x$(hexrange 10 26)" "0x$(hexrange 110 126)"; then
+	pings "aes-cmac IPv4: E pings F" "$E" 10.2.0.2
+	pings "aes-cmac IPv4: F pings E" "$F" 10.2.0.1
+else
+	ktap_fail "aes-cmac: SAs installed"
+fi
+
 # HMAC-SHA1-96 over IPv4 (a 24-byte header whatever the padding).
 if set_sas hmac-sha1 'hmac(sha1)' 96 "$s1" "$s2"; then
 	pings "hmac-sha1 IPv4: E pings F" "$E" 10.2.0.2
@@ -207,6 +216,24 @@ fi
 # leaves TOS and the flags and fragment offset out of the ICV).
 knob() { ip netns exec "$E" sysctl -qw "net.ipv4.rust_ipsec.$1=$2"; }
 set_sas hmac-sha256 'hmac(sha256)' 128 "$k1" "$k2" || ktap_fail "knobs: SAs installed"
+
+# IPv6 with extension headers before AH: UDP with a Hop-by-Hop Options
+# header (a mutable option, zeroed for the ICV) and a Destination Options
+# header (an immutable one, covered), each way.
+for ns in "$E" "$F"; do
+	ip netns exec "$ns" timeout 60 python3 -S "$RI_TESTS/ah/optudp.py" serve :: 7007 &
+done
+sleep 1
+wire_start opts -o -t 60 "$E" veth2 "$F" veth2
+ktap_check "IPv6 options before AH: UDP from E with Hop-by-Hop and Destination Options, answered" \
+	ip netns exec "$E" python3 -S "$RI_TESTS/ah/optudp.py" send fd02::2 7007
+ktap_check "IPv6 options before AH: UDP from XFRM with Hop-by-Hop and Destination Options, answered" \
+	ip netns exec "$F" python3 -S "$RI_TESTS/ah/optudp.py" send fd02::1 7007
+wire_stop opts
+n1=$(wire_read opts "ip6" | grep -c 'HBH.*AH(spi=0x00003001')
+n2=$(wire_read opts "ip6" | grep -c 'HBH.*AH(spi=0x00003002')
+ktap_check "IPv6 options before AH: on the link, Hop-by-Hop then AH, both ways (E->F $n1, F->E $n2)" \
+	test "$n1" -ge 1 -a "$n2" -ge 1
 # ah_cleartos=0: TOS is covered, so a packet with TOS 0x20 fails the ICV
 # at the other end, either way; TOS 0 still passes.
 knob ah_cleartos 0
@@ -248,6 +275,20 @@ nosa1=$(stat_of "$E" DropNoSa) viol1=$(stat_of "$E" DropPolicyViolation)
 ktap_check "ah_trans_deflev=2: the default request is required: out dropped (DropNoSa $nosa0 -> $nosa1), clear in refused (DropPolicyViolation $viol0 -> $viol1)" \
 	test "$nosa1" -ge $((nosa0 + 1)) -a "$viol1" -ge $((viol0 + 1))
 knob ah_trans_deflev 1
+# ah_net_deflev decides a `default` tunnel request the same way.
+sk "$E" -c <<'EOS'
+spdupdate 10.2.0.11 10.2.0.12 any -P out ipsec ah/tunnel/10.2.0.11-10.2.0.12/default;
+spdupdate 10.2.0.12 10.2.0.11 any -P in ipsec ah/tunnel/10.2.0.12-10.2.0.11/default;
+EOS
+pings "ah_net_deflev=1: a default AH tunnel request without an SA lets pings pass in the clear" "$E" 10.2.0.12
+knob ah_net_deflev 2
+nosa0=$(stat_of "$E" DropNoSa) viol0=$(stat_of "$E" DropPolicyViolation)
+ip netns exec "$E" ping -c 1 -W 1 10.2.0.12 >/dev/null
+ip netns exec "$F" ping -c 1 -W 1 10.2.0.11 >/dev/null
+nosa1=$(stat_of "$E" DropNoSa) viol1=$(stat_of "$E" DropPolicyViolation)
+ktap_check "ah_net_deflev=2: the default tunnel request is required (DropNoSa $nosa0 -> $nosa1, DropPolicyViolation $viol0 -> $viol1)" \
+	test "$nosa1" -ge $((nosa0 + 1)) -a "$viol1" -ge $((viol0 + 1))
+knob ah_net_deflev 1
 
 # Tampering in flight: E and F also meet through M, where tamper.py
 # forwards the frames between veth4 (E's side) and veth5 (F's side) and

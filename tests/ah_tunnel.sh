@@ -13,6 +13,7 @@
 #   apart. Pings both ways and TCP each way; the capture shows only AH
 #   between the tunnel ends, the inner packets inside it.
 # - ESP in a tunnel with AH in transport mode around it, against XFRM.
+# - An AH tunnel between two rust_ipsec hosts (E and G), AES-CMAC-96.
 # - The seed's case between two rust_ipsec hosts (E and G):
 #   `esp/tunnel/A-B/use ah/transport/A-B/require` at both ends passes, and
 #   a packet that arrives with ESP but without the AH is refused
@@ -117,6 +118,18 @@ printf '%s\n' "${xf[@]}" | ip -n "$F" -batch - || ok=0
 printf '%s\n' "${skc[@]}" | sk "$E" -c || ok=0
 ktap_expect "four AH tunnels and an ESP-tunnel-in-AH bundle configured on E (setkey) and F (ip xfrm)" 1 "$ok"
 
+# tcp_case NAME FROM TO-NS ADDR: the tcp check; when it fails, E's drop
+# counters and F's XFRM errors say where packets went.
+tcp_case() {
+	if tcp "$2" "$3" "$4"; then
+		ktap_ok "$1"
+	else
+		ktap_fail "$1"
+		ip netns exec "$E" grep -E '^Drop' /proc/net/rust_ipsec_stat | grep -v '	0$' | sed 's/^/# E: /'
+		ip netns exec "$F" grep -v ' 0$' /proc/net/xfrm_stat 2>/dev/null | sed 's/^/# F: /'
+	fi
+}
+
 # pings NAME FROM TO: a case passing when two pings from FROM reach TO.
 pings() {
 	ktap_check "$1" ip netns exec "$2" ping -c 2 -i 0.2 -W 3 "$3"
@@ -128,12 +141,12 @@ for t in "${TUNNELS[@]}"; do
 	read -r name ie if _ _ _ _ ska _ <<<"$t"
 	pings "$name $ska: E pings F" "$E" "$if"
 	pings "$name $ska: F pings E" "$F" "$ie"
-	ktap_check "$name $ska: TCP from E to F" tcp "$E" "$F" "$if"
+	tcp_case "$name $ska: TCP from E to F" "$E" "$F" "$if"
 done
-ktap_check "4in4 hmac-sha384: TCP from F to E" tcp "$F" "$E" 192.168.27.1
+tcp_case "4in4 hmac-sha384: TCP from F to E" "$F" "$E" 192.168.27.1
 pings "ESP tunnel in AH transport: E pings F" "$E" 192.168.28.3
 pings "ESP tunnel in AH transport: F pings E" "$F" 192.168.27.3
-ktap_check "ESP tunnel in AH transport: TCP from E to F" tcp "$E" "$F" 192.168.28.3
+tcp_case "ESP tunnel in AH transport: TCP from E to F" "$E" "$F" 192.168.28.3
 wire_stop tun
 out1=$(stat_of "$E" AhOutPackets) in1=$(stat_of "$E" AhInPackets)
 ktap_check "AH packets counted (AhOutPackets $out0 -> $out1, AhInPackets $in0 -> $in1)" \
@@ -165,6 +178,37 @@ ktap_check "ESP tunnel in AH transport: AH around ESP both ways (E->F $n1, F->E 
 	test "$n1" -ge 10 -a "$n2" -ge 10
 n=$(grep -c '192.168.2[78].3' "$WIRE_DIR/tun.txt")
 ktap_check "ESP tunnel in AH transport: the inner addresses never on the link ($n)" test "$n" = 0
+
+# An AH tunnel between two rust_ipsec hosts (E and G), AES-CMAC-96, 4in4
+# from 192.168.37.2 to 192.168.38.2.
+c1=$(key 16 5) c2=$(key 16 105)
+tunnel_sas() { # tunnel_sas NS: both SAs and NS's policies
+	local me=$1 a=10.3.0.1 b=10.3.0.2 ia=192.168.37.2 ib=192.168.38.2
+	[[ $me == "$G" ]] && a=10.3.0.2 b=10.3.0.1 ia=192.168.38.2 ib=192.168.37.2
+	printf '%s\n' \
+		"add 10.3.0.1 10.3.0.2 ah 0xf001 -m tunnel -A aes-cmac $c1;" \
+		"add 10.3.0.2 10.3.0.1 ah 0xf002 -m tunnel -A aes-cmac $c2;" \
+		"spdadd $ia $ib any -P out ipsec ah/tunnel/$a-$b/require;" \
+		"spdadd $ib $ia any -P in ipsec ah/tunnel/$b-$a/require;" |
+		sk "$me" -c
+}
+addrs "$E" lo 192.168.37.2/32
+addrs "$G" lo 192.168.38.2/32
+inner_routes "$E" 192.168.37.2 10.3.0.1 "$G" 192.168.38.2 10.3.0.2
+ok=1
+tunnel_sas "$E" || ok=0
+tunnel_sas "$G" || ok=0
+ktap_expect "rust_ipsec to rust_ipsec: an AES-CMAC AH tunnel installed on E and G" 1 "$ok"
+wire_start rr -o -t 120 "$E" veth3 "$G" veth3
+pings "rust_ipsec to rust_ipsec 4in4 aes-cmac: E pings G" "$E" 192.168.38.2
+pings "rust_ipsec to rust_ipsec 4in4 aes-cmac: G pings E" "$G" 192.168.37.2
+tcp_case "rust_ipsec to rust_ipsec 4in4 aes-cmac: TCP from E to G" "$E" "$G" 192.168.38.2
+wire_stop rr
+n1=$(wire_read rr ip | grep -c 'AH(spi=0x0000f001.*192.168.37.2[.0-9]* > 192.168.38.2')
+n2=$(wire_read rr ip | grep -c 'AH(spi=0x0000f002.*192.168.38.2[.0-9]* > 192.168.37.2')
+other=$(wire_count rr "ip and not ip proto 51")
+ktap_check "rust_ipsec to rust_ipsec 4in4: only AH with the inner packets inside on the link (E->G $n1, G->E $n2, other $other)" \
+	test "$n1" -ge 10 -a "$n2" -ge 10 -a "$other" = 0
 
 # The seed's case (ipsec(4) BUGS) between two rust_ipsec hosts: ESP in a
 # tunnel that `use`s it, AH in transport mode that is `require`d.
