@@ -59,8 +59,8 @@ pub(super) fn seal(
 
 /// The transport-mode layout of `pkt`'s head.
 pub(super) fn head_of(pkt: &Packet) -> Result<TransportHead, DropReason> {
-    let mut buf = [0u8; HEAD_MAX];
-    transport_head(pkt.network_bytes(&mut buf)).map_err(|_| DropReason::Malformed)
+    pkt.with_network_head::<HEAD_MAX, _>(transport_head)
+        .map_err(|_| DropReason::Malformed)
 }
 
 /// The IV for sequence number `seq` of `sa`, in `buf`.

@@ -14,7 +14,7 @@
 //! re-injects the inner packet into the receive path marked as checked,
 //! so the inner packet's LOCAL_IN or FORWARD hook lets it pass.
 
-use super::esp_transport::{as_u32, make_iv, seal};
+use super::esp_transport::{as_u32, head_of, make_iv, seal};
 use super::mss::{clamp_tcp_mss, Fit};
 use super::sa::{DpSa, Later};
 use super::stats::DropReason;
@@ -22,10 +22,9 @@ use super::tunnel::{decapsulate, outer_header, outer_tos, route, Inner};
 use crate::glue::hooks::Packet;
 use crate::ipsec_core::esp::{self, Outer, MAX_IV_LEN};
 use crate::ipsec_core::inet::{PROTO_ESP, PROTO_IPIP, PROTO_IPV6};
-use crate::ipsec_core::ipview::HEAD_MAX;
 use crate::ipsec_core::knobs::KnobValues;
 use crate::ipsec_core::replay::split;
-use crate::ipsec_core::transport::{transport_head, TransportHead};
+use crate::ipsec_core::transport::TransportHead;
 use crate::ipsec_core::usage::UsageEvent;
 
 /// Wraps `pkt` (data at its IP header) in ESP with the tunnel SA `sa`,
@@ -53,8 +52,7 @@ pub(crate) fn output(
     let head = outer_len + esp_head;
     let pad = layout.pad_len(len);
     let tail = layout.trailer_len(len);
-    let mut first = [0u8; HEAD_MAX];
-    let inner = transport_head(pkt.network_bytes(&mut first)).map_err(|_| DropReason::Malformed)?;
+    let inner = head_of(pkt)?;
     let next = if inner.v6 { PROTO_IPV6 } else { PROTO_IPIP };
     pkt.prepare(as_u32(head)?, as_u32(tail)?)
         .map_err(|_| DropReason::NoMemory)?;

@@ -489,9 +489,7 @@ impl<E: DatapathEnv> Datapath<E> {
         } else {
             esp_transport::input(pkt, &ip, &sa, removed)?
         };
-        let mut buf = [0u8; HEADER_BYTES];
-        let sel =
-            selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| DropReason::Malformed)?;
+        let sel = selector_of(pkt)?;
         Ok(Layer {
             applied,
             sel,
@@ -501,10 +499,9 @@ impl<E: DatapathEnv> Datapath<E> {
     }
 
     fn decide_packet(&self, mut pkt: Packet) -> Verdict {
-        let mut buf = [0u8; HEADER_BYTES];
-        let sel = match selector_from_head(pkt.network_bytes(&mut buf)) {
+        let sel = match selector_of(&pkt) {
             Ok(sel) => sel,
-            Err(_) => return self.finish(pkt, Err(DropReason::Malformed)),
+            Err(why) => return self.finish(pkt, Err(why)),
         };
         let knobs = self.env.knobs(family(pkt.proto));
         let outcome = match pkt.point {
@@ -555,6 +552,12 @@ impl<E: DatapathEnv> HookHandler for Datapath<E> {
     }
 }
 
+/// The selector of `pkt` as it is now (its headers read in place).
+fn selector_of(pkt: &Packet) -> Result<PacketSelector, DropReason> {
+    pkt.with_network_head::<HEADER_BYTES, _>(selector_from_head)
+        .map_err(|_| DropReason::Malformed)
+}
+
 /// Whether `pkt`, whose selector is `sel`, carries AH where this host
 /// processes it: IPv4's protocol field names AH; an IPv6 packet's header
 /// chain reaches AH through Hop-by-Hop, Routing and Destination Options
@@ -565,10 +568,7 @@ impl<E: DatapathEnv> HookHandler for Datapath<E> {
 fn carries_ah(pkt: &Packet, sel: &PacketSelector) -> bool {
     match sel.dst {
         Addr::V4(_) => sel.proto == NEXTHDR_AUTH,
-        Addr::V6(_) => {
-            let mut buf = [0u8; HEADER_BYTES];
-            locate_ah(pkt.network_bytes(&mut buf)).is_ok()
-        }
+        Addr::V6(_) => pkt.with_network_head::<HEADER_BYTES, _>(locate_ah).is_ok(),
     }
 }
 

@@ -148,8 +148,9 @@ pub(super) fn decapsulate(
     }
     pkt.pull_network(as_u32(at)?, 0)
         .map_err(|_| DropReason::Malformed)?;
-    let mut buf = [0u8; HEAD_MAX];
-    let sel = selector_from_head(pkt.network_bytes(&mut buf)).map_err(|_| DropReason::Malformed)?;
+    let sel = pkt
+        .with_network_head::<HEAD_MAX, _>(selector_from_head)
+        .map_err(|_| DropReason::Malformed)?;
     Ok(Inner {
         applied: sa.applied(),
         sel,

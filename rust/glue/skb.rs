@@ -376,6 +376,36 @@ impl Skb {
         self.network_bytes_at(0, buf).unwrap_or(&[])
     }
 
+    /// Calls `f` with up to `N` bytes from the network header on, as
+    /// [`Skb::network_bytes`] gives them. The copy buffer exists (zeroed)
+    /// only for a packet whose linear part ends sooner: the usual packet
+    /// costs no buffer.
+    pub(crate) fn with_network_head<const N: usize, R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        let want = self.network_len().map_or(0, |total| total.min(N));
+        if let Some(bytes) = self.linear_network_bytes(0, want) {
+            return f(bytes);
+        }
+        let mut buf = [0u8; N];
+        f(self.network_bytes(&mut buf))
+    }
+
+    /// `len` bytes at `offset` from the network header, in place, when the
+    /// linear part holds them.
+    fn linear_network_bytes(&self, offset: usize, len: usize) -> Option<&[u8]> {
+        let (nh, off) = self.network_offset()?;
+        let start = u32::try_from(offset).ok()?.checked_add(off)?;
+        let end = start.checked_add(u32::try_from(len).ok()?)?;
+        if end > self.len() || end > self.headlen() {
+            return None;
+        }
+        // SAFETY: `nh + offset` is within the packet's linear part, with
+        // `len` bytes up to `end <= headlen` (the head buffer holds the
+        // linear part). They stay put and unchanged while the slice lives:
+        // it borrows `self`, and the packet is rewritten only through
+        // `&mut self`.
+        Some(unsafe { core::slice::from_raw_parts(nh.add(offset).cast_const(), len) })
+    }
+
     /// Exactly `buf.len()` bytes at `offset` from the network header, as
     /// `skb_header_pointer` gives them: in place when they are in the
     /// linear part, else copied into `buf` from the page fragments or the
@@ -386,22 +416,14 @@ impl Skb {
         offset: usize,
         buf: &'b mut [u8],
     ) -> Option<&'b [u8]> {
-        let (nh, off) = self.network_offset()?;
+        if let Some(bytes) = self.linear_network_bytes(offset, buf.len()) {
+            return Some(bytes);
+        }
+        let (_, off) = self.network_offset()?;
         let start = u32::try_from(offset).ok()?.checked_add(off)?;
         let want = u32::try_from(buf.len()).ok()?;
-        let end = start.checked_add(want)?;
-        if end > self.len() {
+        if start.checked_add(want)? > self.len() {
             return None;
-        }
-        if end <= self.headlen() {
-            // SAFETY: `nh + offset` is within the packet's linear part, with
-            // `want` bytes up to `end <= headlen` (the head buffer holds
-            // the linear part). They stay put and unchanged while the
-            // slice lives: it borrows `self`, and the packet is rewritten
-            // only through `&mut self`.
-            return Some(unsafe {
-                core::slice::from_raw_parts(nh.add(offset).cast_const(), buf.len())
-            });
         }
         let start = i32::try_from(start).ok()?;
         let n = i32::try_from(want).ok()?;
