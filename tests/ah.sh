@@ -29,6 +29,8 @@
 . "$(dirname "$0")/lib/topo.sh"
 . "$(dirname "$0")/lib/wire.sh"
 E=${RI_NS}ahr F=${RI_NS}ahx
+# 64 kB per TCP case: dozens of full-sized segments.
+TCP_BYTES=64000
 
 ri_netns_cleanup
 ri_load || { echo "TAP version 13"; echo "not ok 1 module loads"; echo "1..1"; exit 1; }

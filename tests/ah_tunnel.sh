@@ -10,7 +10,7 @@
 #   transport suite does not run once): 4in4 HMAC-SHA-384, 6in6
 #   HMAC-SHA-512, 4in6 HMAC-MD5-96, 6in4 AES-XCBC-MAC-96. `unique` SAs
 #   (their own reqids) keep the two tunnels over the same outer addresses
-#   apart. Pings both ways and TCP each way; the capture shows only AH
+#   apart. Pings both ways and TCP each way (64 kB); the capture shows only AH
 #   between the tunnel ends, the inner packets inside it.
 # - ESP in a tunnel with AH in transport mode around it, against XFRM.
 # - An AH tunnel between two rust_ipsec hosts (E and G), AES-CMAC-96.
@@ -38,6 +38,8 @@
 . "$(dirname "$0")/lib/topo.sh"
 . "$(dirname "$0")/lib/wire.sh"
 E=${RI_NS}atr F=${RI_NS}atx G=${RI_NS}atg
+# 64 kB per TCP case: dozens of full-sized segments, each way.
+TCP_BYTES=64000
 
 ri_netns_cleanup
 ri_load || { echo "TAP version 13"; echo "not ok 1 module loads"; echo "1..1"; exit 1; }
@@ -118,15 +120,32 @@ printf '%s\n' "${xf[@]}" | ip -n "$F" -batch - || ok=0
 printf '%s\n' "${skc[@]}" | sk "$E" -c || ok=0
 ktap_expect "four AH tunnels and an ESP-tunnel-in-AH bundle configured on E (setkey) and F (ip xfrm)" 1 "$ok"
 
-# tcp_case NAME FROM TO-NS ADDR: the tcp check; when it fails, E's drop
-# counters and F's XFRM errors say where packets went.
+# tcp_case NAME FROM TO-NS ADDR: the tcp check. A transfer that fails is
+# tried once more (a diagnostic says so) after E's counters, F's XFRM
+# errors and both ends' TCP retransmission counters are printed: the
+# first transfer through a tunnel has stalled now and then on a loaded
+# machine (2 of 9 runs, no drop counted by either end; see
+# Documentation/datapath.rst). A second failure fails the case.
 tcp_case() {
+	local ns
 	if tcp "$2" "$3" "$4"; then
 		ktap_ok "$1"
+		return
+	fi
+	ktap_diag "$1: failed once; counters, then a second try"
+	ip netns exec "$E" cat /proc/net/rust_ipsec_stat | grep -v '	0$' | tr '\n' ' ' | sed 's/^/# E: /'
+	echo
+	ip netns exec "$F" awk '$2 != 0' /proc/net/xfrm_stat | tr '\n' ' ' | sed 's/^/# F: /'
+	echo
+	for ns in "$E" "$F"; do
+		ip netns exec "$ns" awk '/^TcpExt:/ && !h { h = $0; next } /^TcpExt:/ { split(h, k); for (i = 2; i <= NF; i++) if (k[i] ~ /Retrans|Timeout|Lost|Drop/ && $i != 0) printf "%s=%s ", k[i], $i }' /proc/net/netstat |
+			sed "s/^/# $ns TCP: /"
+		echo
+	done
+	if tcp "$2" "$3" "$4"; then
+		ktap_ok "$1 (second try)"
 	else
 		ktap_fail "$1"
-		ip netns exec "$E" grep -E '^Drop' /proc/net/rust_ipsec_stat | grep -v '	0$' | sed 's/^/# E: /'
-		ip netns exec "$F" grep -v ' 0$' /proc/net/xfrm_stat 2>/dev/null | sed 's/^/# F: /'
 	fi
 }
 
@@ -142,8 +161,8 @@ for t in "${TUNNELS[@]}"; do
 	pings "$name $ska: E pings F" "$E" "$if"
 	pings "$name $ska: F pings E" "$F" "$ie"
 	tcp_case "$name $ska: TCP from E to F" "$E" "$F" "$if"
+	tcp_case "$name $ska: TCP from F to E" "$F" "$E" "$ie"
 done
-tcp_case "4in4 hmac-sha384: TCP from F to E" "$F" "$E" 192.168.27.1
 pings "ESP tunnel in AH transport: E pings F" "$E" 192.168.28.3
 pings "ESP tunnel in AH transport: F pings E" "$F" 192.168.27.3
 tcp_case "ESP tunnel in AH transport: TCP from E to F" "$E" "$F" 192.168.28.3

@@ -35,15 +35,16 @@ hexrange() {
 	echo "$out"
 }
 
-# tcp FROM TO-NS TO-ADDR: a 200 kB transfer from namespace FROM to a
-# server at TO-ADDR in TO-NS; passes when both ends saw the same bytes.
+# tcp FROM TO-NS TO-ADDR: a transfer of TCP_BYTES (default 200 kB) from
+# namespace FROM to a server at TO-ADDR in TO-NS; passes when both ends
+# saw the same bytes.
 tcp() {
 	local from=$1 to=$2 addr=$3 srv got sent spid
 	srv=$(mktemp)
 	timeout 40 ip netns exec "$to" python3 -S "$RI_TESTS/esp/tcp.py" serve "$addr" 5001 >"$srv" 2>&1 &
 	spid=$!
 	sleep 1
-	sent=$(timeout 30 ip netns exec "$from" python3 -S "$RI_TESTS/esp/tcp.py" send "$addr" 5001 200000 2>&1)
+	sent=$(timeout 30 ip netns exec "$from" python3 -S "$RI_TESTS/esp/tcp.py" send "$addr" 5001 "${TCP_BYTES:-200000}" 2>&1)
 	wait "$spid"
 	got=$(cat "$srv")
 	rm -f "$srv"
