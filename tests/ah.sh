@@ -268,29 +268,28 @@ sk "$E" -c <<'EOS'
 spdadd 10.2.0.11 10.2.0.12 any -P out ipsec ah/transport//default;
 spdadd 10.2.0.12 10.2.0.11 any -P in ipsec ah/transport//default;
 EOS
-pings "ah_trans_deflev=1: a default AH request without an SA lets pings pass in the clear" "$E" 10.2.0.12
-knob ah_trans_deflev 2
-nosa0=$(stat_of "$E" DropNoSa) viol0=$(stat_of "$E" DropPolicyViolation)
-ip netns exec "$E" ping -c 1 -W 1 10.2.0.12 >/dev/null
-ip netns exec "$F" ping -c 1 -W 1 10.2.0.11 >/dev/null
-nosa1=$(stat_of "$E" DropNoSa) viol1=$(stat_of "$E" DropPolicyViolation)
-ktap_check "ah_trans_deflev=2: the default request is required: out dropped (DropNoSa $nosa0 -> $nosa1), clear in refused (DropPolicyViolation $viol0 -> $viol1)" \
-	test "$nosa1" -ge $((nosa0 + 1)) -a "$viol1" -ge $((viol0 + 1))
-knob ah_trans_deflev 1
+# deflev_case KNOB WHAT: with KNOB at 1 the `default` request (WHAT) without
+# an SA lets pings pass in the clear; at 2 it is required: E's pings are
+# dropped (DropNoSa) and F's, in the clear, refused (DropPolicyViolation).
+deflev_case() {
+	local knob=$1 what=$2 nosa0 viol0 nosa1 viol1
+	pings "$knob=1: a default $what without an SA lets pings pass in the clear" "$E" 10.2.0.12
+	knob "$knob" 2
+	nosa0=$(stat_of "$E" DropNoSa) viol0=$(stat_of "$E" DropPolicyViolation)
+	ip netns exec "$E" ping -c 1 -W 1 10.2.0.12 >/dev/null
+	ip netns exec "$F" ping -c 1 -W 1 10.2.0.11 >/dev/null
+	nosa1=$(stat_of "$E" DropNoSa) viol1=$(stat_of "$E" DropPolicyViolation)
+	ktap_check "$knob=2: the default $what is required: out dropped (DropNoSa $nosa0 -> $nosa1), clear in refused (DropPolicyViolation $viol0 -> $viol1)" \
+		test "$nosa1" -ge $((nosa0 + 1)) -a "$viol1" -ge $((viol0 + 1))
+	knob "$knob" 1
+}
+deflev_case ah_trans_deflev "AH request"
 # ah_net_deflev decides a `default` tunnel request the same way.
 sk "$E" -c <<'EOS'
 spdupdate 10.2.0.11 10.2.0.12 any -P out ipsec ah/tunnel/10.2.0.11-10.2.0.12/default;
 spdupdate 10.2.0.12 10.2.0.11 any -P in ipsec ah/tunnel/10.2.0.12-10.2.0.11/default;
 EOS
-pings "ah_net_deflev=1: a default AH tunnel request without an SA lets pings pass in the clear" "$E" 10.2.0.12
-knob ah_net_deflev 2
-nosa0=$(stat_of "$E" DropNoSa) viol0=$(stat_of "$E" DropPolicyViolation)
-ip netns exec "$E" ping -c 1 -W 1 10.2.0.12 >/dev/null
-ip netns exec "$F" ping -c 1 -W 1 10.2.0.11 >/dev/null
-nosa1=$(stat_of "$E" DropNoSa) viol1=$(stat_of "$E" DropPolicyViolation)
-ktap_check "ah_net_deflev=2: the default tunnel request is required (DropNoSa $nosa0 -> $nosa1, DropPolicyViolation $viol0 -> $viol1)" \
-	test "$nosa1" -ge $((nosa0 + 1)) -a "$viol1" -ge $((viol0 + 1))
-knob ah_net_deflev 1
+deflev_case ah_net_deflev "AH tunnel request"
 
 # Tampering in flight: E and F also meet through M, where tamper.py
 # forwards the frames between veth4 (E's side) and veth5 (F's side) and
