@@ -601,8 +601,7 @@ fn log_drop(pkt: &Packet, why: DropReason) {
         HookPoint::LocalIn => "in",
         HookPoint::Forward => "fwd",
     };
-    let mut buf = [0u8; HEADER_BYTES];
-    match selector_from_head(pkt.network_bytes(&mut buf)) {
+    match selector_of(pkt) {
         Ok(s) => pr_info!(
             "drop {point} {} -> {} proto {} ports {}/{}: {} ({})\n",
             s.src,
