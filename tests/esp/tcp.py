@@ -3,6 +3,7 @@
 """TCP transfers for the ESP tests.
 
   tcp.py serve ADDR PORT         accept one connection, print sha256 and size
+                                 ("listening" on stderr once it listens)
   tcp.py send ADDR PORT SIZE     send SIZE random bytes, print their sha256
   tcp.py echo-serve PORT         on every address (IPv4 and IPv6), send each
                                  connection back what it sends, until killed
@@ -23,6 +24,7 @@ def serve(addr, port):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     s.listen(1)
+    print("listening", file=sys.stderr, flush=True)
     s.settimeout(30)
     c, _ = s.accept()
     c.settimeout(30)

@@ -38,16 +38,23 @@ hexrange() {
 # tcp FROM TO-NS TO-ADDR: a transfer of TCP_BYTES (default 200 kB) from
 # namespace FROM to a server at TO-ADDR in TO-NS; passes when both ends
 # saw the same bytes.
+#
+# The sender starts once the server listens (it says so on stderr; up to
+# about 90 s), not after a fixed second; then the transfer has 30 s.
 tcp() {
-	local from=$1 to=$2 addr=$3 srv got sent spid
+	local from=$1 to=$2 addr=$3 srv got sent spid i
 	srv=$(mktemp)
-	timeout 40 ip netns exec "$to" python3 -S "$RI_TESTS/esp/tcp.py" serve "$addr" 5001 >"$srv" 2>&1 &
+	timeout 100 ip netns exec "$to" python3 -S "$RI_TESTS/esp/tcp.py" serve "$addr" 5001 >"$srv" 2>"$srv.err" &
 	spid=$!
-	sleep 1
+	for ((i = 0; i < 900; i++)); do
+		grep -q '^listening$' "$srv.err" 2>/dev/null && break
+		kill -0 "$spid" 2>/dev/null || break
+		sleep 0.1
+	done
 	sent=$(timeout 30 ip netns exec "$from" python3 -S "$RI_TESTS/esp/tcp.py" send "$addr" 5001 "${TCP_BYTES:-200000}" 2>&1)
 	wait "$spid"
-	got=$(cat "$srv")
-	rm -f "$srv"
+	got=$(cat "$srv"; grep -v '^listening$' "$srv.err")
+	rm -f "$srv" "$srv.err"
 	[[ -n $sent && $sent == "$got" ]] && return 0
 	# What each end said (a Python traceback, a timeout's silence).
 	ktap_diag "tcp $addr: sender said: ${sent:-nothing}"
