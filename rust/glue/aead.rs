@@ -23,7 +23,6 @@ use kernel::prelude::*;
 
 use super::bindings as glue_bindings;
 use super::skb::Skb;
-use super::spinlock_bh::BhDisabled;
 
 /// `CRYPTO_ALG_ASYNC`.
 const CRYPTO_ALG_ASYNC: u32 = 0x0000_0080;
@@ -169,16 +168,19 @@ impl AeadTfm {
             icv,
         };
         if need <= SCRATCH_LEN {
-            // BH off: no softirq on this CPU can take the scratch meanwhile.
-            let _bh = BhDisabled::new();
-            // SAFETY: BH (and so preemption) is off: this CPU's slot.
-            let mem = unsafe { *glue_bindings::rust_ipsec_scratch_here() };
-            if !mem.is_null() {
+            // SAFETY: turns BH off (no softirq on this CPU can take the
+            // scratch meanwhile) until the `put` below, in this context.
+            let mem = unsafe { glue_bindings::rust_ipsec_scratch_get() };
+            let rc = (!mem.is_null()).then(|| {
                 // SAFETY: `mem` is this CPU's scratch of `SCRATCH_LEN >=
                 // need` bytes, which nothing else uses while BH is off.
-                let rc = unsafe { req.run(mem) };
-                // SAFETY: as above; the request is complete (synchronous).
-                unsafe { wipe(mem, need) };
+                unsafe { req.run(mem) }
+            });
+            let used = if rc.is_some() { need } else { 0 };
+            // SAFETY: pairs with the `get` above; the request is complete
+            // (synchronous) and used `used` bytes of `mem`, which are wiped.
+            unsafe { glue_bindings::rust_ipsec_scratch_put(mem, u32::try_from(used).unwrap_or(0)) };
+            if let Some(rc) = rc {
                 return rc;
             }
         }
@@ -257,25 +259,23 @@ impl Request<'_> {
                 mem.add(self.reqoff).cast::<glue_bindings::aead_request>(),
             )
         };
-        let mut sg = [
-            bindings::scatterlist::default(),
-            bindings::scatterlist::default(),
-        ];
-        let sgp = sg.as_mut_ptr();
+        // Initialised by `rust_ipsec_aead_sg` (sg_init_table), not here.
+        let mut sg = core::mem::MaybeUninit::<[bindings::scatterlist; 2]>::uninit();
+        let sgp = sg.as_mut_ptr().cast::<bindings::scatterlist>();
         let datalen = if self.encrypt {
             self.len.checked_add(self.icv).ok_or(EINVAL)?
         } else {
             self.len
         };
-        // SAFETY: `sg` has two entries and lives until the synchronous
-        // request returned; the buffers are in the linear mapping (caller);
+        // SAFETY: `sg` has room for two entries, which `rust_ipsec_aead_sg`
+        // initialises before anything reads them, and lives until the
+        // synchronous request returned; the buffers are in the linear
+        // mapping (caller);
         // `req` is request memory of the transform's size (caller), whose
         // fields are set as aead_request_set_tfm, _set_callback (no
         // callback: synchronous), _set_crypt and _set_ad set them.
         let rc = unsafe {
-            bindings::sg_init_table(sgp, 2);
-            glue_bindings::rust_ipsec_sg_set_buf(sgp, mem.cast(), adlen32);
-            glue_bindings::rust_ipsec_sg_set_buf(sgp.add(1), self.data.cast(), datalen);
+            glue_bindings::rust_ipsec_aead_sg(sgp, mem.cast(), adlen32, self.data.cast(), datalen);
             (*req).base.tfm = self.base;
             (*req).base.complete = None;
             (*req).base.data = core::ptr::null_mut();
@@ -293,19 +293,6 @@ impl Request<'_> {
         };
         kernel::error::to_result(rc)
     }
-}
-
-/// Zeroes `len` bytes at `mem` in a way the compiler keeps
-/// (`memzero_explicit`).
-///
-/// # Safety
-///
-/// `mem` is writable for `len` bytes.
-unsafe fn wipe(mem: *mut u8, len: usize) {
-    // SAFETY: caller.
-    unsafe { core::ptr::write_bytes(mem, 0, len) };
-    // As memzero_explicit's barrier_data: the stores are not dead.
-    core::hint::black_box(mem);
 }
 
 impl Drop for AeadTfm {

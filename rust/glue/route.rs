@@ -115,9 +115,7 @@ impl Skb {
         // SAFETY: the skb is live and ours; `dst` is a live route whose
         // reference passes to the skb; its device lives as long as it.
         let hops = unsafe {
-            glue_bindings::rust_ipsec_skb_dst_drop(p);
-            glue_bindings::rust_ipsec_skb_dst_set(p, dst);
-            self.set_dev(glue_bindings::rust_ipsec_dst_dev(dst));
+            glue_bindings::rust_ipsec_skb_dst_replace(p, dst);
             if v6 {
                 glue_bindings::ip6_dst_hoplimit(dst)
             } else {
@@ -204,13 +202,8 @@ pub(crate) fn local_out(net: Net, mut skb: Skb, v6: bool) {
 pub(crate) fn reinject(mut skb: Skb, v6: bool) {
     let p = skb.as_ptr();
     // SAFETY: the skb is live and ours.
-    unsafe {
-        glue_bindings::rust_ipsec_skb_dst_drop(p);
-        glue_bindings::rust_ipsec_nf_reset_ct(p);
-    }
+    unsafe { glue_bindings::rust_ipsec_skb_reset_for_rx(p) };
     skb.reset_network_header();
-    // SAFETY: the skb is live and ours.
-    unsafe { glue_bindings::rust_ipsec_skb_mac_header_rebuild(p) };
     skb.set_protocol(if v6 {
         bindings::ETH_P_IPV6
     } else {
@@ -300,10 +293,10 @@ impl RouteCache {
     #[cfg(CONFIG_DST_CACHE)]
     fn get(&self, mark: u32) -> Option<OuterRoute> {
         let cache = self.usable(mark)?;
-        let _bh = BhDisabled::new();
-        // SAFETY: `cache` is initialized (invariant); BH is off, as the
-        // per-CPU cache wants (output hooks may run with it on).
-        let dst = unsafe { glue_bindings::dst_cache_get(cache) };
+        // SAFETY: `cache` is initialized (invariant); the call turns BH
+        // off around the lookup, as the per-CPU cache wants (output hooks
+        // may run with it on).
+        let dst = unsafe { glue_bindings::rust_ipsec_dst_cache_get_bh(cache) };
         // SAFETY: NULL or a route with a reference for us.
         unsafe { OuterRoute::from_raw(dst) }
     }

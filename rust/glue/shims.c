@@ -130,9 +130,14 @@ struct crypto_tfm *rust_ipsec_crypto_aead_tfm(struct crypto_aead *tfm)
 	return crypto_aead_tfm(tfm);
 }
 
-void rust_ipsec_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len)
+/* sg_init_table and sg_set_buf (an inline) for an AEAD request's two
+ * entries, the AD and IV, then the data: one call per request. */
+void rust_ipsec_aead_sg(struct scatterlist *sg, const void *ad, unsigned int adlen, void *data,
+			unsigned int datalen)
 {
-	sg_set_buf(sg, buf, len);
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], ad, adlen);
+	sg_set_buf(&sg[1], data, datalen);
 }
 
 /* The per-CPU AEAD scratch pointer (C data: see the top of this file). */
@@ -143,9 +148,21 @@ u8 **rust_ipsec_scratch_on(unsigned int cpu)
 	return per_cpu_ptr(&rust_ipsec_scratch, cpu);
 }
 
-u8 **rust_ipsec_scratch_here(void)
+/* local_bh_disable (an inline), then this CPU's scratch (this_cpu_read,
+ * a macro), which BH being off keeps ours; NULL if it is missing. Given
+ * back, BH or not, with rust_ipsec_scratch_put. */
+u8 *rust_ipsec_scratch_get(void)
 {
-	return this_cpu_ptr(&rust_ipsec_scratch);
+	local_bh_disable();
+	return this_cpu_read(rust_ipsec_scratch);
+}
+
+/* memzero_explicit (an inline) of the `len` bytes of `mem` a request
+ * used (0 when `mem` is NULL), then local_bh_enable (an inline). */
+void rust_ipsec_scratch_put(u8 *mem, unsigned int len)
+{
+	memzero_explicit(mem, len);
+	local_bh_enable();
 }
 
 int rust_ipsec_cpu_to_node(unsigned int cpu)
@@ -167,21 +184,6 @@ int rust_ipsec_skb_linearize(struct sk_buff *skb)
 unsigned char *rust_ipsec_skb_network_header(const struct sk_buff *skb)
 {
 	return skb_network_header(skb);
-}
-
-void rust_ipsec_skb_reset_network_header(struct sk_buff *skb)
-{
-	skb_reset_network_header(skb);
-}
-
-void rust_ipsec_skb_set_transport_header(struct sk_buff *skb, int offset)
-{
-	skb_set_transport_header(skb, offset);
-}
-
-void rust_ipsec_skb_mac_header_rebuild(struct sk_buff *skb)
-{
-	skb_mac_header_rebuild(skb);
 }
 
 int rust_ipsec_skb_trim(struct sk_buff *skb, unsigned int len)
@@ -219,25 +221,28 @@ struct dst_entry *rust_ipsec_skb_dst(const struct sk_buff *skb)
 	return skb_dst(skb);
 }
 
-void rust_ipsec_skb_dst_drop(struct sk_buff *skb)
+/* skb_dst_drop, skb_dst_set and dst_dev (inlines) as a tunnel gives its
+ * outer packet the outer route: one call per packet. */
+void rust_ipsec_skb_dst_replace(struct sk_buff *skb, struct dst_entry *dst)
 {
 	skb_dst_drop(skb);
+	skb_dst_set(skb, dst);
+	skb->dev = dst_dev(dst);
 }
 
-void rust_ipsec_skb_dst_set(struct sk_buff *skb, struct dst_entry *dst)
+/* skb_dst_drop, nf_reset_ct and skb_mac_header_rebuild (inlines) for a
+ * decapsulated packet handed back to the receive path: one call. */
+void rust_ipsec_skb_reset_for_rx(struct sk_buff *skb)
 {
-	skb_dst_set(skb, dst);
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	skb_mac_header_rebuild(skb);
 }
 
 /* Routes and devices (struct dst_entry, net_device: opaque to Rust). */
 unsigned int rust_ipsec_dst_mtu(const struct dst_entry *dst)
 {
 	return dst_mtu(dst);
-}
-
-struct net_device *rust_ipsec_dst_dev(const struct dst_entry *dst)
-{
-	return dst_dev(dst);
 }
 
 unsigned int rust_ipsec_dst_ll_reserved_space(const struct dst_entry *dst)

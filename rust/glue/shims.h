@@ -64,19 +64,19 @@ unsigned int rust_ipsec_aead_reqsize(struct crypto_aead *tfm);
 unsigned int rust_ipsec_tfm_ctx_alignment(void);
 struct crypto_tfm;
 struct crypto_tfm *rust_ipsec_crypto_aead_tfm(struct crypto_aead *tfm);
-void rust_ipsec_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len);
-/* The per-CPU scratch pointer (per_cpu_ptr, this_cpu_ptr), cpu_to_node. */
+void rust_ipsec_aead_sg(struct scatterlist *sg, const void *ad, unsigned int adlen, void *data,
+			unsigned int datalen);
+/* The per-CPU scratch pointer (per_cpu_ptr; this_cpu_read with BH off,
+ * given back wiped), cpu_to_node. */
 unsigned char **rust_ipsec_scratch_on(unsigned int cpu);
-unsigned char **rust_ipsec_scratch_here(void);
+unsigned char *rust_ipsec_scratch_get(void);
+void rust_ipsec_scratch_put(unsigned char *mem, unsigned int len);
 int rust_ipsec_cpu_to_node(unsigned int cpu);
 
 /* shims.c: packets (inlines of skbuff.h, gso.h, dst.h), rust/glue/skb.rs. */
 int rust_ipsec_skb_cloned(const struct sk_buff *skb);
 int rust_ipsec_skb_linearize(struct sk_buff *skb);
 unsigned char *rust_ipsec_skb_network_header(const struct sk_buff *skb);
-void rust_ipsec_skb_reset_network_header(struct sk_buff *skb);
-void rust_ipsec_skb_set_transport_header(struct sk_buff *skb, int offset);
-void rust_ipsec_skb_mac_header_rebuild(struct sk_buff *skb);
 int rust_ipsec_skb_trim(struct sk_buff *skb, unsigned int len);
 struct sk_buff *rust_ipsec_skb_gso_segment(struct sk_buff *skb);
 void rust_ipsec_skb_mark_not_on_list(struct sk_buff *skb);
@@ -84,11 +84,10 @@ void rust_ipsec_kfree_skb_list(struct sk_buff *skb);
 void rust_ipsec_consume_skb(struct sk_buff *skb);
 void rust_ipsec_nf_reset_ct(struct sk_buff *skb);
 struct dst_entry *rust_ipsec_skb_dst(const struct sk_buff *skb);
-void rust_ipsec_skb_dst_drop(struct sk_buff *skb);
-void rust_ipsec_skb_dst_set(struct sk_buff *skb, struct dst_entry *dst);
+void rust_ipsec_skb_dst_replace(struct sk_buff *skb, struct dst_entry *dst);
+void rust_ipsec_skb_reset_for_rx(struct sk_buff *skb);
 /* Routes and devices: inlines, and fields of structs opaque to Rust. */
 unsigned int rust_ipsec_dst_mtu(const struct dst_entry *dst);
-struct net_device *rust_ipsec_dst_dev(const struct dst_entry *dst);
 unsigned int rust_ipsec_dst_ll_reserved_space(const struct dst_entry *dst);
 unsigned int rust_ipsec_dev_mtu(const struct net_device *dev);
 
@@ -103,6 +102,8 @@ int rust_ipsec_dst_error(const struct dst_entry *dst);
 int rust_ipsec_ip4_dst_hoplimit(const struct dst_entry *dst);
 void rust_ipsec_icmp_send(struct sk_buff *skb, int type, int code, __be32 info);
 void rust_ipsec_icmpv6_send(struct sk_buff *skb, __u8 type, __u8 code, __u32 info);
+struct dst_cache;
+struct dst_entry *rust_ipsec_dst_cache_get_bh(struct dst_cache *cache);
 
 /*
  * defrag_shims.c: IPv6 reassembly (request_module, symbol_get, symbol_put:

@@ -153,19 +153,6 @@ impl Skb {
         unsafe { (*self.as_ptr()).sk }
     }
 
-    /// Sets `skb->dev`.
-    pub(crate) fn set_dev(&mut self, dev: *mut bindings::net_device) {
-        // SAFETY: `dev` is the member of this union the stack uses while
-        // the skb is not on a list (it is ours, invariant).
-        unsafe {
-            (*self.ptr.as_ptr())
-                .__bindgen_anon_1
-                .__bindgen_anon_1
-                .__bindgen_anon_1
-                .dev = dev
-        };
-    }
-
     /// `skb->dev`, or NULL.
     fn dev(&self) -> *mut bindings::net_device {
         // SAFETY: as in `set_dev`, read only.
@@ -197,8 +184,29 @@ impl Skb {
 
     /// Sets the network header at `skb->data`.
     pub(crate) fn reset_network_header(&mut self) {
-        // SAFETY: the skb is live and ours (invariant).
-        unsafe { glue_bindings::rust_ipsec_skb_reset_network_header(self.as_ptr()) };
+        self.set_header_at(0, |h, at| h.network_header = at);
+    }
+
+    /// Sets the transport header `offset` bytes after `skb->data`
+    /// (`skb_set_transport_header`).
+    fn set_transport_header(&mut self, offset: u16) {
+        self.set_header_at(offset, |h, at| h.transport_header = at);
+    }
+
+    /// Sets a header offset of `skb` (from `head`) to `data + offset`, as
+    /// `skb_reset_network_header` and `skb_set_transport_header` do, with
+    /// `set`; the skb's headroom is below 64 KiB, as the u16 fields assume.
+    fn set_header_at(&mut self, offset: u16, set: impl FnOnce(&mut Headers, u16)) {
+        let p = self.as_ptr();
+        // SAFETY: the skb is live and ours (invariant); `data` and `head`
+        // point into its one head buffer, `data` at or after `head`.
+        let from_head = unsafe { (*p).data.offset_from((*p).head) };
+        let at = u16::try_from(from_head)
+            .unwrap_or(u16::MAX)
+            .wrapping_add(offset);
+        // SAFETY: `headers()` points at the skb's header offsets, which
+        // `&mut self` lets us write.
+        set(unsafe { &mut *self.headers() }, at);
     }
 
     /// Makes the packet rewritable: checksum resolved, linear, private,
@@ -310,12 +318,11 @@ impl Skb {
         if n > self.len() {
             return Err(EINVAL);
         }
-        let ihl = i32::try_from(ihl).map_err(|_| EINVAL)?;
+        let ihl = u16::try_from(ihl).map_err(|_| EINVAL)?;
         // SAFETY: the skb is live, ours and linear with at least `n` bytes.
         unsafe { bindings::skb_pull(self.as_ptr(), n) };
         self.reset_network_header();
-        // SAFETY: the skb is live and ours (invariant).
-        unsafe { glue_bindings::rust_ipsec_skb_set_transport_header(self.as_ptr(), ihl) };
+        self.set_transport_header(ihl);
         self.set_checksum_none();
         Ok(())
     }
