@@ -77,7 +77,7 @@ ip netns exec host2 tcpdump -i eth0 -nn -U -w $cap 2>/dev/null &
 tpid=$!
 sleep 1
 check "ping host1 -> host2" ip netns exec host1 ping -c 3 -i 0.3 -W 2 10.0.0.2
-ip netns exec host2 python3 "$ROOT/tests/esp/tcp.py" serve 10.0.0.2 5001 >/tmp/demo-srv 2>&1 &
+ip netns exec host2 python3 "$ROOT/tests/esp/tcp.py" serve 10.0.0.2 5001 >/tmp/demo-srv 2>/dev/null &
 spid=$!
 sleep 0.5
 sent=$(ip netns exec host1 python3 "$ROOT/tests/esp/tcp.py" send 10.0.0.2 5001 1000000)

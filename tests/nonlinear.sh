@@ -257,7 +257,7 @@ paged_tcp() { # paged_tcp NAME MODE ADDR [SRC]: MODE send-file or send-zerocopy
 	local name=$1 mode=$2 addr=$3 srv sent spid out0 out1
 	srv=$WIRE_DIR/tcp.out
 	out0=$(t_stat EspOutPackets)
-	timeout 60 ip netns exec "$X" python3 -S "$RI_TESTS/esp/tcp.py" serve "$addr" 5001 >"$srv" 2>&1 &
+	timeout 60 ip netns exec "$X" python3 -S "$RI_TESTS/esp/tcp.py" serve "$addr" 5001 >"$srv" 2>"$srv.err" &
 	spid=$!
 	# No wait for the server: the sender retries connecting for 20 s.
 	sent=$(timeout 50 ip netns exec "$T" python3 -S "$NL" "$mode" "$addr" 5001 300000 2>"$WIRE_DIR/tcp.err")
@@ -265,7 +265,7 @@ paged_tcp() { # paged_tcp NAME MODE ADDR [SRC]: MODE send-file or send-zerocopy
 	out1=$(t_stat EspOutPackets)
 	ktap_check "$name: 300 kB from T with $mode arrive whole at X (EspOutPackets $out0 -> $out1)" \
 		test -n "$sent" -a "$sent" == "$(<"$srv")"
-	ktap_diag "sent: ${sent:-nothing}; X got: $(<"$srv"); $(lines_of "$WIRE_DIR/tcp.err" ' ')"
+	ktap_diag "sent: ${sent:-nothing}; X got: $(<"$srv") $(grep -v '^listening$' "$srv.err"); $(lines_of "$WIRE_DIR/tcp.err" ' ')"
 }
 set_cut "ip 8 16"
 paged_tcp "transport IPv4" send-file 10.7.0.2
