@@ -55,15 +55,13 @@ pub(super) fn outer_header<'a>(
     next: u8,
     head: usize,
 ) -> Result<&'a mut [u8], DropReason> {
-    let mut id = [0u8; 2];
-    random::fill(&mut id);
     let total = d.len();
     let (outer, rest) = d.split_at_mut(sa.layout.outer.len());
     let params = OuterParams {
         src: sa.src,
         dst: sa.key.dst,
         ttl: hops,
-        id: u16::from_be_bytes(id),
+        id: random::u16(),
         dfbit: knobs.dfbit(),
         ecn: EncapMode::from_knob(knobs.ecn()),
         next,
