@@ -111,7 +111,10 @@ link_end() {
 			echo "neigh add $net:$p lladdr $3 dev vx nud permanent"
 		done
 		echo "addr add 192.168.7$n.1/32 dev lo"
-		echo "addr add fd7$n::1/128 dev lo"
+		# nodad: never tentative, so the route below may use it as its
+		# source at once ("Invalid source address" when DAD's work had
+		# not yet run, once in a make check).
+		echo "addr add fd7$n::1/128 dev lo nodad"
 		echo "route add 192.168.7$p.1 via 10.7.1.$p src 192.168.7$n.1"
 		echo "route add fd7$p::1 via fd07:1::$p src fd7$n::1"
 	} | ip -n "$1" -batch -
