@@ -201,7 +201,9 @@ pub(crate) fn local_out(net: Net, mut skb: Skb, v6: bool) {
 /// `netif_rx` takes the packet (and frees it when the backlog is full).
 pub(crate) fn reinject(mut skb: Skb, v6: bool) {
     let p = skb.as_ptr();
-    // SAFETY: the skb is live and ours.
+    // SAFETY: the skb is live and ours; its data starts at the inner
+    // header, with the old link-layer header's room still before it in
+    // the head, where skb_mac_header_rebuild moves that header.
     unsafe { glue_bindings::rust_ipsec_skb_reset_for_rx(p) };
     skb.reset_network_header();
     skb.set_protocol(if v6 {
