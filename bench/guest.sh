@@ -19,7 +19,10 @@
 #     algorithm row (ESP, and AH with HMAC-SHA-256), TCP throughput
 #     (iperf3), UDP packet rate with 64- and 1400-byte payloads
 #     (iperf3 -u -b 0) and TCP request/response latency
-#     (netbench), runs alternated plain, XFRM, rust_ipsec, plain, ...
+#     (netbench), each repetition running the three stacks in a random
+#     order. The UDP runs offer more than any stack carries (-b 0), so
+#     the guest's CPU busy time per sent packet is the CPU cost of a
+#     packet: the headline figure (bench/report.py).
 #     Then perf profiles of both IPsec stacks (full mode).
 #  2. lookup scaling: N-1 outbound policies that do not match the flow
 #     (priority 0, so they come first in priority order) plus the
@@ -37,7 +40,7 @@ REC=$RAW/records.jsonl
 T0=$(date +%s)
 
 if [[ $MODE == quick ]]; then
-	REPS=1 T_TCP=2 T_UDP=2 T_RR=2
+	REPS=2 T_TCP=2 T_UDP=2 T_RR=2
 	ROWS=(gcm128-transport gcm256-tunnel ah-sha256-transport)
 	LOOKUP_N=(1 1000 10000) LOOKUP_REPS=1
 	CP_N=(1000 10000) CP_REPS=1
@@ -256,7 +259,9 @@ for r in "${ROWS[@]}"; do
 	done
 	for ((rep = 1; rep <= REPS; rep++)); do
 		for metric in tcp udp64 udp1400 rr; do
-			for s in "${STACKS[@]}"; do
+			# Fair order: each triple runs its stacks in a fresh random
+			# order, so no stack always follows the same one.
+			for s in $(printf '%s\n' "${STACKS[@]}" | shuf); do
 				[[ ${STATUS[$s]} == ok ]] || continue
 				measure "$r" "$metric" "$s" "$rep"
 			done

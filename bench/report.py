@@ -49,6 +49,20 @@ def load(raw):
     return recs, host
 
 
+def udp_sent(raw, rec):
+    """(packets sent, packets lost) of an iperf3 UDP run, or None."""
+    if rec.get("rc") != 0 or not rec.get("file"):
+        return None
+    try:
+        with open(os.path.join(raw, rec["file"])) as f:
+            text = f.read()
+        e = json.loads(text[text.index("{"):])["end"]
+        s = e.get("sum_sent", e["sum"])
+        return s["packets"], e.get("sum_received", s).get("lost_packets", 0)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def iperf(raw, rec):
     """(value, bytes) of an iperf3 run, or None."""
     if rec.get("rc") != 0 or not rec.get("file"):
@@ -98,7 +112,7 @@ def datapath(raw, recs):
             entry = {"row": row, "metric": metric, "label": label, "unit": unit,
                      "higher_is_better": higher}
             for s in STACKS:
-                vals, cpu = [], []
+                vals, cpu, loss = [], [], []
                 for r in recs:
                     if (r["phase"], r.get("row"), r.get("metric"), r.get("stack")) != \
                             ("datapath", row, metric, s):
@@ -114,10 +128,24 @@ def datapath(raw, recs):
                     if metric == "tcp" and v[1] > 0:
                         # guest CPU seconds (USER_HZ 100) per GB received
                         cpu.append(r["cpu_busy"] / 100.0 / (v[1] / 1e9))
+                    if metric != "tcp":
+                        sent = udp_sent(raw, r)
+                        if sent and sent[0] > 0:
+                            # guest CPU busy time (USER_HZ 100, all CPUs)
+                            # per packet sent, in us; and the loss
+                            cpu.append(r["cpu_busy"] * 1e4 / sent[0])
+                            loss.append(sent[1] / sent[0])
                 entry[s] = summary(vals)
                 entry[s + "_status"] = status.get((row, s), "not run")
+                if metric in ("udp64", "udp1400"):
+                    entry[s + "_cpu_us_per_packet"] = summary(cpu)
+                    entry[s + "_loss"] = summary(loss)
                 if metric == "tcp":
                     entry[s + "_cpu_s_per_gb"] = summary(cpu)
+            if metric in ("udp64", "udp1400"):
+                c = {s: entry[s + "_cpu_us_per_packet"] for s in STACKS}
+                entry["cpu_rust_vs_xfrm"] = ratio(c["rust"], c["xfrm"])
+                entry["cpu_rust_vs_plain"] = ratio(c["rust"], c["plain"])
             entry["rust_vs_xfrm"] = ratio(entry["rust"], entry["xfrm"])
             entry["rust_vs_plain"] = ratio(entry["rust"], entry["plain"])
             g = entry["rust_vs_xfrm"]
@@ -199,6 +227,15 @@ def fmt_ratio(v):
     return "n/a" if v is None else f"{v:.2f}x"
 
 
+def cpu_cell(x):
+    if not x:
+        return "n/a"
+    spread = ""
+    if x["n"] > 1 and x["median"]:
+        spread = f" (±{100 * (x['max'] - x['min']) / 2 / x['median']:.0f}%)"
+    return f"{x['median']:.2f}{spread}"
+
+
 def cell(entry, s):
     x = entry[s]
     if x is None:
@@ -214,7 +251,7 @@ def markdown(meta, host, dp, lk, cp, mem):
     L = []
     L.append("# rust_ipsec benchmark results\n")
     L.append(f"Mode **{meta.get('mode')}**, {meta.get('reps')} repetitions per cell, "
-             "runs alternated plaintext, XFRM, rust_ipsec, plaintext, ...; "
+             "the three stacks in a random order per repetition; "
              "medians (± half the min-max spread). Module "
              f"`{host.get('module_rev', '?')}`, started {host.get('started', '?')}.\n")
     L.append(f"Guest: Linux {meta.get('kernel')} (bench flavour: no KASAN, lockdep, kmemleak), "
@@ -226,6 +263,27 @@ def markdown(meta, host, dp, lk, cp, mem):
              f"iperf3 -t {meta.get('t_tcp')} (TCP) / {meta.get('t_udp')} (UDP, -b 0), "
              f"netbench rr {meta.get('t_rr')} s. VM run {host.get('vm_seconds', '?')} s, "
              f"total {host.get('total_seconds', '?')} s.\n")
+    L.append("## CPU per packet (the headline datapath figure)\n")
+    L.append("Guest CPU busy time (all vCPUs, /proc/stat) during an iperf3 -u -b 0 run, "
+             "divided by the packets the sender sent: what a packet costs, whatever the "
+             "wake-ups and batching. Lower is better; goal rust/XFRM <= 0.8 (64 B) and "
+             "<= 0.95 (1400 B). Loss is the share of sent packets not received.\n")
+    L.append("| row | size | plaintext us | Linux XFRM us | rust_ipsec us | rust/XFRM | "
+             "rust/plain | loss plain / XFRM / rust | goal |")
+    L.append("|---|---|---|---|---|---|---|---|---|")
+    for e in dp:
+        if e["metric"] not in ("udp64", "udp1400"):
+            continue
+        c = {s: e.get(s + "_cpu_us_per_packet") for s in STACKS}
+        r = e.get("cpu_rust_vs_xfrm")
+        limit = 0.8 if e["metric"] == "udp64" else 0.95
+        goal = "n/a" if r is None else ("met" if r <= limit else "**not met**")
+        losses = " / ".join("n/a" if not e.get(s + "_loss") else
+                            f"{100 * e[s + '_loss']['median']:.0f}%" for s in STACKS)
+        L.append(f"| {ROW_NAME[e['row']]} | {e['metric'][3:]} B | " +
+                 " | ".join(cpu_cell(c[s]) for s in STACKS) +
+                 f" | {fmt_ratio(r)} | {fmt_ratio(e.get('cpu_rust_vs_plain'))} | {losses} | {goal} |")
+    L.append("")
     L.append("## Datapath\n")
     L.append("Throughput rows: higher is better, goal rust_ipsec/XFRM >= 1.0. "
              "Latency (mean round trip of 1-byte TCP request/response): lower is better, "
