@@ -24,6 +24,7 @@ use crate::glue::socket::FamilyHost;
 use crate::glue::sysctl::{Table, Validator};
 use crate::ipsec_core::acquire::AcquireRequest;
 use crate::ipsec_core::knobs::{knobs_of, Family, Knob, KnobValues};
+use crate::ipsec_core::new_mapping::NewMapping;
 use crate::pfkey::sock::PfKey;
 use crate::pfkey::NetPfkey;
 
@@ -114,6 +115,10 @@ impl DatapathEnv for NetnsEnv {
 
     fn sa_used(&self) {
         self.pfkey.check_lifetimes_soon();
+    }
+
+    fn new_mapping(&self, m: NewMapping) {
+        self.pfkey.request_new_mapping(m);
     }
 }
 

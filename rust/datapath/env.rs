@@ -7,6 +7,7 @@
 
 use crate::ipsec_core::acquire::AcquireRequest;
 use crate::ipsec_core::knobs::{Family, Knob, KnobValues};
+use crate::ipsec_core::new_mapping::NewMapping;
 
 /// The datapath's namespace. Any context: the hooks run in softirq.
 pub(crate) trait DatapathEnv: Send + Sync + 'static {
@@ -23,4 +24,8 @@ pub(crate) trait DatapathEnv: Send + Sync + 'static {
     /// A packet reached an SA's byte or packet limit, or started its use
     /// time: the SA lifetimes need checking (SADB_EXPIRE).
     fn sa_used(&self);
+
+    /// A NAT-T SA's peer sends from a new address or port: tell the key
+    /// daemons (SADB_X_NAT_T_NEW_MAPPING).
+    fn new_mapping(&self, m: NewMapping);
 }

@@ -17,13 +17,14 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 use super::mss::{clamp_tcp_mss, Fit};
+use super::natt;
 use super::sa::{DpSa, Later};
 use super::stats::DropReason;
 use crate::glue::aead::Region;
 use crate::glue::hooks::Packet;
 use crate::glue::random;
 use crate::ipsec_core::esp::{self, counter_iv, iv_kind, Ad, IvKind, Trailer, MAX_IV_LEN};
-use crate::ipsec_core::inet::{Addr, PROTO_ESP};
+use crate::ipsec_core::inet::Addr;
 use crate::ipsec_core::ipview::HEAD_MAX;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::split;
@@ -115,7 +116,9 @@ pub(crate) fn output(
     let OutboundHead { ip, len, payload } = outbound_head(pkt)?;
     let ihl = ip.hl;
     let layout = sa.layout;
-    let head = layout.header_len();
+    // NAT-T: the UDP header goes before ESP (`natt.rs`).
+    let esp_head = layout.header_len();
+    let head = layout.encap + esp_head;
     let pad = layout.pad_len(payload);
     let tail = layout.trailer_len(payload);
     pkt.prepare(as_u32(head)?, as_u32(tail)?)
@@ -129,13 +132,14 @@ pub(crate) fn output(
     {
         let d = pkt.data_mut();
         d.copy_within(head..head + ihl, 0);
-        let esp_at = d.get_mut(ihl..).ok_or(DropReason::Malformed)?;
+        let esp_at = natt::encapsulate(sa, d.get_mut(ihl..).ok_or(DropReason::Malformed)?)?;
         esp::emit_header(esp_at, sa.key.spi, split(seq).1, iv)
             .map_err(|_| DropReason::Malformed)?;
-        let trailer_at = ihl + head + payload;
-        let t = d.get_mut(trailer_at..).ok_or(DropReason::Malformed)?;
+        let t = esp_at
+            .get_mut(esp_head + payload..)
+            .ok_or(DropReason::Malformed)?;
         esp::write_trailer(t, pad, ip.proto).map_err(|_| DropReason::Malformed)?;
-        ip.set_protocol(d, PROTO_ESP)
+        ip.set_protocol(d, natt::ip_proto(sa))
             .map_err(|_| DropReason::Malformed)?;
     }
     // A packet still too big after ESP (TCP is clamped; UDP, ICMP are

@@ -16,12 +16,13 @@
 
 use super::esp_transport::{as_u32, head_of, make_iv, seal};
 use super::mss::{clamp_tcp_mss, Fit};
+use super::natt;
 use super::sa::{DpSa, Later};
 use super::stats::DropReason;
 use super::tunnel::{decapsulate, outer_header, outer_tos, route, Inner};
 use crate::glue::hooks::Packet;
 use crate::ipsec_core::esp::{self, Outer, MAX_IV_LEN};
-use crate::ipsec_core::inet::{PROTO_ESP, PROTO_IPIP, PROTO_IPV6};
+use crate::ipsec_core::inet::{PROTO_IPIP, PROTO_IPV6};
 use crate::ipsec_core::knobs::KnobValues;
 use crate::ipsec_core::replay::split;
 use crate::ipsec_core::transport::TransportHead;
@@ -49,7 +50,8 @@ pub(crate) fn output(
     let outer_v6 = layout.outer == Outer::V6;
     let len = usize::try_from(pkt.len()).map_err(|_| DropReason::Malformed)?;
     let esp_head = layout.header_len();
-    let head = outer_len + esp_head;
+    // NAT-T: the UDP header goes before ESP (`natt.rs`).
+    let head = outer_len + layout.encap + esp_head;
     let pad = layout.pad_len(len);
     let tail = layout.trailer_len(len);
     let inner = head_of(pkt)?;
@@ -65,7 +67,9 @@ pub(crate) fn output(
     pkt.put(as_u32(tail)?);
     {
         let d = pkt.data_mut();
-        let rest = outer_header(sa, d, hops, knobs, PROTO_ESP, esp_head)?;
+        let proto = natt::ip_proto(sa);
+        let datagram = outer_header(sa, d, hops, knobs, proto, layout.encap + esp_head)?;
+        let rest = natt::encapsulate(sa, datagram)?;
         esp::emit_header(rest, sa.key.spi, split(seq).1, iv).map_err(|_| DropReason::Malformed)?;
         let t = rest
             .get_mut(esp_head + len..)

@@ -31,6 +31,7 @@ pub(crate) mod env;
 pub(crate) mod esp_transport;
 pub(crate) mod esp_tunnel;
 mod mss;
+mod natt;
 mod rbtree_map;
 pub(crate) mod sa;
 mod sock_policy;
@@ -43,10 +44,11 @@ use crate::glue::hooks::{HookHandler, HookPoint, HookSpec, Packet, Proto, Reasse
 use crate::glue::ratelimit::net_ratelimit;
 use crate::ipsec_core::acquire::AcquireRequest;
 use crate::ipsec_core::ah::mutable::locate_ah;
-use crate::ipsec_core::inet::{Addr, IpProto, NEXTHDR_AUTH, PROTO_ESP};
+use crate::ipsec_core::inet::{Addr, IpProto, NEXTHDR_AUTH, PROTO_ESP, PROTO_UDP};
 use crate::ipsec_core::ipsec::{IpsecDir, IpsecMode};
 use crate::ipsec_core::ipview::{selector_from_head, PacketSelector, HEAD_MAX};
 use crate::ipsec_core::knobs::{Family, Knob, KnobValues};
+use crate::ipsec_core::natt::Carried;
 use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::policy::{
     decide, inbound_ok, plan_sas, Applied, Bundle, Decision, DiscardReason, Level, Violation,
@@ -123,6 +125,17 @@ struct Layer {
     event: UsageEvent,
     /// It was a tunnel: what is left is the inner packet.
     tunnel: bool,
+}
+
+/// What an inbound layer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LayerKind {
+    /// ESP.
+    Esp,
+    /// ESP in UDP (NAT traversal).
+    EspInUdp,
+    /// AH.
+    Ah,
 }
 
 /// The SAs an outbound packet gets, in order (innermost first).
@@ -403,10 +416,11 @@ impl<E: DatapathEnv> Datapath<E> {
         let mut inner = *sel;
         let mut tunnelled = false;
         let arrived = pkt.len();
-        while let Some(ah) = self.next_layer(pkt, &inner, dir, n) {
+        while let Some(kind) = self.next_layer(pkt, &inner, dir, n)? {
             let slot = history.get_mut(n).ok_or(DropReason::Unsupported)?;
             let removed = usize::try_from(arrived.saturating_sub(pkt.len())).unwrap_or(0);
-            let layer = self.remove_layer(pkt, ah, knobs, removed)?;
+            let ah = kind == LayerKind::Ah;
+            let layer = self.remove_layer(pkt, kind, &inner, knobs, removed)?;
             tunnelled |= layer.tunnel;
             inner = layer.sel;
             *slot = layer.applied;
@@ -432,26 +446,33 @@ impl<E: DatapathEnv> Datapath<E> {
         }
     }
 
-    /// Whether `pkt` (`sel` after the `n` layers removed so far) has
-    /// another ESP (`Some(false)`) or AH (`Some(true)`) layer to remove
-    /// here: only on input, and a layer within only when it is for this
-    /// host too (the protocol is checked first: it costs no route lookup).
+    /// Which layer `pkt` (`sel` after the `n` layers removed so far) has
+    /// to remove here next, if any: only on input, and a layer within only
+    /// when it is for this host too (the protocol is checked first: it
+    /// costs no route lookup). A NAT-T keepalive is consumed.
     fn next_layer(
         &self,
         pkt: &Packet,
         sel: &PacketSelector,
         dir: IpsecDir,
         n: usize,
-    ) -> Option<bool> {
+    ) -> Result<Option<LayerKind>, DropReason> {
         if dir != IpsecDir::INBOUND {
-            return None;
+            return Ok(None);
         }
-        let ah = match sel.proto {
-            PROTO_ESP => false,
-            _ if carries_ah(pkt, sel) => true,
-            _ => return None,
+        let kind = match sel.proto {
+            PROTO_ESP => LayerKind::Esp,
+            PROTO_UDP if self.tables.sas().lock().is_encap_port(sel.dport) => {
+                match natt::carried(pkt, sel) {
+                    Carried::Esp => LayerKind::EspInUdp,
+                    Carried::Keepalive => return Err(DropReason::NattKeepalive),
+                    Carried::Socket => return Ok(None),
+                }
+            }
+            _ if carries_ah(pkt, sel) => LayerKind::Ah,
+            _ => return Ok(None),
         };
-        (n == 0 || pkt.is_local(&sel.dst)).then_some(ah)
+        Ok((n == 0 || pkt.is_local(&sel.dst)).then_some(kind))
     }
 
     /// Removes the outermost ESP or AH (`ah`) layer of `pkt` with the SA
@@ -460,42 +481,63 @@ impl<E: DatapathEnv> Datapath<E> {
     fn remove_layer(
         &self,
         pkt: &mut Packet,
-        ah: bool,
+        kind: LayerKind,
+        sel: &PacketSelector,
         knobs: &KnobValues,
         removed: usize,
     ) -> Result<Layer, DropReason> {
+        let ah = kind == LayerKind::Ah;
         let satype = if ah { SaType::AH } else { SaType::ESP };
+        let arrival = match kind {
+            LayerKind::EspInUdp => Some(natt::decapsulate(pkt, sel)?),
+            _ => None,
+        };
         let find = |dst: &Addr, spi: u32| self.tables.sas().lock().find_inbound(satype, dst, spi);
         let (ip, sa) = if ah {
             ah_transport::lookup(pkt, find)?
         } else {
             esp_transport::lookup(pkt, find)?
         };
-        if sa.mode == IpsecMode::TUNNEL {
+        if let Some(a) = &arrival {
+            natt::check(&sa, a)?;
+        }
+        let layer = if sa.mode == IpsecMode::TUNNEL {
             let t = if ah {
                 ah_tunnel::input(pkt, &ip, &sa, knobs)?
             } else {
                 esp_tunnel::input(pkt, &ip, &sa)?
             };
-            return Ok(Layer {
+            Layer {
                 applied: t.applied,
                 sel: t.sel,
                 event: t.event,
                 tunnel: true,
-            });
-        }
-        let (applied, event) = if ah {
-            ah_transport::input(pkt, &ip, &sa, knobs, removed)?
+            }
         } else {
-            esp_transport::input(pkt, &ip, &sa, removed)?
+            let (applied, event) = if ah {
+                ah_transport::input(pkt, &ip, &sa, knobs, removed)?
+            } else {
+                esp_transport::input(pkt, &ip, &sa, removed)?
+            };
+            if arrival.is_some() {
+                // RFC 3948 section 3.1.2: a NAT rewrote the addresses the
+                // TCP or UDP checksum covers; ESP authenticated the
+                // packet, so the checksum is not verified (Linux's esp4
+                // does the same).
+                pkt.set_checksum_unnecessary();
+            }
+            Layer {
+                applied,
+                sel: selector_of(pkt)?,
+                event,
+                tunnel: false,
+            }
         };
-        let sel = selector_of(pkt)?;
-        Ok(Layer {
-            applied,
-            sel,
-            event,
-            tunnel: false,
-        })
+        // Authenticated: a NAT-T peer that moved may be followed.
+        if let Some(m) = arrival.and_then(|a| natt::moved(&sa, &a)) {
+            self.env.new_mapping(m);
+        }
+        Ok(layer)
     }
 
     fn decide_packet(&self, mut pkt: Packet) -> Verdict {

@@ -37,6 +37,8 @@ use crate::ipsec_core::errno::Errno;
 use crate::ipsec_core::esp::{self, AuthencKey, CryptoName, Layout, Outer};
 use crate::ipsec_core::inet::{Addr, IpProto};
 use crate::ipsec_core::ipsec::IpsecMode;
+use crate::ipsec_core::natt::{PortSet, UdpPorts, UDP_ENCAP_ESPINUDP, UDP_HDR_LEN};
+use crate::ipsec_core::new_mapping::MappingNote;
 use crate::ipsec_core::pfkey::consts::EncAlg;
 use crate::ipsec_core::pfkey::SaType;
 use crate::ipsec_core::policy::Applied;
@@ -54,6 +56,8 @@ pub(crate) struct SaDyn {
     pub(crate) replay: ReplayWindow,
     /// Packets and bytes processed, first use (the SADB's CURRENT).
     pub(crate) usage: SaUsage,
+    /// NAT-T: the last new mapping of the peer announced.
+    pub(crate) mapping: MappingNote,
 }
 
 /// What the datapath keeps of one ESP or AH SA (`key.satype` says which).
@@ -79,6 +83,9 @@ pub(crate) struct DpSa {
     /// The transform, keyed and with its ICV size set; freed in process
     /// context.
     pub(crate) tfm: ProcessDrop<AeadTfm>,
+    /// NAT traversal: its packets travel in UDP with these ports
+    /// (`natt.rs`).
+    pub(crate) natt: Option<UdpPorts>,
     /// Tunnel mode: the cached route to the far end; freed in process
     /// context.
     pub(crate) route: ProcessDrop<RouteCache>,
@@ -231,6 +238,29 @@ fn outer_of(rec: &SaRecord) -> Outer {
     }
 }
 
+/// The UDP ports of the ESP SA `rec` with NAT-T extensions (RFC 3948
+/// encapsulation over IPv4); `None` without. `EOPNOTSUPP` for what the
+/// datapath does not do: the pre-RFC non-IKE encapsulation, and ESP in UDP
+/// over IPv6.
+fn natt_of(rec: &SaRecord) -> Result<Option<UdpPorts>, Errno> {
+    let Some(n) = rec.nat_t.filter(|n| n.encap != 0) else {
+        return Ok(None);
+    };
+    if n.encap != UDP_ENCAP_ESPINUDP || !matches!(rec.dst.addr(), Addr::V4(_)) {
+        pr_info!(
+            "SA 0x{:08x}: NAT-T type {} over {} is not supported (only UDP_ENCAP_ESPINUDP over IPv4)\n",
+            rec.spi,
+            n.encap,
+            if matches!(rec.dst.addr(), Addr::V4(_)) { "IPv4" } else { "IPv6" }
+        );
+        return Err(Errno::EOPNOTSUPP);
+    }
+    Ok(Some(UdpPorts {
+        sport: n.sport,
+        dport: n.dport,
+    }))
+}
+
 /// The transform of the ESP SA `rec`.
 fn esp_transform(rec: &SaRecord) -> Result<Keyed, Errno> {
     let enc = rec.enc_alg().ok_or(Errno::EINVAL)?;
@@ -248,7 +278,12 @@ fn esp_transform(rec: &SaRecord) -> Result<Keyed, Errno> {
         }
     }
     .map_err(errno)?;
-    let layout = Layout::for_algs(enc, auth, outer_of(rec));
+    let encap = if natt_of(rec)?.is_some() {
+        UDP_HDR_LEN
+    } else {
+        0
+    };
+    let layout = Layout::for_algs(enc, auth, outer_of(rec)).with_encap(encap);
     let icv = u32::try_from(layout.icv).map_err(|_| Errno::EINVAL)?;
     tfm.set_authsize(icv).map_err(errno)?;
     Ok(Keyed {
@@ -308,6 +343,11 @@ impl DpSa {
             ah_len,
         } = keyed;
         let outer = layout.outer;
+        let natt = if rec.satype == SaType::ESP {
+            natt_of(rec)?
+        } else {
+            None
+        };
         let replay = ReplayWindow::new(rec.replay, rec.esn).map_err(|_| Errno::EINVAL)?;
         let route = if outer == Outer::None {
             RouteCache::none()
@@ -320,6 +360,7 @@ impl DpSa {
             out: OutboundSeq::new(rec.esn),
             replay,
             usage: SaUsage::from_current(&rec.current),
+            mapping: MappingNote::default(),
         };
         let sa = Arc::pin_init(
             pin_init!(Self {
@@ -331,6 +372,7 @@ impl DpSa {
                 enc,
                 layout,
                 ah_len,
+                natt,
                 tfm,
                 route,
                 soft: rec.soft,
@@ -350,12 +392,25 @@ impl DpSa {
 pub(crate) struct DpSas {
     tree: RBTree<SaKey, Arc<DpSa>>,
     count: usize,
+    /// The destination ports of the NAT-T SAs: UDP to one of them may be
+    /// ESP (`natt.rs`).
+    encap_ports: PortSet,
     /// SAs installed so far: the next one's age.
     installed: u64,
 }
 
-/// A node allocated outside the lock, to insert under it.
-pub(crate) struct Prepared(RBTreeNode<SaKey, Arc<DpSa>>);
+/// A node allocated outside the lock, to insert under it, and its SA.
+pub(crate) struct Prepared(RBTreeNode<SaKey, Arc<DpSa>>, Arc<DpSa>);
+
+impl Prepared {
+    fn key(&self) -> SaKey {
+        self.1.key
+    }
+
+    fn sa(&self) -> &DpSa {
+        &self.1
+    }
+}
 
 impl DpSas {
     /// No SAs.
@@ -363,6 +418,7 @@ impl DpSas {
         Self {
             tree: RBTree::new(),
             count: 0,
+            encap_ports: PortSet::new(),
             installed: 0,
         }
     }
@@ -370,8 +426,8 @@ impl DpSas {
     /// Allocates the node for `sa` (may sleep: call without the lock).
     pub(crate) fn prepare(sa: Arc<DpSa>) -> Result<Prepared, Errno> {
         let key = sa.key;
-        let node = RBTreeNode::new(key, sa, GFP_KERNEL).map_err(|_| Errno::ENOMEM)?;
-        Ok(Prepared(node))
+        let node = RBTreeNode::new(key, sa.clone(), GFP_KERNEL).map_err(|_| Errno::ENOMEM)?;
+        Ok(Prepared(node, sa))
     }
 
     /// The age of the SA installed next (1 for the first): the outbound
@@ -384,6 +440,12 @@ impl DpSas {
     /// Inserts or replaces; returns the replaced SA, for the caller to drop
     /// after unlocking.
     pub(crate) fn insert(&mut self, p: Prepared) -> Option<RBTreeNode<SaKey, Arc<DpSa>>> {
+        if let Some(n) = self.tree.get(&p.key()).and_then(|sa| sa.natt) {
+            self.encap_ports.remove(n.dport);
+        }
+        if let Some(n) = p.sa().natt {
+            self.encap_ports.add(n.dport);
+        }
         let old = self.tree.insert(p.0);
         if old.is_none() {
             self.count += 1;
@@ -391,12 +453,20 @@ impl DpSas {
         old
     }
 
+    /// Whether UDP to `port` may carry ESP: a NAT-T SA sends to it.
+    pub(crate) fn is_encap_port(&self, port: u16) -> bool {
+        self.encap_ports.contains(port)
+    }
+
     /// Removes `key`; returns the SA, for the caller to drop after
     /// unlocking.
     pub(crate) fn remove(&mut self, key: &SaKey) -> Option<Arc<DpSa>> {
         let old = self.tree.remove(key);
-        if old.is_some() {
+        if let Some(sa) = &old {
             self.count -= 1;
+            if let Some(n) = sa.natt {
+                self.encap_ports.remove(n.dport);
+            }
         }
         old
     }

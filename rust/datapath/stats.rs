@@ -67,10 +67,15 @@ pub(crate) enum DropReason {
     /// fragmented (IPv4 with DF, or IPv6): ICMP "fragmentation needed" or
     /// ICMPv6 "packet too big" went to its source.
     TooBig,
+    /// ESP in UDP for an SA without NAT-T, or sent to another port than
+    /// its SA's.
+    EncapMismatch,
+    /// A NAT-T keepalive (RFC 3948 section 2.3): consumed, as it should be.
+    NattKeepalive,
 }
 
 impl DropReason {
-    const ALL: [DropReason; 17] = [
+    const ALL: [DropReason; 19] = [
         DropReason::DefaultPolicy,
         DropReason::PolicyDiscard,
         DropReason::NoSa,
@@ -88,6 +93,8 @@ impl DropReason {
         DropReason::NoRoute,
         DropReason::Ecn,
         DropReason::TooBig,
+        DropReason::EncapMismatch,
+        DropReason::NattKeepalive,
     ];
 
     /// What a `debug=1` log line says.
@@ -110,6 +117,8 @@ impl DropReason {
             DropReason::NoRoute => "no route to the tunnel's far end",
             DropReason::Ecn => "CE outside a Not-ECT inner packet (RFC 6040)",
             DropReason::TooBig => "too big for the tunnel's path MTU (ICMP sent)",
+            DropReason::EncapMismatch => "ESP in UDP that its SA does not expect",
+            DropReason::NattKeepalive => "a NAT-T keepalive (consumed)",
         }
     }
 
@@ -132,6 +141,8 @@ impl DropReason {
             DropReason::NoRoute => "DropNoRoute",
             DropReason::Ecn => "DropEcn",
             DropReason::TooBig => "DropTooBig",
+            DropReason::EncapMismatch => "DropEncapMismatch",
+            DropReason::NattKeepalive => "DropNattKeepalive",
         }
     }
 }

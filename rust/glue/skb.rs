@@ -126,6 +126,13 @@ impl Skb {
         unsafe { Headers::set_ip_summed_raw(self.headers(), bindings::CHECKSUM_NONE as u8) };
     }
 
+    /// `skb->ip_summed = CHECKSUM_UNNECESSARY`: the transport checksum is
+    /// not to be verified.
+    pub(crate) fn set_checksum_unnecessary(&mut self) {
+        // SAFETY: the skb is live and ours (invariant).
+        unsafe { Headers::set_ip_summed_raw(self.headers(), bindings::CHECKSUM_UNNECESSARY as u8) };
+    }
+
     /// The control buffer `skb->cb` (48 bytes, IPCB/IP6CB first).
     pub(crate) fn cb_mut(&mut self) -> &mut [u8; 48] {
         // SAFETY: `cb` is a plain byte array of the live skb (invariant);

@@ -134,6 +134,7 @@ impl NetPfkey {
     /// Expires what is due, then re-arms for the next deadline.
     pub(crate) fn run_expiry(&self) {
         self.announce_acquires();
+        self.announce_mappings();
         let now = clock::now_seconds();
         let mut messages = KVec::<KVec<u8>>::new();
         let next = {

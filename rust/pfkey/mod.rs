@@ -15,6 +15,7 @@ pub(crate) mod dump;
 pub(crate) mod encode;
 pub(crate) mod expire;
 pub(crate) mod family;
+pub(crate) mod mapping;
 pub(crate) mod requests;
 pub(crate) mod sock;
 pub(crate) mod state;

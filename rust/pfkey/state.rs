@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The PF_KEY state of one namespace: its sockets, SADB and SPD, the
-//! expiry work and the acquisitions in progress, and the datapath tables
+//! expiry work, the acquisitions in progress and the NAT-T mappings to
+//! announce, and the datapath tables
 //! it keeps in step with the SADB and SPD.
 
 use kernel::prelude::*;
@@ -12,6 +13,7 @@ use crate::glue::socket::SocketList;
 use crate::glue::spinlock_bh::{new_spinlock_bh, SpinLockBh};
 use crate::glue::timed_work::TimedWork;
 use crate::ipsec_core::acquire::Acquires;
+use crate::ipsec_core::new_mapping::Mappings;
 use crate::ipsec_core::sadb::{SaKey, SaRecord};
 use crate::ipsec_core::spd::PolicyRecord;
 
@@ -20,6 +22,8 @@ use super::sock::PfKey;
 
 /// Acquisitions a namespace tracks at once (`acquire.rs`).
 pub(crate) const MAX_ACQUIRES: usize = 64;
+/// NAT-T mappings a namespace queues at once (`mapping.rs`).
+pub(crate) const MAX_MAPPINGS: usize = 16;
 
 crate::glue::timed_work::timed_work_callback!(expiry_callback, NetPfkey, expiry, run_expiry);
 
@@ -39,6 +43,10 @@ pub(crate) struct NetPfkey {
     /// SAs being acquired (`acquire.rs`); after `db` in lock order.
     #[pin]
     pub(crate) acquires: SpinLockBh<Acquires<MAX_ACQUIRES>>,
+    /// NAT-T mappings to announce (`mapping.rs`); after `db` in lock
+    /// order.
+    #[pin]
+    pub(crate) mappings: SpinLockBh<Mappings<MAX_MAPPINGS>>,
 }
 
 impl NetPfkey {
@@ -50,6 +58,7 @@ impl NetPfkey {
             expiry <- TimedWork::new(expiry_callback),
             dp,
             acquires <- new_spinlock_bh!(Acquires::new(), c"rust_ipsec_acquires"),
+            mappings <- new_spinlock_bh!(Mappings::new(), c"rust_ipsec_mappings"),
         })
     }
 

@@ -280,6 +280,9 @@ pub struct Layout {
     pub align: usize,
     /// The outer header of a tunnel SA.
     pub outer: Outer,
+    /// Bytes before the ESP header: the UDP header of NAT traversal
+    /// (RFC 3948), else 0.
+    pub encap: usize,
 }
 
 impl Layout {
@@ -294,7 +297,13 @@ impl Layout {
             icv,
             align,
             outer,
+            encap: 0,
         }
+    }
+
+    /// The same layout with `encap` bytes (a UDP header) before ESP.
+    pub const fn with_encap(self, encap: usize) -> Self {
+        Layout { encap, ..self }
     }
 
     /// The layout of an SA from the algorithm table.
@@ -324,21 +333,25 @@ impl Layout {
             .saturating_add(self.icv)
     }
 
-    /// Bytes ESP adds to a payload of `payload_len` bytes (the inner packet
-    /// in tunnel mode, the upper-layer data in transport mode): outer
-    /// header, ESP header, IV, trailer, ICV.
-    pub fn overhead(&self, payload_len: usize) -> usize {
+    /// The outer header, any UDP header, the ESP header and the IV.
+    pub const fn front_len(&self) -> usize {
         self.outer
             .len()
+            .saturating_add(self.encap)
             .saturating_add(self.header_len())
+    }
+
+    /// Bytes ESP adds to a payload of `payload_len` bytes (the inner packet
+    /// in tunnel mode, the upper-layer data in transport mode): outer
+    /// header, UDP header, ESP header, IV, trailer, ICV.
+    pub fn overhead(&self, payload_len: usize) -> usize {
+        self.front_len()
             .saturating_add(self.trailer_len(payload_len))
     }
 
     /// The largest overhead of any payload (padding at its longest).
     pub fn max_overhead(&self) -> usize {
-        self.outer
-            .len()
-            .saturating_add(self.header_len())
+        self.front_len()
             .saturating_add(self.align.saturating_sub(1))
             .saturating_add(TRAILER_FIXED_LEN)
             .saturating_add(self.icv)
@@ -347,11 +360,7 @@ impl Layout {
     /// The largest payload whose ESP packet (with the outer header) fits in
     /// `mtu` bytes; 0 if none does.
     pub fn max_payload(&self, mtu: usize) -> usize {
-        let fixed = self
-            .outer
-            .len()
-            .saturating_add(self.header_len())
-            .saturating_add(self.icv);
+        let fixed = self.front_len().saturating_add(self.icv);
         let room = mtu.saturating_sub(fixed);
         let blocks = room - room % self.align.max(1);
         blocks.saturating_sub(TRAILER_FIXED_LEN)

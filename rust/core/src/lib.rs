@@ -23,6 +23,8 @@ pub mod ipsec;
 pub mod ipview;
 pub mod knobs;
 pub mod mss;
+pub mod natt;
+pub mod new_mapping;
 pub mod ordered_map;
 pub mod pfkey;
 pub mod policy;

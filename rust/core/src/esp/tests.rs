@@ -199,6 +199,12 @@ fn layout_sizes() {
         ..l
     };
     assert_eq!(l6.overhead(1000), l.overhead(1000) + 20);
+    // NAT traversal: the UDP header counts like a header.
+    let udp = l.with_encap(8);
+    assert_eq!(udp.overhead(1000), l.overhead(1000) + 8);
+    assert_eq!(udp.max_overhead(), l.max_overhead() + 8);
+    assert_eq!(udp.front_len(), 20 + 8 + 24);
+    assert_eq!(udp.header_len(), l.header_len());
     assert!(Outer::None.is_empty() && !Outer::V6.is_empty());
     // Sizes from the tfm.
     assert_eq!(Layout::new(8, 16, 1, Outer::None).align, 4);
@@ -227,7 +233,8 @@ fn max_payload_is_exact() {
             Outer::V6,
         ),
     ];
-    for l in layouts {
+    let udp = layouts.map(|l| l.with_encap(8));
+    for l in layouts.into_iter().chain(udp) {
         for mtu in [0usize, 10, 68, 576, 1280, 1400, 1500, 9000] {
             let p = l.max_payload(mtu);
             if p > 0 {
@@ -432,7 +439,8 @@ fn max_tcp_mss_fits_full_segments_in_both_modes() {
         ),
         Layout::for_algs(enc(EncAlg::AES_GCM_ICV16), None, Outer::V6),
     ];
-    for l in layouts {
+    let udp = layouts.map(|l| l.with_encap(8));
+    for l in layouts.into_iter().chain(udp) {
         for ip_hl in [20usize, 40] {
             for mtu in [1280usize, 1400, 1500, 9000] {
                 let mss = l.max_tcp_mss(mtu, ip_hl);
