@@ -147,6 +147,37 @@ ktap_check "ESP in UDP for an unknown SPI is dropped (DropUnknownSpi $u0 -> $u1)
 ktap_check "ESP in UDP for an SA without NAT-T is dropped (DropEncapMismatch $m0 -> $m1)" test $((m1 - m0)) -eq 1
 ktap_check "T's socket got neither" test "$(grep -c 'deadbeef' "$WIRE_DIR/sock-$T-4500")" -eq 0
 
+# A NAT re-maps the flow: X's tunnel SA to T now sends from port 4502.
+# T still takes the packets (they authenticate) and tells the key
+# daemons: a promiscuous socket (setkey -x) sees SADB_X_NAT_T_NEW_MAPPING
+# (type 23) with the SA's old port 4501 and the new 4502, once however many
+# packets came. A daemon then UPDATEs T's SA to X with the new port, and
+# T's packets go there.
+listen "$X" 4502
+mon=$WIRE_DIR/monitor
+ip netns exec "$T" timeout 120 "$SK" -x >"$mon" 2>&1 &
+sleep 1
+xs state update src 10.7.0.2 dst 10.7.0.1 proto esp spi 0x7102 reqid 2 mode tunnel "${GCM[@]}" "$K4" 128 \
+	encap espinudp 4502 4500 0.0.0.0
+ktap_check "mapping change: X pings T's inner address from port 4502" \
+	ip netns exec "$X" ping -c 3 -i 0.2 -W 2 192.168.7.1
+wait_for "$mon" 'port=4502'
+nm=$(grep -c 'type=23 ' "$mon")
+ktap_check "T announced SADB_X_NAT_T_NEW_MAPPING once, SPI 0x7102, port 4501 -> 4502 ($nm messages)" \
+	test "$nm" -eq 1 -a "$(grep -c 'spi=28930 \|port=4501\|port=4502' "$mon")" -ge 3
+[[ $nm -eq 1 ]] || ktap_diag "monitor: $(tr '\n' ' ' <"$mon" | head -c 600)"
+sk "$T" -c <<EOF
+update 10.7.0.1[4500] 10.7.0.2[4502] esp-udp 0x7101 -m tunnel -E aes-gcm-16 $K3;
+EOF
+xs state update src 10.7.0.1 dst 10.7.0.2 proto esp spi 0x7101 reqid 2 mode tunnel "${GCM[@]}" "$K3" 128 \
+	encap espinudp 4500 4502 0.0.0.0
+wire_start remap -o -f 'udp and dst port 4502' "$T" vn
+ktap_check "after the UPDATE: T pings X's inner address, its ESP goes to port 4502" \
+	ip netns exec "$T" ping -c 2 -i 0.2 -W 2 192.168.8.1
+wire_stop remap
+n=$(wire_count remap 'udp and src port 4500 and dst port 4502')
+ktap_check "on the wire: T sent $n packets to port 4502" test "$n" -ge 2
+
 # NAT-T over IPv6 is not built: the ADD is refused and nothing is added.
 before=$(sk "$T" -D | grep -c '^fd')
 out=$(sk "$T" -c <<<"add fd07::1[4500] fd07::2[4500] esp-udp 0x7201 -m transport -E aes-gcm-16 $K1;" 2>&1)
