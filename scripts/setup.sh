@@ -16,7 +16,7 @@ APT_PACKAGES=(
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod xz-utils
 	rsync clang-19 lld-19 llvm-19 libclang-19-dev
 	python3-venv
-	iproute2 iputils-ping tcpdump iperf3 procps socat ethtool
+	iproute2 iputils-ping tcpdump iperf3 procps socat ethtool nftables conntrack
 	python3-matplotlib
 	bzip2
 )

@@ -150,9 +150,9 @@ ktap_check "T's socket got neither" test "$(grep -c 'deadbeef' "$WIRE_DIR/sock-$
 # A NAT re-maps the flow: X's tunnel SA to T now sends from port 4502.
 # T still takes the packets (they authenticate) and tells the key
 # daemons: a promiscuous socket (setkey -x) sees SADB_X_NAT_T_NEW_MAPPING
-# (type 23) with the SA's old port 4501 and the new 4502, once however many
-# packets came. A daemon then UPDATEs T's SA to X with the new port, and
-# T's packets go there.
+# (type 23) naming T's SA to X (0x7101: what strongSwan looks up) with
+# the old port 4501 and the new 4502, once however many packets came. A
+# daemon then UPDATEs that SA with the new port, and T's packets go there.
 listen "$X" 4502
 mon=$WIRE_DIR/monitor
 ip netns exec "$T" timeout 120 "$SK" -x >"$mon" 2>&1 &
@@ -163,8 +163,8 @@ ktap_check "mapping change: X pings T's inner address from port 4502" \
 	ip netns exec "$X" ping -c 3 -i 0.2 -W 2 192.168.7.1
 wait_for "$mon" 'port=4502'
 nm=$(grep -c 'type=23 ' "$mon")
-ktap_check "T announced SADB_X_NAT_T_NEW_MAPPING once, SPI 0x7102, port 4501 -> 4502 ($nm messages)" \
-	test "$nm" -eq 1 -a "$(grep -c 'spi=28930 \|port=4501\|port=4502' "$mon")" -ge 3
+ktap_check "T announced SADB_X_NAT_T_NEW_MAPPING once, SPI 0x7101, port 4501 -> 4502 ($nm messages)" \
+	test "$nm" -eq 1 -a "$(grep -c 'spi=28929 \|port=4501\|port=4502' "$mon")" -ge 3
 [[ $nm -eq 1 ]] || ktap_diag "monitor: $(tr '\n' ' ' <"$mon" | head -c 600)"
 sk "$T" -c <<EOF
 update 10.7.0.1[4500] 10.7.0.2[4502] esp-udp 0x7101 -m tunnel -E aes-gcm-16 $K3;

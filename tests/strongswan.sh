@@ -92,40 +92,6 @@ ktap_expect "charon on A loaded kernel-pfkey before kernel-netlink" \
 ktap_expect "charon on B loaded kernel-netlink alone" \
 	"charon random nonce openssl kdf kernel-netlink socket-default vici" "$(plugins_of b)"
 
-# swanctl_conf NAME CONN...: NAME's swanctl.conf, with the connections
-# given (swanctl.conf text) and the PSK.
-swanctl_conf() {
-	local name=$1
-	shift
-	{
-		echo "connections {"
-		printf '%s\n' "$@"
-		echo "}"
-		echo 'secrets { ike-psk { secret = "rust_ipsec meets strongSwan" } }'
-	} >"$(charon_dir "$name")/swanctl/swanctl.conf"
-}
-
-# conn NAME LOCAL REMOTE CHILD-OPTIONS [IKE-OPTIONS]: one connection, PSK
-# both ways, IKEv2, one CHILD_SA named NAME.
-conn() {
-	cat <<EOF
-	$1 {
-		version = 2
-		local_addrs = $2
-		remote_addrs = $3
-		proposals = aes128-sha256-x25519
-		local { auth = psk }
-		remote { auth = psk }
-		${5:-}
-		children {
-			$1 {
-				$4
-			}
-		}
-	}
-EOF
-}
-
 # load A-CONN B-CONN: loads one connection on each side (replacing what
 # was loaded before).
 load() {
@@ -135,29 +101,6 @@ load() {
 	cat "$tmp/load.a" "$tmp/load.b"
 	return 1
 }
-
-# up SIDE CHILD: SIDE initiates CHILD (and its IKE_SA), up to 60 s.
-up() { charon_swanctl "$1" --initiate --child "$2" --timeout 60 >"$tmp/up.$1" 2>&1 || { tail -n 20 "$tmp/up.$1"; return 1; }; }
-
-# down SIDE IKE: SIDE deletes the IKE_SA IKE (and its CHILD_SAs) and the
-# peer answers: swanctl waits (up to 40 s) until the IKE_SA is gone, which
-# it also is when the peer never answered and charon gave up
-# retransmitting; that fails.
-down() {
-	local gaveup
-	gaveup=$(log_count "$1" 'giving up after')
-	if ! charon_swanctl "$1" --terminate --ike "$2" --timeout 40 >"$tmp/down.$1" 2>&1; then
-		tail -n 20 "$tmp/down.$1"
-		return 1
-	fi
-	(($(log_count "$1" 'giving up after') == gaveup)) && return 0
-	echo "the peer did not answer the delete:"
-	grep -E 'retransmit|giving up' "$tmp/down.$1" | tail -n 5
-	return 1
-}
-
-# log_count SIDE PATTERN: how many lines of SIDE's charon log match.
-log_count() { grep -c -e "$2" "$(charon_dir "$1")/charon.log" 2>/dev/null; }
 
 # ping_start NS ADDR NAME: a ping of 10 a second from NS in the background,
 # its summary to $tmp/ping.NAME once ping_stop NAME ends it (SIGINT, as -w
@@ -174,9 +117,6 @@ ping_stop() {
 	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmp/ping.$1")
 	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmp/ping.$1")
 }
-
-# sas SIDE: SIDE's IKE and CHILD SAs as swanctl lists them.
-sas() { charon_swanctl "$1" --list-sas 2>/dev/null; }
 
 # sadb_count: how many ESP SAs A's SADB holds (setkey -D).
 sadb_count() { sk "$A" -D | grep -c 'esp mode='; }

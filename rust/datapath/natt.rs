@@ -139,6 +139,9 @@ pub(super) fn moved(sa: &DpSa, arrival: &Arrival) -> Option<NewMapping> {
         .should_announce(arrival.src, arrival.ports.sport, now);
     announce.then_some(NewMapping {
         spi: sa.key.spi,
+        local: sa.key.dst,
+        mode: sa.mode,
+        reqid: sa.reqid,
         old_src: sa.src,
         old_sport: p.sport,
         new_src: arrival.src,

@@ -12,17 +12,30 @@
 //! fixed-size queue between the datapath (softirq) and the work item that
 //! sends them, so the datapath never allocates.
 //!
-//! [`write_new_mapping`] builds the message as Linux's
-//! `pfkey_send_new_mapping` does: SA (the SPI), ADDRESS_SRC and
-//! NAT_T_SPORT with the SA's old peer address and port, ADDRESS_DST and
-//! NAT_T_DPORT with the new ones.
+//! [`write_new_mapping`] builds the message in the layout of Linux's
+//! `pfkey_send_new_mapping`: SA, ADDRESS_SRC and NAT_T_SPORT with the
+//! peer's old address and port, ADDRESS_DST and NAT_T_DPORT with the new
+//! ones. Two things differ on purpose, so that strongSwan's kernel-pfkey
+//! (the one daemon that acts on the message) can follow the mapping; with
+//! af_key's message it cannot, and logs "missing required information":
+//!
+//! - an SA2 extension (mode and reqid) follows the SA: strongSwan
+//!   requires it;
+//! - the SPI is that of the SA *to* the peer ([`peer_bound`]: the ESP
+//!   NAT-T SA from our address to the peer's old one with the same mode
+//!   and reqid),
+//!   not of the inbound SA the packet arrived on: strongSwan finds the
+//!   CHILD_SA by the SPI and ADDRESS_DST, and ADDRESS_DST is the peer's.
+//!   Without such an SA the inbound SA's SPI is sent, as af_key does.
 
 use super::errno::Errno;
 use super::inet::{Addr, IpProto};
+use super::ipsec::IpsecMode;
 use super::pfkey::consts::{AuthAlg, EncAlg, MsgType, SaState};
-use super::pfkey::ext::{Address, AddressKind, NatTPort, NatTPortKind, Sa};
+use super::pfkey::ext::{Address, AddressKind, NatTPort, NatTPortKind, Sa, Sa2};
 use super::pfkey::sockaddr::SockAddr;
 use super::pfkey::{MsgHeader, SaType, Writer};
+use super::sadb::{SaRecord, SaState as RecordState};
 
 /// Seconds before the same new mapping is announced again.
 pub const MAPPING_REPEAT_SECONDS: u64 = 10;
@@ -30,8 +43,14 @@ pub const MAPPING_REPEAT_SECONDS: u64 = 10;
 /// A NAT-T SA's peer, seen at a new address or port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NewMapping {
-    /// The SA's SPI.
+    /// The SPI of the inbound SA the packet arrived on.
     pub spi: u32,
+    /// Its destination: our address.
+    pub local: Addr,
+    /// Its mode.
+    pub mode: IpsecMode,
+    /// Its reqid.
+    pub reqid: u32,
     /// The SA's source (the peer) as installed.
     pub old_src: Addr,
     /// The SA's source port as installed.
@@ -120,8 +139,31 @@ fn host(addr: Addr) -> Address {
     }
 }
 
-/// Writes the SADB_X_NAT_T_NEW_MAPPING of `m` (sequence number `seq`).
-pub fn write_new_mapping(w: &mut Writer<'_>, m: &NewMapping, seq: u32) -> Result<(), Errno> {
+/// The SPI of the SA that carries our ESP to the peer of `m`: a usable
+/// ESP NAT-T SA of `sas` from `m.local` to the peer's old address with
+/// `m`'s mode and reqid (the newest when several).
+pub fn peer_bound<'a>(sas: impl Iterator<Item = &'a SaRecord>, m: &NewMapping) -> Option<u32> {
+    sas.filter(|r| {
+        r.satype == SaType::ESP
+            && r.nat_t.is_some()
+            && matches!(r.state, RecordState::Mature | RecordState::Dying)
+            && r.src.addr() == m.local
+            && r.dst.addr() == m.old_src
+            && r.mode == m.mode
+            && r.reqid == m.reqid
+    })
+    .max_by_key(|r| r.current.addtime)
+    .map(|r| r.spi)
+}
+
+/// Writes the SADB_X_NAT_T_NEW_MAPPING of `m` naming the SA `spi` (its
+/// [`peer_bound`] SA, or its own), sequence number `seq`.
+pub fn write_new_mapping(
+    w: &mut Writer<'_>,
+    m: &NewMapping,
+    spi: u32,
+    seq: u32,
+) -> Result<(), Errno> {
     w.header(&MsgHeader::new(
         MsgType::X_NAT_T_NEW_MAPPING,
         SaType::ESP,
@@ -129,12 +171,19 @@ pub fn write_new_mapping(w: &mut Writer<'_>, m: &NewMapping, seq: u32) -> Result
         0,
     ))?;
     w.sa(&Sa {
-        spi: m.spi,
+        spi,
         replay: 0,
         state: SaState(0),
         auth: AuthAlg(0),
         encrypt: EncAlg(0),
         flags: 0,
+    })?;
+    w.x_sa2(&Sa2 {
+        mode: m.mode,
+        reserved1: 0,
+        reserved2: 0,
+        sequence: 0,
+        reqid: m.reqid,
     })?;
     w.address(AddressKind::Src, &host(m.old_src))?;
     w.nat_t_port(

@@ -4,13 +4,19 @@
 
 use super::*;
 use crate::pfkey::parse;
+use crate::sadb::{KeyBytes, LifetimeCurrent, NatT, SaRecord};
 
 const OLD: Addr = Addr::V4([10, 0, 0, 2]);
 const NEW: Addr = Addr::V4([192, 0, 2, 7]);
 
+const LOCAL: Addr = Addr::V4([10, 0, 0, 1]);
+
 fn mapping(spi: u32, port: u16) -> NewMapping {
     NewMapping {
         spi,
+        local: LOCAL,
+        mode: IpsecMode::TUNNEL,
+        reqid: 3,
         old_src: OLD,
         old_sport: 4500,
         new_src: NEW,
@@ -46,21 +52,23 @@ fn queue_keeps_one_per_sa_and_refuses_when_full() {
 }
 
 #[test]
-fn message_as_af_key_builds_it() {
+fn message_is_af_keys_with_sa2() {
     let mut buf = vec![0u8; 512];
     let mut w = Writer::new(&mut buf);
-    write_new_mapping(&mut w, &mapping(0x1234, 61000), 9).unwrap();
+    write_new_mapping(&mut w, &mapping(0x1234, 61000), 0x5678, 9).unwrap();
     let n = w.finish().unwrap();
-    // HDR | SA | ADDRESS_SRC | NAT_T_SPORT | ADDRESS_DST | NAT_T_DPORT,
-    // IPv4: 16 + 16 + 24 + 8 + 24 + 8 bytes.
-    assert_eq!(n, 96);
+    // HDR | SA | SA2 | ADDRESS_SRC | NAT_T_SPORT | ADDRESS_DST |
+    // NAT_T_DPORT, IPv4: 16 + 16 + 16 + 24 + 8 + 24 + 8 bytes.
+    assert_eq!(n, 112);
     let m = parse(&buf[..n]).unwrap();
     let h = m.header();
     assert_eq!(
         (h.msg_type, h.satype, h.seq, h.pid, h.errno),
         (MsgType::X_NAT_T_NEW_MAPPING, SaType::ESP, 9, 0, 0)
     );
-    assert_eq!(m.sa().unwrap().spi, 0x1234);
+    assert_eq!(m.sa().unwrap().spi, 0x5678);
+    let sa2 = m.x_sa2().unwrap();
+    assert_eq!((sa2.mode, sa2.reqid), (IpsecMode::TUNNEL, 3));
     let src = m.address(AddressKind::Src).unwrap();
     let dst = m.address(AddressKind::Dst).unwrap();
     assert_eq!(
@@ -70,4 +78,61 @@ fn message_as_af_key_builds_it() {
     assert_eq!((dst.addr(), dst.prefixlen), (NEW, 32));
     assert_eq!(m.nat_t_port(NatTPortKind::Src).unwrap().port, 4500);
     assert_eq!(m.nat_t_port(NatTPortKind::Dst).unwrap().port, 61000);
+}
+
+/// An ESP SA from `src` to `dst`, reqid `reqid`, NAT-T or not, added at
+/// `added`.
+fn rec(spi: u32, src: Addr, dst: Addr, reqid: u32, natt: bool, added: u64) -> SaRecord {
+    SaRecord {
+        satype: SaType::ESP,
+        spi,
+        state: RecordState::Mature,
+        src: host(src),
+        dst: host(dst),
+        proxy: None,
+        mode: IpsecMode::TUNNEL,
+        reqid,
+        replay: 32,
+        flags: 0,
+        auth: 0,
+        auth_key: KeyBytes::EMPTY,
+        enc: 0,
+        enc_key: KeyBytes::EMPTY,
+        hard: None,
+        soft: None,
+        current: LifetimeCurrent {
+            addtime: added,
+            ..LifetimeCurrent::default()
+        },
+        seq: 0,
+        pid: 0,
+        nat_t: natt.then_some(NatT {
+            encap: 2,
+            sport: 4500,
+            dport: 4500,
+        }),
+        esn: false,
+    }
+}
+
+#[test]
+fn the_sa_to_the_peer_is_named() {
+    let m = mapping(0x100, 61000);
+    let sas = [
+        // The inbound SA itself, a plain ESP SA, one with another reqid,
+        // one to another peer: none of them.
+        rec(0x100, OLD, LOCAL, 3, true, 1),
+        rec(0x201, LOCAL, OLD, 3, false, 1),
+        rec(0x202, LOCAL, OLD, 4, true, 1),
+        rec(0x203, LOCAL, NEW, 3, true, 1),
+        SaRecord {
+            mode: IpsecMode::TRANSPORT,
+            ..rec(0x204, LOCAL, OLD, 3, true, 1)
+        },
+        // Two that qualify: the newer wins (a rekeyed CHILD_SA).
+        rec(0x301, LOCAL, OLD, 3, true, 5),
+        rec(0x302, LOCAL, OLD, 3, true, 9),
+    ];
+    assert_eq!(peer_bound(sas.iter(), &m), Some(0x302));
+    assert_eq!(peer_bound(sas[..5].iter(), &m), None);
 }
