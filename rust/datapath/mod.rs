@@ -462,7 +462,8 @@ impl<E: DatapathEnv> Datapath<E> {
         }
         let kind = match sel.proto {
             PROTO_ESP => LayerKind::Esp,
-            PROTO_UDP if self.tables.sas().lock().is_encap_port(sel.dport) => {
+            // NAT-T ESP is the outermost layer.
+            PROTO_UDP if n == 0 && self.tables.is_encap_port(sel.dport) => {
                 match natt::carried(pkt, sel) {
                     Carried::Esp => LayerKind::EspInUdp,
                     Carried::Keepalive => return Err(DropReason::NattKeepalive),

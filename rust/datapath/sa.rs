@@ -458,6 +458,11 @@ impl DpSas {
         self.encap_ports.contains(port)
     }
 
+    /// Whether any NAT-T SA is installed.
+    pub(crate) fn has_encap_ports(&self) -> bool {
+        !self.encap_ports.is_empty()
+    }
+
     /// Removes `key`; returns the SA, for the caller to drop after
     /// unlocking.
     pub(crate) fn remove(&mut self, key: &SaKey) -> Option<Arc<DpSa>> {

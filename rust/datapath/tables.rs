@@ -57,6 +57,9 @@ pub(crate) struct DpTables {
     /// Whether the SADB or the SPD has an entry: a namespace without any
     /// is left alone.
     configured: AtomicBool,
+    /// Whether an SA uses NAT-T: only then is inbound UDP looked at
+    /// (`natt.rs`), without taking the SA lock otherwise.
+    natt: AtomicBool,
 }
 
 impl DpTables {
@@ -67,6 +70,7 @@ impl DpTables {
                 sas <- new_spinlock_bh!(DpSas::new(), c"rust_ipsec_dp_sas"),
                 policies <- new_spinlock_bh!(DpPolicies::new(), c"rust_ipsec_dp_policies"),
                 configured: AtomicBool::new(false),
+                natt: AtomicBool::new(false),
             }),
             GFP_KERNEL,
         )
@@ -90,7 +94,9 @@ impl DpTables {
             let old = {
                 let mut sas = self.sas.lock();
                 p.sa.set_age(sas.next_age());
-                sas.insert(p.node)
+                let old = sas.insert(p.node);
+                self.natt.store(sas.has_encap_ports(), Ordering::Relaxed);
+                old
             };
             // Dropped outside the BH lock.
             drop(old);
@@ -109,8 +115,19 @@ impl DpTables {
 
     /// Removes the SA `key`, if the datapath has it.
     pub(crate) fn remove_sa(&self, key: &SaKey) {
-        let old = self.sas.lock().remove(key);
+        let old = {
+            let mut sas = self.sas.lock();
+            let old = sas.remove(key);
+            self.natt.store(sas.has_encap_ports(), Ordering::Relaxed);
+            old
+        };
         drop(old);
+    }
+
+    /// Whether UDP to `port` may carry ESP (a NAT-T SA uses the port);
+    /// without NAT-T SAs, no lock is taken.
+    pub(crate) fn is_encap_port(&self, port: u16) -> bool {
+        self.natt.load(Ordering::Relaxed) && self.sas.lock().is_encap_port(port)
     }
 
     /// What the datapath counted for the SA `key` (packets, bytes, first
