@@ -77,8 +77,8 @@ RETRANSMIT="retransmit_timeout = 2
 	retransmit_base = 1.5
 	retransmit_tries = 4"
 
-ktap_check "charon starts on A (kernel-pfkey: rust_ipsec)" charon_start a "$A" pfkey "$RETRANSMIT"
-ktap_check "charon starts on B (kernel-netlink: XFRM)" charon_start b "$B" netlink "$RETRANSMIT"
+charon_start_case "charon starts on A (kernel-pfkey: rust_ipsec)" a "$A" pfkey "$RETRANSMIT"
+charon_start_case "charon starts on B (kernel-netlink: XFRM)" b "$B" netlink "$RETRANSMIT"
 if ((KTAP_FAIL)); then
 	charon_diag a
 	charon_diag b

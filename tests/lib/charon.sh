@@ -6,6 +6,7 @@
 # prefix in RI_STRONGSWAN.
 #
 #   charon_start NAME NS KERNEL [EXTRA]   start, wait until vici answers
+#   charon_start_case DESC NAME NS ...    the same, as a KTAP case
 #   charon_swanctl NAME ARGS...           swanctl against NAME's daemon
 #   charon_load NAME                      load NAME's swanctl.conf
 #   charon_stop NAME                      stop it (TERM, then KILL)
@@ -112,6 +113,21 @@ charon_start() {
 	done
 	echo "charon $name: no answer on $dir/charon.vici after 60 s"
 	tail -n 20 "$dir/charon.log" 2>/dev/null
+	return 1
+}
+
+# charon_start_case DESCRIPTION NAME NS KERNEL [EXTRA]: charon_start as a
+# KTAP case. Not through ktap_check, whose subshell would lose the PID
+# that charon_stop and the cleanup need.
+charon_start_case() {
+	local desc=$1
+	shift
+	if charon_start "$@" >"$CHARON_ROOT/start.$1" 2>&1; then
+		ktap_ok "$desc"
+		return 0
+	fi
+	ktap_fail "$desc"
+	sed 's/^/# /' "$CHARON_ROOT/start.$1"
 	return 1
 }
 
