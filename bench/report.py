@@ -49,30 +49,32 @@ def load(raw):
     return recs, host
 
 
-def udp_sent(raw, rec):
-    """(packets sent, packets lost) of an iperf3 UDP run, or None."""
+def iperf_end(raw, rec):
+    """The "end" object of a successful iperf3 run's JSON, or None."""
     if rec.get("rc") != 0 or not rec.get("file"):
         return None
     try:
         with open(os.path.join(raw, rec["file"])) as f:
             text = f.read()
-        e = json.loads(text[text.index("{"):])["end"]
-        s = e.get("sum_sent", e["sum"])
-        return s["packets"], e.get("sum_received", s).get("lost_packets", 0)
+        return json.loads(text[text.index("{"):])["end"]
     except (OSError, ValueError, KeyError):
         return None
+
+
+def udp_sent(raw, rec):
+    """(packets sent, packets lost) of an iperf3 UDP run, or None."""
+    e = iperf_end(raw, rec)
+    s = e and e.get("sum_sent", e.get("sum"))
+    if not s or "packets" not in s:
+        return None
+    return s["packets"], e.get("sum_received", s).get("lost_packets", 0)
 
 
 def iperf(raw, rec):
     """(value, bytes) of an iperf3 run, or None."""
-    if rec.get("rc") != 0 or not rec.get("file"):
-        return None
-    try:
-        with open(os.path.join(raw, rec["file"])) as f:
-            text = f.read()
-        d = json.loads(text[text.index("{"):])
-        r = d["end"]["sum_received"]
-    except (OSError, ValueError, KeyError):
+    e = iperf_end(raw, rec)
+    r = e and e.get("sum_received")
+    if not r:
         return None
     if rec["metric"] == "tcp":
         return r["bits_per_second"] / 1e6, r["bytes"]
