@@ -14,8 +14,8 @@
 #   - NAT keepalives from R (charon's keep_alive, 2 s here) on the wire,
 #     and on a rust_ipsec gateway consumed (DropNattKeepalive);
 #   - a NAT mapping change: N forgets its mappings (conntrack -F) and
-#     masquerades to ports 40000-40099 from then on, so R's packets reach
-#     G from a new port. G's kernel tells its charon (XFRM_MSG_MAPPING, or
+#     masquerades UDP to ports 40000-40099 from then on, so R's packets
+#     reach G from a new port (whichever N chose: conntrack says). G's kernel tells its charon (XFRM_MSG_MAPPING, or
 #     rust_ipsec's SADB_X_NAT_T_NEW_MAPPING), charon updates the SAs, and
 #     traffic from G reaches R again;
 #   - terminate: R's SADB and SPD are empty again.
@@ -60,15 +60,16 @@ addrs "$R" lo 10.9.1.1/32
 addrs "$G" lo 10.9.2.1/32
 ip -n "$R" route add default via 10.8.1.1
 ip netns exec "$N" sysctl -qw net.ipv4.ip_forward=1
-# masquerade [RANGE]: N's NAT, source ports kept where free, or taken
-# from RANGE.
+# masquerade [RANGE]: N's NAT, source ports kept where free, or (UDP)
+# taken from RANGE.
 masquerade() {
 	ip netns exec "$N" nft -f - <<EOF
 flush ruleset
 table ip nat {
 	chain post {
 		type nat hook postrouting priority srcnat;
-		oifname "vg" masquerade ${1:+to :$1}
+		oifname "vg" meta l4proto udp masquerade ${1:+to :$1}
+		oifname "vg" masquerade
 	}
 }
 EOF
@@ -84,7 +85,7 @@ CHILD="mode = tunnel
 # run KERNEL: one run with G's charon on KERNEL (netlink: XFRM; pfkey:
 # rust_ipsec).
 run() {
-	local k=$1 name wire ka0 ka1 ka n i ok r=r-$1 g=g-$1
+	local k=$1 name wire ka0 ka1 ka n i ok port r=r-$1 g=g-$1
 	name="G on $([[ $k == pfkey ]] && echo rust_ipsec || echo XFRM)"
 	charon_start_case "$name: charon starts on R (kernel-pfkey)" "$r" "$R" pfkey "$RETRANSMIT
 	keep_alive = 2s"
@@ -95,9 +96,11 @@ run() {
 	swanctl_conf "$g" "$(conn rw 10.8.2.2 %any "$CHILD
 				local_ts = 10.9.2.1/32
 				remote_ts = 10.9.1.1/32")"
-	charon_load "$r" >/dev/null && charon_load "$g" >/dev/null || ktap_diag "$name: swanctl did not load"
+	if ! { charon_load "$r" && charon_load "$g"; } >"$CHARON_ROOT/load" 2>&1; then
+		ktap_diag "$name: swanctl did not load: $(grep -v 'opening directory' "$CHARON_ROOT/load" | tail -n 3)"
+	fi
 	wire=nat-$k
-	wire_start "$wire" "$G" vg
+	wire_start "$wire" -o "$N" vg "$G" vg
 	if ! ktap_check "$name: R initiates through the NAT, the CHILD_SA is up" up "$r" rw; then
 		charon_diag "$r"
 		charon_diag "$g"
@@ -126,7 +129,7 @@ run() {
 
 	# The NAT re-maps: its mappings are flushed and new ones take ports
 	# 40000-40099, so R's next packets come from a port G does not know.
-	masquerade 40000-40099
+	masquerade 40000-40099 || ktap_diag "$name: nft did not take the new NAT rule"
 	ip netns exec "$N" conntrack -F >/dev/null 2>&1
 	wire_start "$wire-remap" "$G" vg
 	ok=1
@@ -137,11 +140,18 @@ run() {
 	for ((i = 0; i < 15; i++)); do
 		ip netns exec "$G" ping -c 1 -W 1 10.9.1.1 >/dev/null 2>&1 && break
 	done
-	ktap_check "$name: G follows the new mapping: G's site pings R's site" \
-		ip netns exec "$G" ping -c 3 -i 0.2 -W 2 10.9.1.1
+	if ! ktap_check "$name: G follows the new mapping: G's site pings R's site" \
+		ip netns exec "$G" ping -c 3 -i 0.2 -W 2 10.9.1.1; then
+		grep -E 'mapping|update|SAD entry|NAT' "$(charon_dir "$g")/charon.log" | tail -n 12 | sed 's/^/# G: /'
+		sk "$G" -D 2>&1 | grep -E '^[0-9]|esp' | sed 's/^/# G SADB: /'
+	fi
 	wire_stop "$wire-remap"
-	n=$(wire_count "$wire-remap" 'udp and dst host 10.8.2.1 and dst portrange 40000-40099')
-	ktap_check "$name: G's ESP now goes to the NAT's new port ($n packets to 40000-40099)" test "$n" -gt 0
+	# The port N maps R's 4500 to now: the reply direction's dport.
+	port=$(ip netns exec "$N" conntrack -L -p udp -s 10.8.1.2 --sport 4500 2>/dev/null |
+		grep -o 'dport=[0-9]*' | tail -n 1 | cut -d= -f2)
+	n=$(wire_count "$wire-remap" "udp and dst host 10.8.2.1 and dst port ${port:-0}")
+	ktap_check "$name: G's ESP now goes to the NAT's new port ($n packets to ${port:-?})" \
+		test "${port:-4500}" -ne 4500 -a "$n" -gt 0
 	ktap_check "$name: G's charon was told of the new mapping" \
 		test "$(log_count "$g" 'NAT mappings of CHILD_SA')" -gt 0
 	ktap_check "$name: R terminates, G answers" down "$r" rw

@@ -179,6 +179,21 @@ impl DpSa {
         }
     }
 
+    /// Goes on from `old`, the SA this one replaces (a PF_KEY UPDATE of a
+    /// mature SA): its outbound sequence numbers and its replay window, as
+    /// Linux's `xfrm_state_update` keeps them (the core's
+    /// `continue_from`). The two locks are taken one after the other,
+    /// never nested.
+    pub(crate) fn continue_from(&self, old: &DpSa) {
+        let (out, replay) = {
+            let d = old.dyn_.lock();
+            (d.out, d.replay.clone())
+        };
+        let mut d = self.dyn_.lock();
+        d.out.continue_from(&out);
+        d.replay.continue_from(&replay);
+    }
+
     /// Counts an outbound packet of `bytes` bytes and takes its sequence
     /// number.
     pub(crate) fn next_out(&self, bytes: usize) -> Result<(u64, UsageEvent), DropReason> {

@@ -88,11 +88,17 @@ impl DpTables {
     }
 
     /// Installs (or replaces) a prepared SA, as the newest of the
-    /// namespace (outbound traffic moves to it).
-    pub(crate) fn install_sa(&self, sa: Option<PreparedSa>) {
+    /// namespace (outbound traffic moves to it). With `continued` (the
+    /// UPDATE of a mature SA) it goes on with the sequence numbers and
+    /// replay window of the SA it replaces, so the peer accepts what it
+    /// sends next.
+    pub(crate) fn install_sa(&self, sa: Option<PreparedSa>, continued: bool) {
         if let Some(p) = sa {
             let old = {
                 let mut sas = self.sas.lock();
+                if let Some(prev) = sas.get(&p.sa.key).filter(|_| continued) {
+                    p.sa.continue_from(&prev);
+                }
                 p.sa.set_age(sas.next_age());
                 let old = sas.insert(p.node);
                 self.natt.store(sas.has_encap_ports(), Ordering::Relaxed);

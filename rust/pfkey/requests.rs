@@ -210,9 +210,13 @@ impl Ctx<'_> {
         let prepared = DpTables::prepare_sa(&rec)?;
         let mut db = self.net.db.lock();
         let key = rec.key();
+        // The UPDATE of a mature SA goes on with its counters, sequence
+        // numbers and replay window (a NAT re-mapped, say).
+        let mut continued = false;
         if update {
             let old = db.sas.get_mut(&key).ok_or(Errno::ENOENT)?;
             if old.state != SaState::Larval {
+                continued = true;
                 // A mature SA keeps its counters across an update.
                 self.net.sync_usage(old);
                 rec.current = old.current;
@@ -224,7 +228,7 @@ impl Ctx<'_> {
         } else {
             db.insert_sa(rec.clone())?;
         }
-        self.net.dp_install(prepared);
+        self.net.dp_install(prepared, continued);
         self.net
             .acquires
             .lock()

@@ -64,8 +64,8 @@ impl NetPfkey {
 
     /// Installs (or replaces) the datapath entry of an SA, prepared by
     /// `DpTables::prepare_sa` before the tables were locked.
-    pub(crate) fn dp_install(&self, sa: Option<PreparedSa>) {
-        self.dp.install_sa(sa);
+    pub(crate) fn dp_install(&self, sa: Option<PreparedSa>, continued: bool) {
+        self.dp.install_sa(sa, continued);
     }
 
     /// Puts `rule` in the datapath's SPD in place of `old` (the policy it

@@ -41,16 +41,18 @@ ktap_skip() {
 ktap_diag() { printf '# %s\n' "$*"; }
 
 # ktap_check DESCRIPTION CMD...: one case, passing when CMD succeeds; CMD's
-# output is shown as diagnostics when it fails.
+# output is shown as diagnostics when it fails. Returns CMD's success, so
+# that later cases can depend on it.
 ktap_check() {
 	local desc=$1 out
 	shift
 	if out=$("$@" 2>&1); then
 		ktap_ok "$desc"
-	else
-		ktap_fail "$desc"
-		[[ -n $out ]] && printf '%s\n' "$out" | sed 's/^/# /'
+		return 0
 	fi
+	ktap_fail "$desc"
+	[[ -n $out ]] && printf '%s\n' "$out" | sed 's/^/# /'
+	return 1
 }
 
 # ktap_expect DESCRIPTION EXPECTED ACTUAL

@@ -26,7 +26,11 @@
 //!   and reqid),
 //!   not of the inbound SA the packet arrived on: strongSwan finds the
 //!   CHILD_SA by the SPI and ADDRESS_DST, and ADDRESS_DST is the peer's.
-//!   Without such an SA the inbound SA's SPI is sent, as af_key does.
+//!   Without such an SA the inbound SA's SPI is sent, as af_key does;
+//! - NAT_T_DPORT, the new port, is in host byte order
+//!   ([`as_strongswan_reads`]): strongSwan converts it with `htons`, so a
+//!   port in network order would reach it byte-swapped. NAT_T_SPORT stays
+//!   in network order (strongSwan does not read it).
 
 use super::errno::Errno;
 use super::inet::{Addr, IpProto};
@@ -130,6 +134,14 @@ impl<const N: usize> Mappings<N> {
     }
 }
 
+/// The value whose network-order bytes are `port` in this machine's byte
+/// order: strongSwan reads NEW_MAPPING's NAT_T_DPORT with `htons`, as if
+/// the field were in host order (everywhere else, this field included in
+/// af_key's own message, it is in network order).
+pub const fn as_strongswan_reads(port: u16) -> u16 {
+    u16::from_be_bytes(port.to_ne_bytes())
+}
+
 /// A host address as PF_KEY carries one here: protocol 0, full prefix.
 fn host(addr: Addr) -> Address {
     Address {
@@ -197,7 +209,7 @@ pub fn write_new_mapping(
     w.nat_t_port(
         NatTPortKind::Dst,
         &NatTPort {
-            port: m.new_sport,
+            port: as_strongswan_reads(m.new_sport),
             reserved: 0,
         },
     )

@@ -91,6 +91,24 @@ impl ReplayWindow {
         })
     }
 
+    /// Takes over what `old`, the window of the SA this one replaces (a
+    /// PF_KEY UPDATE of a mature SA, as when a NAT re-maps), received: the
+    /// whole window when size and ESN agree; with another size, the
+    /// highest number received, everything up to it counting as received
+    /// (late packets are refused rather than replays let in). A change of
+    /// ESN starts afresh.
+    pub fn continue_from(&mut self, old: &ReplayWindow) {
+        if self.esn != old.esn {
+            return;
+        }
+        if self.size == old.size {
+            *self = old.clone();
+            return;
+        }
+        self.top = old.top;
+        self.bitmap = [u64::MAX; WORDS];
+    }
+
     /// The window size in packets (0: replay checks off).
     pub const fn size(&self) -> u32 {
         self.size
@@ -219,6 +237,15 @@ impl OutboundSeq {
     /// A counter that has sent nothing (the first number is 1).
     pub const fn new(esn: bool) -> Self {
         Self::starting_after(0, esn)
+    }
+
+    /// Goes on from `old`, the counter of the SA this one replaces (a
+    /// PF_KEY UPDATE), so the peer's replay window accepts what follows;
+    /// a change of ESN starts afresh.
+    pub fn continue_from(&mut self, old: &OutboundSeq) {
+        if self.esn == old.esn {
+            self.last = old.last;
+        }
     }
 
     /// A counter whose last number sent was `last` (for tests and for

@@ -77,7 +77,11 @@ fn message_is_af_keys_with_sa2() {
     );
     assert_eq!((dst.addr(), dst.prefixlen), (NEW, 32));
     assert_eq!(m.nat_t_port(NatTPortKind::Src).unwrap().port, 4500);
-    assert_eq!(m.nat_t_port(NatTPortKind::Dst).unwrap().port, 61000);
+    // NAT_T_DPORT as strongSwan reads it: `htons` of the field's value in
+    // this machine's byte order gives the port in network order.
+    let field = m.nat_t_port(NatTPortKind::Dst).unwrap().port.to_be_bytes();
+    assert_eq!(u16::from_ne_bytes(field).to_be(), 61000u16.to_be());
+    assert_eq!(u16::from_ne_bytes(field), 61000);
 }
 
 /// An ESP SA from `src` to `dst`, reqid `reqid`, NAT-T or not, added at

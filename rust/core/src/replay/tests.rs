@@ -345,3 +345,38 @@ fn outbound_esn_continues_past_32_bits() {
     assert_eq!(s.next_seq(), Ok(u64::MAX));
     assert_eq!(s.next_seq(), Err(SeqOverflow));
 }
+
+#[test]
+fn an_update_continues_the_window_and_the_counter() {
+    let mut old = win(32);
+    for s in [1, 2, 5, 40] {
+        old.advance(s).unwrap();
+    }
+    // Same size: the very window.
+    let mut same = win(32);
+    same.continue_from(&old);
+    assert_eq!(same, old);
+    assert_eq!(same.check(40), Err(ReplayError::Duplicate));
+    assert_eq!(same.check(39), Ok(()));
+    // Another size: everything up to the top counts as received.
+    let mut bigger = win(128);
+    bigger.continue_from(&old);
+    assert_eq!(bigger.size(), 128);
+    assert_eq!(bigger.check(39), Err(ReplayError::Duplicate));
+    assert_eq!(bigger.check(41), Ok(()));
+    // An ESN change starts afresh.
+    let mut e = esn(32);
+    e.continue_from(&old);
+    assert_eq!(e.check(40), Ok(()));
+
+    let mut out = OutboundSeq::new(false);
+    for _ in 0..7 {
+        out.next_seq().unwrap();
+    }
+    let mut next = OutboundSeq::new(false);
+    next.continue_from(&out);
+    assert_eq!(next.next_seq(), Ok(8));
+    let mut e = OutboundSeq::new(true);
+    e.continue_from(&out);
+    assert_eq!(e.next_seq(), Ok(1));
+}
