@@ -5,7 +5,8 @@
 # bench/ab/cost.sh): round-robin over the given rust_ipsec modules (and an
 # XFRM control), AES-GCM-128 transport and tunnel, UDP 64 B with iperf3
 # -u -b 0 for T seconds; prints the guest's CPU busy time per sent packet
-# (us/packet), the packets sent and received.
+# (us/packet), the packets sent and received. Every other round runs the
+# modules in reverse order.
 SK=$1 ROUNDS=$2; shift 2; KOS=("$@")
 T=${T:-4}
 K20=0x000102030405060708090a0b0c0d0e0f10111213
@@ -44,9 +45,15 @@ cost() { # cost NS DST -> "us_per_sent sent received"
   c1=$(ticks)
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); s=d["end"]["sum"]; t=int(sys.argv[2]); print("%.2f %d %d" % (t*10000.0/s["packets"], s["packets"], s["packets"]-s["lost_packets"]))' "$j" $((c1 - c0)); }
 for ((i = 1; i <= ROUNDS; i++)); do
+  # Fair order: every other round runs the modules in reverse, so none
+  # always runs first or last.
+  order=("${KOS[@]}")
+  if ((i % 2 == 0)); then
+    order=(); for ((j = ${#KOS[@]} - 1; j >= 0; j--)); do order+=("${KOS[j]}"); done
+  fi
   for mode in transport tunnel; do
     xf $mode; echo "$i $mode xfrm $(cost bx1 192.168.20.2)"
-    for ko in "${KOS[@]}"; do
+    for ko in "${order[@]}"; do
       rmmod rust_ipsec 2>/dev/null; insmod $ko || { echo "insmod $ko failed"; continue; }
       rs $mode
       echo "$i $mode $(basename "$ko" .ko) $(cost br1 192.168.30.2)"

@@ -25,7 +25,8 @@
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-use super::esp_transport::{as_u32, head_of, outbound_head, OutboundHead};
+use super::esp_transport::{outbound_head, OutboundHead};
+use super::head::{as_u32, head_of};
 use super::mss::{clamp_tcp_mss, Fit};
 use super::sa::{DpSa, Later};
 use super::stats::DropReason;

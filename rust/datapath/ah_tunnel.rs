@@ -16,7 +16,7 @@
 //! does.
 
 use super::ah_transport::{emit_header, sign, tail_len, verify, Verified};
-use super::esp_transport::{as_u32, head_of};
+use super::head::{as_u32, head_of};
 use super::mss::{clamp_tcp_mss, Fit};
 use super::sa::{DpSa, Later};
 use super::stats::DropReason;

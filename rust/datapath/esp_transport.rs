@@ -16,6 +16,7 @@
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+use super::head::{as_u32, head_of};
 use super::mss::{clamp_tcp_mss, Fit};
 use super::natt;
 use super::sa::{DpSa, Later};
@@ -25,16 +26,10 @@ use crate::glue::hooks::Packet;
 use crate::glue::random;
 use crate::ipsec_core::esp::{self, counter_iv, iv_kind, Ad, IvKind, Trailer, MAX_IV_LEN};
 use crate::ipsec_core::inet::Addr;
-use crate::ipsec_core::ipview::HEAD_MAX;
 use crate::ipsec_core::policy::Applied;
 use crate::ipsec_core::replay::split;
-use crate::ipsec_core::transport::{transport_head, TransportHead};
+use crate::ipsec_core::transport::TransportHead;
 use crate::ipsec_core::usage::UsageEvent;
-
-/// A length as the skb API takes it.
-pub(super) fn as_u32(n: usize) -> Result<u32, DropReason> {
-    u32::try_from(n).map_err(|_| DropReason::Malformed)
-}
 
 /// Encrypts `plain` bytes of `pkt` from `offset` (payload, padding and
 /// the two trailer bytes) with `sa`, sequence number `seq` and `iv`; the
@@ -56,12 +51,6 @@ pub(super) fn seal(
     sa.tfm
         .encrypt_packet(ad.as_bytes(), iv, pkt, region)
         .map_err(|_| DropReason::CryptoError)
-}
-
-/// The transport-mode layout of `pkt`'s head.
-pub(super) fn head_of(pkt: &Packet) -> Result<TransportHead, DropReason> {
-    pkt.with_network_head::<HEAD_MAX, _>(transport_head)
-        .map_err(|_| DropReason::Malformed)
 }
 
 /// The IV for sequence number `seq` of `sa`, in `buf`.

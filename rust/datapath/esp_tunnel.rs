@@ -14,7 +14,8 @@
 //! re-injects the inner packet into the receive path marked as checked,
 //! so the inner packet's LOCAL_IN or FORWARD hook lets it pass.
 
-use super::esp_transport::{as_u32, head_of, make_iv, seal};
+use super::esp_transport::{make_iv, seal};
+use super::head::{as_u32, head_of};
 use super::mss::{clamp_tcp_mss, Fit};
 use super::natt;
 use super::sa::{DpSa, Later};

@@ -30,6 +30,7 @@ pub(crate) mod ah_tunnel;
 pub(crate) mod env;
 pub(crate) mod esp_transport;
 pub(crate) mod esp_tunnel;
+mod head;
 mod mss;
 mod natt;
 mod rbtree_map;

@@ -19,7 +19,7 @@
 //! rate-limited per SA); the SA keeps sending to where it did until a
 //! daemon updates it.
 
-use super::esp_transport::{as_u32, head_of};
+use super::head::{as_u32, head_of};
 use super::sa::DpSa;
 use super::stats::DropReason;
 use crate::glue::clock;

@@ -7,7 +7,7 @@
 //! checked, RFC 6040 applied, the outer header and the protocol's own
 //! removed).
 
-use super::esp_transport::as_u32;
+use super::head::as_u32;
 use super::sa::{DpSa, Later};
 use super::stats::DropReason;
 use crate::glue::hooks::Packet;
