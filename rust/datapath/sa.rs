@@ -276,8 +276,8 @@ fn natt_of(rec: &SaRecord) -> Result<Option<UdpPorts>, Errno> {
     }))
 }
 
-/// The transform of the ESP SA `rec`.
-fn esp_transform(rec: &SaRecord) -> Result<Keyed, Errno> {
+/// The transform of the ESP SA `rec`, whose NAT-T ports are `natt`.
+fn esp_transform(rec: &SaRecord, natt: Option<UdpPorts>) -> Result<Keyed, Errno> {
     let enc = rec.enc_alg().ok_or(Errno::EINVAL)?;
     let auth = rec.auth_alg().filter(|a| a.id != 0 && !enc.aead);
     let name = esp::crypto_name(enc, auth, rec.esn)
@@ -293,11 +293,7 @@ fn esp_transform(rec: &SaRecord) -> Result<Keyed, Errno> {
         }
     }
     .map_err(errno)?;
-    let encap = if natt_of(rec)?.is_some() {
-        UDP_HDR_LEN
-    } else {
-        0
-    };
+    let encap = if natt.is_some() { UDP_HDR_LEN } else { 0 };
     let layout = Layout::for_algs(enc, auth, outer_of(rec)).with_encap(encap);
     let icv = u32::try_from(layout.icv).map_err(|_| Errno::EINVAL)?;
     tfm.set_authsize(icv).map_err(errno)?;
@@ -343,8 +339,13 @@ impl DpSa {
         if rec.state == SaState::Larval {
             return Ok(None);
         }
+        let natt = if rec.satype == SaType::ESP {
+            natt_of(rec)?
+        } else {
+            None
+        };
         let keyed = match rec.satype {
-            SaType::ESP => esp_transform(rec)?,
+            SaType::ESP => esp_transform(rec, natt)?,
             SaType::AH => match ah_transform(rec)? {
                 Some(k) => k,
                 None => return Ok(None),
@@ -358,11 +359,6 @@ impl DpSa {
             ah_len,
         } = keyed;
         let outer = layout.outer;
-        let natt = if rec.satype == SaType::ESP {
-            natt_of(rec)?
-        } else {
-            None
-        };
         let replay = ReplayWindow::new(rec.replay, rec.esn).map_err(|_| Errno::EINVAL)?;
         let route = if outer == Outer::None {
             RouteCache::none()
