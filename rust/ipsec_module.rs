@@ -33,7 +33,8 @@ module! {
 /// Field order is teardown order: the PF_KEY family and the key manager
 /// of per-socket policies go before the per-namespace state they use; the
 /// values the namespaces left to be dropped in process context (SAs'
-/// transforms and route caches) are dropped before the AEAD scratch goes.
+/// transforms and route caches) are dropped before the AEAD scratch and the
+/// IPComp buffers go.
 struct RustIpsec {
     _key_manager: glue::sock_policy::KeyManager<netns::NetnsState>,
     _family: glue::socket::Family<pfkey::sock::PfKey, netns::NetnsState>,
@@ -41,6 +42,7 @@ struct RustIpsec {
     _deferred: glue::process_drop::DeferredDrops,
     _reassembly: glue::defrag::Ipv6Reassembly,
     _crypto_scratch: glue::aead::CryptoScratch,
+    _comp_buffers: glue::acomp::CompBuffers,
 }
 
 impl kernel::Module for RustIpsec {
@@ -48,6 +50,7 @@ impl kernel::Module for RustIpsec {
         glue::route::init_reinject_marker();
         let reassembly = glue::defrag::Ipv6Reassembly::acquire();
         let crypto_scratch = glue::aead::CryptoScratch::acquire();
+        let comp_buffers = glue::acomp::CompBuffers::acquire();
         // Before the namespaces: on an early return it is dropped after
         // them, and waits for what they left.
         let deferred = glue::process_drop::DeferredDrops::acquire();
@@ -62,6 +65,7 @@ impl kernel::Module for RustIpsec {
             _deferred: deferred,
             _reassembly: reassembly,
             _crypto_scratch: crypto_scratch,
+            _comp_buffers: comp_buffers,
         })
     }
 }

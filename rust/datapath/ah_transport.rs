@@ -151,7 +151,7 @@ pub(super) fn sign(
         len: payload + esn,
         icv,
     };
-    sa.tfm
+    sa.aead()?
         .encrypt_packet(ad.as_bytes(), &[], pkt, region)
         .map_err(|_| DropReason::CryptoError)?;
     {
@@ -268,7 +268,7 @@ pub(super) fn verify(
         len: payload + esn + icv,
         icv,
     };
-    sa.tfm
+    sa.aead()?
         .decrypt_packet(ad.as_bytes(), &[], pkt, region)
         .map_err(|_| DropReason::AuthFailed)?;
     let event = {

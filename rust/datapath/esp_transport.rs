@@ -48,7 +48,7 @@ pub(super) fn seal(
         len: plain,
         icv: sa.layout.icv,
     };
-    sa.tfm
+    sa.aead()?
         .encrypt_packet(ad.as_bytes(), iv, pkt, region)
         .map_err(|_| DropReason::CryptoError)
 }
@@ -224,7 +224,7 @@ pub(crate) fn decrypt(
         len: body,
         icv: layout.icv,
     };
-    sa.tfm
+    sa.aead()?
         .decrypt_packet(ad.as_bytes(), iv, pkt, region)
         .map_err(|_| DropReason::AuthFailed)?;
     let event = {

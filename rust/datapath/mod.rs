@@ -18,9 +18,8 @@
 //! unknown SPI is dropped. ESP and AH in transport and tunnel mode (IPv4
 //! and IPv6), alone or in bundles of several SAs, are applied and removed
 //! here (`esp_transport.rs`, `esp_tunnel.rs`, `ah_transport.rs`,
-//! `ah_tunnel.rs`; `tunnel.rs` holds what the tunnels share); what is not
-//! implemented yet (IPComp) is dropped (counted as `DropUnsupported`),
-//! never passed in the clear. IPv6 fragments for this host are reassembled first. Missing SAs
+//! `ah_tunnel.rs`; `tunnel.rs` holds what the tunnels share), and so is
+//! IPComp (`ipcomp.rs`), alone or in bundles with them. IPv6 fragments for this host are reassembled first. Missing SAs
 //! are acquired through the namespace (`env.rs`: PF_KEY sends the
 //! SADB_ACQUIRE); per-SA counters feed the SADB's lifetimes, which PF_KEY
 //! reads through `tables.rs`.
@@ -31,6 +30,7 @@ pub(crate) mod env;
 pub(crate) mod esp_transport;
 pub(crate) mod esp_tunnel;
 mod head;
+mod ipcomp;
 mod mss;
 mod natt;
 mod rbtree_map;
@@ -45,7 +45,9 @@ use crate::glue::hooks::{HookHandler, HookPoint, HookSpec, Packet, Proto, Reasse
 use crate::glue::ratelimit::net_ratelimit;
 use crate::ipsec_core::acquire::AcquireRequest;
 use crate::ipsec_core::ah::mutable::locate_ah;
-use crate::ipsec_core::inet::{Addr, IpProto, NEXTHDR_AUTH, PROTO_ESP, PROTO_UDP};
+use crate::ipsec_core::inet::{
+    Addr, IpProto, NEXTHDR_AUTH, PROTO_COMP, PROTO_ESP, PROTO_IPIP, PROTO_IPV6, PROTO_UDP,
+};
 use crate::ipsec_core::ipsec::{IpsecDir, IpsecMode};
 use crate::ipsec_core::ipview::{selector_from_head, PacketSelector, HEAD_MAX};
 use crate::ipsec_core::knobs::{Family, Knob, KnobValues};
@@ -61,7 +63,7 @@ use env::DatapathEnv;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use sa::{DpSa, Later};
-use stats::{DropReason, Stats};
+use stats::{Counted, DropReason, Stats};
 use tables::DpTables;
 
 /// `NF_IP_PRI_NAT_SRC + 1`: after source NAT, so selectors see the final
@@ -137,6 +139,23 @@ enum LayerKind {
     EspInUdp,
     /// AH.
     Ah,
+    /// IPComp.
+    Ipcomp,
+    /// IP-in-IP from the peer of an IPComp tunnel SA: its packet sent
+    /// uncompressed.
+    IpcompPlain,
+}
+
+impl LayerKind {
+    /// The counter of a layer removed.
+    fn counted(self) -> Counted {
+        match self {
+            LayerKind::Esp | LayerKind::EspInUdp => Counted::Esp,
+            LayerKind::Ah => Counted::Ah,
+            LayerKind::Ipcomp => Counted::Ipcomp,
+            LayerKind::IpcompPlain => Counted::IpcompPlain,
+        }
+    }
 }
 
 /// The SAs an outbound packet gets, in order (innermost first).
@@ -258,7 +277,7 @@ impl<E: DatapathEnv> Datapath<E> {
             let satype = match r.request.proto {
                 IpProto::ESP => SaType::ESP,
                 IpProto::AH => SaType::AH,
-                // IPComp has no datapath yet.
+                IpProto::COMP => SaType::X_IPCOMP,
                 _ => return Err(DropReason::Unsupported),
             };
             if let Some((s, d)) = r.request.endpoints {
@@ -311,22 +330,10 @@ impl<E: DatapathEnv> Datapath<E> {
             // Path MTU discovery only when a tunnel is the first transform:
             // later, the packet is no longer the sender's.
             let pmtu = i == 0;
-            let event = match (sa.is_ah(), sa.mode == IpsecMode::TUNNEL) {
-                (false, false) => esp_transport::output(sa, pkt, later)?,
-                (true, false) => ah_transport::output(sa, pkt, knobs, later)?,
-                (false, true) => {
-                    let (event, v6) = esp_tunnel::output(sa, pkt, knobs, later, pmtu)?;
-                    outer_v6 = Some(v6);
-                    event
-                }
-                (true, true) => {
-                    let (event, v6) = ah_tunnel::output(sa, pkt, knobs, later, pmtu)?;
-                    outer_v6 = Some(v6);
-                    event
-                }
-            };
+            let (event, counted, v6) = apply(sa, pkt, knobs, later, pmtu)?;
+            outer_v6 = v6.or(outer_v6);
             self.used(event);
-            self.stats.protected(sa.is_ah(), true);
+            self.stats.protected(counted, true);
         }
         match outer_v6 {
             Some(v6) => Ok(Sent::Local(v6)),
@@ -420,14 +427,18 @@ impl<E: DatapathEnv> Datapath<E> {
         while let Some(kind) = self.next_layer(pkt, &inner, dir, n)? {
             let slot = history.get_mut(n).ok_or(DropReason::Unsupported)?;
             let removed = usize::try_from(arrived.saturating_sub(pkt.len())).unwrap_or(0);
-            let ah = kind == LayerKind::Ah;
-            let layer = self.remove_layer(pkt, kind, &inner, knobs, removed)?;
+            let layer = match kind {
+                LayerKind::Ipcomp | LayerKind::IpcompPlain => {
+                    self.remove_ipcomp(pkt, kind, &inner)?
+                }
+                _ => self.remove_layer(pkt, kind, &inner, knobs, removed)?,
+            };
             tunnelled |= layer.tunnel;
             inner = layer.sel;
             *slot = layer.applied;
             n += 1;
             self.used(layer.event);
-            self.stats.protected(ah, false);
+            self.stats.protected(kind.counted(), false);
         }
         let dir = if tunnelled && !pkt.is_local(&inner.dst) {
             IpsecDir::FWD
@@ -472,6 +483,10 @@ impl<E: DatapathEnv> Datapath<E> {
                 }
             }
             _ if carries_ah(pkt, sel) => LayerKind::Ah,
+            PROTO_COMP => LayerKind::Ipcomp,
+            PROTO_IPIP | PROTO_IPV6 if self.ipcomp_tunnel_of(sel).is_some() => {
+                LayerKind::IpcompPlain
+            }
             _ => return Ok(None),
         };
         Ok((n == 0 || pkt.is_local(&sel.dst)).then_some(kind))
@@ -542,6 +557,53 @@ impl<E: DatapathEnv> Datapath<E> {
         Ok(layer)
     }
 
+    /// The IPComp tunnel SA from `sel`'s source to its destination, if
+    /// any: IP-in-IP between them is its uncompressed packet.
+    fn ipcomp_tunnel_of(&self, sel: &PacketSelector) -> Option<Arc<DpSa>> {
+        if !self.tables.has_ipcomp_tunnels() {
+            return None;
+        }
+        self.tables.sas().lock().find_outbound(
+            SaType::X_IPCOMP,
+            &sel.src,
+            &sel.dst,
+            IpsecMode::TUNNEL,
+            None,
+        )
+    }
+
+    /// Removes an IPComp layer from `pkt` (`sel`): decompressed with the
+    /// SA its CPI names, or IP-in-IP from an IPComp tunnel SA's peer.
+    fn remove_ipcomp(
+        &self,
+        pkt: &mut Packet,
+        kind: LayerKind,
+        sel: &PacketSelector,
+    ) -> Result<Layer, DropReason> {
+        if kind == LayerKind::IpcompPlain {
+            let sa = self.ipcomp_tunnel_of(sel).ok_or(DropReason::UnknownSpi)?;
+            let t = ipcomp::plain_input(pkt, sel.proto, &sa)?;
+            return Ok(tunnel_layer(t));
+        }
+        let find = |dst: &Addr, cpi: u32| {
+            self.tables
+                .sas()
+                .lock()
+                .find_inbound(SaType::X_IPCOMP, dst, cpi)
+        };
+        let (ip, h, sa) = ipcomp::lookup(pkt, find)?;
+        if sa.mode == IpsecMode::TUNNEL {
+            return Ok(tunnel_layer(ipcomp::tunnel_input(pkt, &ip, &h, &sa)?));
+        }
+        let (applied, event) = ipcomp::input(pkt, &ip, &h, &sa)?;
+        Ok(Layer {
+            applied,
+            sel: selector_of(pkt)?,
+            event,
+            tunnel: false,
+        })
+    }
+
     fn decide_packet(&self, mut pkt: Packet) -> Verdict {
         let sel = match selector_of(&pkt) {
             Ok(sel) => sel,
@@ -593,6 +655,60 @@ impl<E: DatapathEnv> HookHandler for Datapath<E> {
         };
         self.stats.seen(pkt.proto, pkt.point, pkt.len());
         self.decide_packet(pkt)
+    }
+}
+
+/// Applies the SA `sa` to `pkt` (see [`Datapath::protect`]); returns what
+/// the packet meant for the SA's lifetime, what to count, and, for a
+/// tunnel, whether the outer header is IPv6.
+fn apply(
+    sa: &DpSa,
+    pkt: &mut Packet,
+    knobs: &KnobValues,
+    later: Later<'_>,
+    pmtu: bool,
+) -> Result<(UsageEvent, Counted, Option<bool>), DropReason> {
+    let tunnel = sa.mode == IpsecMode::TUNNEL;
+    if sa.is_ipcomp() {
+        let sent = if tunnel {
+            ipcomp::tunnel_output(sa, pkt, knobs, later, pmtu)?
+        } else {
+            ipcomp::output(sa, pkt, later)?
+        };
+        let counted = if sent.compressed {
+            Counted::Ipcomp
+        } else {
+            Counted::IpcompPlain
+        };
+        return Ok((sent.event, counted, sent.outer_v6));
+    }
+    let counted = if sa.is_ah() {
+        Counted::Ah
+    } else {
+        Counted::Esp
+    };
+    let (event, v6) = match (sa.is_ah(), tunnel) {
+        (false, false) => (esp_transport::output(sa, pkt, later)?, None),
+        (true, false) => (ah_transport::output(sa, pkt, knobs, later)?, None),
+        (false, true) => {
+            let (event, v6) = esp_tunnel::output(sa, pkt, knobs, later, pmtu)?;
+            (event, Some(v6))
+        }
+        (true, true) => {
+            let (event, v6) = ah_tunnel::output(sa, pkt, knobs, later, pmtu)?;
+            (event, Some(v6))
+        }
+    };
+    Ok((event, counted, v6))
+}
+
+/// The layer a tunnel's input removed.
+fn tunnel_layer(t: tunnel::Inner) -> Layer {
+    Layer {
+        applied: t.applied,
+        sel: t.sel,
+        event: t.event,
+        tunnel: true,
     }
 }
 

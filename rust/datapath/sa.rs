@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The datapath's view of the SADB: per ESP or AH SA, its crypto
+//! The datapath's view of the SADB: per ESP, AH or IPComp SA, its crypto
 //! transform, keyed as the SADB is, behind a BH spinlock (the hooks run in
 //! softirq). An AH SA's transform is the AEAD
 //! `authenc(<auth>,ecb(cipher_null))` (`Documentation/design/ah-plan.rst`):
@@ -26,6 +26,7 @@ use kernel::rbtree::{RBTree, RBTreeNode};
 use kernel::sync::Arc;
 
 use super::stats::DropReason;
+use crate::glue::acomp::AcompTfm;
 use crate::glue::aead::AeadTfm;
 use crate::glue::clock;
 use crate::glue::process_drop::ProcessDrop;
@@ -36,6 +37,7 @@ use crate::ipsec_core::algs::{lookup, AlgInfo, AlgKind};
 use crate::ipsec_core::errno::Errno;
 use crate::ipsec_core::esp::{self, AuthencKey, CryptoName, Layout, Outer};
 use crate::ipsec_core::inet::{Addr, IpProto};
+use crate::ipsec_core::ipcomp::{comp_alg, CompInfo};
 use crate::ipsec_core::ipsec::IpsecMode;
 use crate::ipsec_core::natt::{PortSet, UdpPorts, UDP_ENCAP_ESPINUDP, UDP_HDR_LEN};
 use crate::ipsec_core::new_mapping::MappingNote;
@@ -60,7 +62,16 @@ pub(crate) struct SaDyn {
     pub(crate) mapping: MappingNote,
 }
 
-/// What the datapath keeps of one ESP or AH SA (`key.satype` says which).
+/// What transforms an SA's packets.
+pub(crate) enum Transform {
+    /// ESP and AH: an AEAD, keyed, its ICV size set.
+    Aead(AeadTfm),
+    /// IPComp: a compression transform and its algorithm.
+    Comp(AcompTfm, &'static CompInfo),
+}
+
+/// What the datapath keeps of one ESP, AH or IPComp SA (`key.satype` says
+/// which).
 #[pin_data]
 pub(crate) struct DpSa {
     /// The SADB key.
@@ -80,9 +91,8 @@ pub(crate) struct DpSa {
     /// AH: the length of the AH header it sends (ICV padded to
     /// [`ah::SEND_ALIGN`]); 0 for ESP.
     pub(crate) ah_len: usize,
-    /// The transform, keyed and with its ICV size set; freed in process
-    /// context.
-    pub(crate) tfm: ProcessDrop<AeadTfm>,
+    /// The transform; freed in process context.
+    pub(crate) tfm: ProcessDrop<Transform>,
     /// NAT traversal: its packets travel in UDP with these ports
     /// (`natt.rs`).
     pub(crate) natt: Option<UdpPorts>,
@@ -140,18 +150,39 @@ impl DpSa {
         self.age.store(age, Ordering::Relaxed);
     }
 
-    /// Whether this is an AH SA (else ESP).
+    /// Whether this is an AH SA.
     pub(crate) fn is_ah(&self) -> bool {
         self.key.satype == SaType::AH
+    }
+
+    /// Whether this is an IPComp SA.
+    pub(crate) fn is_ipcomp(&self) -> bool {
+        self.key.satype == SaType::X_IPCOMP
+    }
+
+    /// The AEAD of an ESP or AH SA.
+    pub(crate) fn aead(&self) -> Result<&AeadTfm, DropReason> {
+        match &*self.tfm {
+            Transform::Aead(t) => Ok(t),
+            Transform::Comp(..) => Err(DropReason::Malformed),
+        }
+    }
+
+    /// The compression transform and algorithm of an IPComp SA.
+    pub(crate) fn comp(&self) -> Result<(&AcompTfm, &'static CompInfo), DropReason> {
+        match &*self.tfm {
+            Transform::Comp(t, a) => Ok((t, a)),
+            Transform::Aead(_) => Err(DropReason::Malformed),
+        }
     }
 
     /// What applying this SA means to the inbound policy check.
     pub(crate) fn applied(&self) -> Applied {
         Applied {
-            proto: if self.is_ah() {
-                IpProto::AH
-            } else {
-                IpProto::ESP
+            proto: match self.key.satype {
+                SaType::AH => IpProto::AH,
+                SaType::X_IPCOMP => IpProto::COMP,
+                _ => IpProto::ESP,
             },
             mode: self.mode,
             reqid: self.reqid,
@@ -162,7 +193,9 @@ impl DpSa {
     /// The largest packet that still fits a path MTU of `mtu` bytes once
     /// this SA's headers (and a tunnel's outer header) are added.
     pub(crate) fn room(&self, mtu: usize) -> usize {
-        if self.is_ah() {
+        // IPComp never makes a packet longer: only a tunnel's header counts
+        // (its `ah_len` is 0).
+        if self.is_ah() || self.is_ipcomp() {
             mtu.saturating_sub(self.layout.outer.len() + self.ah_len)
         } else {
             self.layout.max_payload(mtu)
@@ -172,7 +205,7 @@ impl DpSa {
     /// The largest MSS whose segments (IP header of `ip_hl` bytes) fit an
     /// MTU of `mtu` bytes once this SA's headers are added; 0 if none.
     pub(crate) fn max_tcp_mss(&self, mtu: usize, ip_hl: usize) -> usize {
-        if self.is_ah() {
+        if self.is_ah() || self.is_ipcomp() {
             ah::max_tcp_mss(mtu, self.layout.outer.len() + ip_hl, self.ah_len)
         } else {
             self.layout.max_tcp_mss(mtu, ip_hl)
@@ -192,6 +225,12 @@ impl DpSa {
         let mut d = self.dyn_.lock();
         d.out.continue_from(&out);
         d.replay.continue_from(&replay);
+    }
+
+    /// Counts a packet of `bytes` bytes (IPComp: no sequence number).
+    pub(crate) fn count_packet(&self, bytes: usize) -> Result<UsageEvent, DropReason> {
+        let mut d = self.dyn_.lock();
+        self.count(&mut d, bytes)
     }
 
     /// Counts an outbound packet of `bytes` bytes and takes its sequence
@@ -237,7 +276,7 @@ fn errno(e: Error) -> Errno {
 
 /// An SA's keyed transform and the sizes of what it adds to packets.
 struct Keyed {
-    tfm: AeadTfm,
+    tfm: Transform,
     enc: &'static AlgInfo,
     layout: Layout,
     ah_len: usize,
@@ -298,9 +337,32 @@ fn esp_transform(rec: &SaRecord, natt: Option<UdpPorts>) -> Result<Keyed, Errno>
     let icv = u32::try_from(layout.icv).map_err(|_| Errno::EINVAL)?;
     tfm.set_authsize(icv).map_err(errno)?;
     Ok(Keyed {
-        tfm,
+        tfm: Transform::Aead(tfm),
         enc,
         layout,
+        ah_len: 0,
+    })
+}
+
+/// The transform of the IPComp SA `rec`: its algorithm from the
+/// compression API (`ENOENT`, with a log line, when the kernel has no
+/// implementation of it, as for lzs and lzjh today).
+fn ipcomp_transform(rec: &SaRecord) -> Result<Keyed, Errno> {
+    let alg = comp_alg(rec.enc).ok_or(Errno::ENOSYS)?;
+    let tfm = AcompTfm::new(alg.crypto_name).map_err(|e| {
+        pr_info!(
+            "IPComp SA 0x{:04x}: the kernel has no {:?} compression ({:?})\n",
+            rec.spi,
+            alg.crypto_name,
+            e
+        );
+        errno(e)
+    })?;
+    let enc = lookup(AlgKind::Encrypt, EncAlg::NULL.0).ok_or(Errno::EINVAL)?;
+    Ok(Keyed {
+        tfm: Transform::Comp(tfm, alg),
+        enc,
+        layout: Layout::new(0, 0, 1, outer_of(rec)),
         ah_len: 0,
     })
 }
@@ -323,7 +385,7 @@ fn ah_transform(rec: &SaRecord) -> Result<Option<Keyed>, Errno> {
     tfm.set_authsize(u32::try_from(icv).map_err(|_| Errno::EINVAL)?)
         .map_err(errno)?;
     Ok(Some(Keyed {
-        tfm,
+        tfm: Transform::Aead(tfm),
         enc,
         layout: Layout::new(0, icv, 1, outer_of(rec)),
         ah_len,
@@ -332,7 +394,7 @@ fn ah_transform(rec: &SaRecord) -> Result<Option<Keyed>, Errno> {
 
 impl DpSa {
     /// The datapath state of `rec`: `None` for what the datapath does not
-    /// process (IPComp, AH with KAME's keyed null, larval SAs without
+    /// process (AH with KAME's keyed null, larval SAs without
     /// keys). May sleep. `EINVAL`/`ENOENT`/... when the crypto API refuses
     /// the algorithm or the key.
     pub(crate) fn new(rec: &SaRecord) -> Result<Option<Arc<Self>>, Errno> {
@@ -350,6 +412,7 @@ impl DpSa {
                 Some(k) => k,
                 None => return Ok(None),
             },
+            SaType::X_IPCOMP => ipcomp_transform(rec)?,
             _ => return Ok(None),
         };
         let Keyed {
@@ -399,15 +462,23 @@ impl DpSa {
     }
 }
 
-/// The ESP and AH SAs of a namespace, as the datapath sees them.
+/// The ESP, AH and IPComp SAs of a namespace, as the datapath sees them.
 pub(crate) struct DpSas {
     tree: RBTree<SaKey, Arc<DpSa>>,
     count: usize,
     /// The destination ports of the NAT-T SAs: UDP to one of them may be
     /// ESP (`natt.rs`).
     encap_ports: PortSet,
+    /// How many IPComp tunnel SAs: IP-in-IP may be their uncompressed
+    /// packets.
+    ipcomp_tunnels: usize,
     /// SAs installed so far: the next one's age.
     installed: u64,
+}
+
+/// Whether `sa` is an IPComp SA in tunnel mode.
+fn is_ipcomp_tunnel(sa: &DpSa) -> bool {
+    sa.is_ipcomp() && sa.mode == IpsecMode::TUNNEL
 }
 
 /// A node allocated outside the lock, to insert under it, and its SA.
@@ -430,6 +501,7 @@ impl DpSas {
             tree: RBTree::new(),
             count: 0,
             encap_ports: PortSet::new(),
+            ipcomp_tunnels: 0,
             installed: 0,
         }
     }
@@ -451,11 +523,19 @@ impl DpSas {
     /// Inserts or replaces; returns the replaced SA, for the caller to drop
     /// after unlocking.
     pub(crate) fn insert(&mut self, p: Prepared) -> Option<RBTreeNode<SaKey, Arc<DpSa>>> {
-        if let Some(n) = self.tree.get(&p.key()).and_then(|sa| sa.natt) {
-            self.encap_ports.remove(n.dport);
+        if let Some(prev) = self.tree.get(&p.key()) {
+            if let Some(n) = prev.natt {
+                self.encap_ports.remove(n.dport);
+            }
+            if is_ipcomp_tunnel(prev) {
+                self.ipcomp_tunnels -= 1;
+            }
         }
         if let Some(n) = p.sa().natt {
             self.encap_ports.add(n.dport);
+        }
+        if is_ipcomp_tunnel(p.sa()) {
+            self.ipcomp_tunnels += 1;
         }
         let old = self.tree.insert(p.0);
         if old.is_none() {
@@ -483,8 +563,16 @@ impl DpSas {
             if let Some(n) = sa.natt {
                 self.encap_ports.remove(n.dport);
             }
+            if is_ipcomp_tunnel(sa) {
+                self.ipcomp_tunnels -= 1;
+            }
         }
         old
+    }
+
+    /// Whether any IPComp tunnel SA is installed.
+    pub(crate) fn has_ipcomp_tunnels(&self) -> bool {
+        self.ipcomp_tunnels != 0
     }
 
     /// An SA of `satype` (the request's protocol) from `src` to `dst` in

@@ -72,10 +72,15 @@ pub(crate) enum DropReason {
     EncapMismatch,
     /// A NAT-T keepalive (RFC 3948 section 2.3): consumed, as it should be.
     NattKeepalive,
+    /// An IPComp payload that would decompress beyond the largest IP
+    /// packet (a decompression bomb).
+    DecompressTooBig,
+    /// An IPComp payload that is not what its algorithm produces.
+    DecompressFailed,
 }
 
 impl DropReason {
-    const ALL: [DropReason; 19] = [
+    const ALL: [DropReason; 21] = [
         DropReason::DefaultPolicy,
         DropReason::PolicyDiscard,
         DropReason::NoSa,
@@ -95,6 +100,8 @@ impl DropReason {
         DropReason::TooBig,
         DropReason::EncapMismatch,
         DropReason::NattKeepalive,
+        DropReason::DecompressTooBig,
+        DropReason::DecompressFailed,
     ];
 
     /// What a `debug=1` log line says.
@@ -119,6 +126,8 @@ impl DropReason {
             DropReason::TooBig => "too big for the tunnel's path MTU (ICMP sent)",
             DropReason::EncapMismatch => "ESP in UDP that its SA does not expect",
             DropReason::NattKeepalive => "a NAT-T keepalive (consumed)",
+            DropReason::DecompressTooBig => "IPComp payload decompresses beyond an IP packet",
+            DropReason::DecompressFailed => "IPComp payload does not decompress",
         }
     }
 
@@ -143,6 +152,8 @@ impl DropReason {
             DropReason::TooBig => "DropTooBig",
             DropReason::EncapMismatch => "DropEncapMismatch",
             DropReason::NattKeepalive => "DropNattKeepalive",
+            DropReason::DecompressTooBig => "DropDecompressTooBig",
+            DropReason::DecompressFailed => "DropDecompressFailed",
         }
     }
 }
@@ -160,6 +171,26 @@ pub(crate) struct Stats {
     /// AH packets sent and received (verified).
     ah_out: AtomicU64,
     ah_in: AtomicU64,
+    /// IPComp packets sent compressed and received decompressed.
+    ipcomp_out: AtomicU64,
+    ipcomp_in: AtomicU64,
+    /// Packets of IPComp SAs sent uncompressed (under the threshold, or
+    /// not shrinking) and received so (tunnel mode: IP-in-IP).
+    ipcomp_plain_out: AtomicU64,
+    ipcomp_plain_in: AtomicU64,
+}
+
+/// What a packet was protected with, for the counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Counted {
+    /// ESP.
+    Esp,
+    /// AH.
+    Ah,
+    /// IPComp, compressed.
+    Ipcomp,
+    /// An IPComp SA's packet that went uncompressed.
+    IpcompPlain,
 }
 
 /// The counter index of a family and hook point.
@@ -194,14 +225,18 @@ impl Stats {
         }
     }
 
-    /// Counts a packet AH (`ah`) or ESP protected, sent (`out`) or
+    /// Counts a packet protected as `what` says, sent (`out`) or
     /// received.
-    pub(crate) fn protected(&self, ah: bool, out: bool) {
-        let c = match (ah, out) {
-            (false, true) => &self.esp_out,
-            (false, false) => &self.esp_in,
-            (true, true) => &self.ah_out,
-            (true, false) => &self.ah_in,
+    pub(crate) fn protected(&self, what: Counted, out: bool) {
+        let c = match (what, out) {
+            (Counted::Esp, true) => &self.esp_out,
+            (Counted::Esp, false) => &self.esp_in,
+            (Counted::Ah, true) => &self.ah_out,
+            (Counted::Ah, false) => &self.ah_in,
+            (Counted::Ipcomp, true) => &self.ipcomp_out,
+            (Counted::Ipcomp, false) => &self.ipcomp_in,
+            (Counted::IpcompPlain, true) => &self.ipcomp_plain_out,
+            (Counted::IpcompPlain, false) => &self.ipcomp_plain_in,
         };
         c.fetch_add(1, Ordering::Relaxed);
     }
@@ -229,6 +264,16 @@ impl Stats {
             self.ah_in.load(Ordering::Relaxed),
         );
         seq_print!(m, "AhOutPackets\t{o}\nAhInPackets\t{i}\n");
+        let (o, i) = (
+            self.ipcomp_out.load(Ordering::Relaxed),
+            self.ipcomp_in.load(Ordering::Relaxed),
+        );
+        seq_print!(m, "IpcompOutPackets\t{o}\nIpcompInPackets\t{i}\n");
+        let (o, i) = (
+            self.ipcomp_plain_out.load(Ordering::Relaxed),
+            self.ipcomp_plain_in.load(Ordering::Relaxed),
+        );
+        seq_print!(m, "IpcompOutUncompressed\t{o}\nIpcompInUncompressed\t{i}\n");
         for why in DropReason::ALL {
             let n = self
                 .drops

@@ -60,6 +60,9 @@ pub(crate) struct DpTables {
     /// Whether an SA uses NAT-T: only then is inbound UDP looked at
     /// (`natt.rs`), without taking the SA lock otherwise.
     natt: AtomicBool,
+    /// Whether an IPComp tunnel SA is installed: only then is IP-in-IP
+    /// looked at (it may be such an SA's uncompressed packet).
+    ipcomp_tunnels: AtomicBool,
 }
 
 impl DpTables {
@@ -71,6 +74,7 @@ impl DpTables {
                 policies <- new_spinlock_bh!(DpPolicies::new(), c"rust_ipsec_dp_policies"),
                 configured: AtomicBool::new(false),
                 natt: AtomicBool::new(false),
+                ipcomp_tunnels: AtomicBool::new(false),
             }),
             GFP_KERNEL,
         )
@@ -101,7 +105,7 @@ impl DpTables {
                 }
                 p.sa.set_age(sas.next_age());
                 let old = sas.insert(p.node);
-                self.natt.store(sas.has_encap_ports(), Ordering::Relaxed);
+                self.refresh_flags(&sas);
                 old
             };
             // Dropped outside the BH lock.
@@ -124,10 +128,22 @@ impl DpTables {
         let old = {
             let mut sas = self.sas.lock();
             let old = sas.remove(key);
-            self.natt.store(sas.has_encap_ports(), Ordering::Relaxed);
+            self.refresh_flags(&sas);
             old
         };
         drop(old);
+    }
+
+    /// Keeps the lock-free flags in step with `sas` (locked).
+    fn refresh_flags(&self, sas: &DpSas) {
+        self.natt.store(sas.has_encap_ports(), Ordering::Relaxed);
+        self.ipcomp_tunnels
+            .store(sas.has_ipcomp_tunnels(), Ordering::Relaxed);
+    }
+
+    /// Whether an IPComp tunnel SA is installed (no lock taken).
+    pub(crate) fn has_ipcomp_tunnels(&self) -> bool {
+        self.ipcomp_tunnels.load(Ordering::Relaxed)
     }
 
     /// Whether UDP to `port` may carry ESP (a NAT-T SA uses the port);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What ESP and AH share in tunnel mode: the outer route (with path MTU
+//! What ESP, AH and IPComp share in tunnel mode: the outer route (with path MTU
 //! discovery through the tunnel), the outer header (the core's
 //! `tunnel::write_outer`: DSCP copied, ECN per the `ecn` knob, DF per
 //! `dfbit`, TTL from the outer route) and decapsulation (the inner packet
@@ -57,6 +57,24 @@ pub(super) fn outer_header<'a>(
 ) -> Result<&'a mut [u8], DropReason> {
     let total = d.len();
     let (outer, rest) = d.split_at_mut(sa.layout.outer.len());
+    let inner = rest.get(head..).ok_or(DropReason::Malformed)?;
+    write_outer_for(sa, outer, hops, knobs, next, inner, total)?;
+    Ok(rest)
+}
+
+/// Writes the outer header of the tunnel SA `sa` into `outer`, for an
+/// outer packet of `total` bytes whose inner packet starts with
+/// `inner_head` (its DSCP, ECN and DF are copied as the knobs say: IPComp
+/// passes a copy of the header it compressed).
+pub(super) fn write_outer_for(
+    sa: &DpSa,
+    outer: &mut [u8],
+    hops: u8,
+    knobs: &KnobValues,
+    next: u8,
+    inner_head: &[u8],
+    total: usize,
+) -> Result<(), DropReason> {
     let params = OuterParams {
         src: sa.src,
         dst: sa.key.dst,
@@ -66,9 +84,7 @@ pub(super) fn outer_header<'a>(
         ecn: EncapMode::from_knob(knobs.ecn()),
         next,
     };
-    let inner = rest.get(head..).ok_or(DropReason::Malformed)?;
-    write_outer(outer, &params, inner, total).map_err(|_| DropReason::Malformed)?;
-    Ok(rest)
+    write_outer(outer, &params, inner_head, total).map_err(|_| DropReason::Malformed)
 }
 
 /// Path MTU discovery through the tunnel: an inner packet of `len` bytes

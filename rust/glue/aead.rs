@@ -357,7 +357,7 @@ impl CryptoScratch {
 }
 
 /// Every possible CPU (`for_each_possible_cpu`).
-fn possible_cpus() -> impl Iterator<Item = CpuId> {
+pub(super) fn possible_cpus() -> impl Iterator<Item = CpuId> {
     // SAFETY: `__cpu_possible_mask` is the kernel's mask of possible CPUs,
     // set at boot and read only afterwards.
     let mask = unsafe { Cpumask::from_raw(&raw const bindings::__cpu_possible_mask) };

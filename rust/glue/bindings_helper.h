@@ -7,6 +7,7 @@
 #include <linux/netdevice.h>
 #include <linux/scatterlist.h>
 #include <net/sock.h>
+#include <crypto/acompress.h>
 #include <crypto/aead.h>
 #include <net/addrconf.h>
 #include <net/dst.h>

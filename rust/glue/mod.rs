@@ -3,6 +3,7 @@
 //! The kernel glue: every `unsafe` block of the module lives below here,
 //! wrapped in small safe abstractions (one per kernel facility).
 
+pub(crate) mod acomp;
 pub(crate) mod aead;
 pub(crate) mod bindings;
 pub(crate) mod clock;

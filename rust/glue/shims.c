@@ -8,13 +8,14 @@
  * route) is Rust, in the .rs files of rust/glue. See shims.h for the full list and
  * why each is C.
  *
- * The only data here is the per-CPU pointer to the AEAD scratch
- * (rust/glue/aead.rs): Rust-for-Linux has no per-CPU variable API, so the
+ * The only data here are the per-CPU pointers to the AEAD scratch
+ * (rust/glue/aead.rs) and to the IPComp buffer (rust/glue/acomp.rs): Rust-for-Linux has no per-CPU variable API, so the
  * variable is a C DEFINE_PER_CPU, reached through per_cpu_ptr and
  * this_cpu_ptr (macros); and the list and work item of
  * rust/glue/process_drop.rs, statically initialised (LLIST_HEAD,
  * DECLARE_WORK: macros) so that they exist before any value is dropped.
  */
+#include <crypto/acompress.h>
 #include <crypto/aead.h>
 #include <linux/crypto.h>
 #include <linux/percpu.h>
@@ -22,6 +23,7 @@
 #include <linux/skbuff.h>
 #include <linux/topology.h>
 #include <net/dst.h>
+#include <net/sock.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <net/gso.h>
@@ -170,10 +172,74 @@ int rust_ipsec_cpu_to_node(unsigned int cpu)
 	return cpu_to_node(cpu);
 }
 
+/* Compression transforms (crypto/acompress.h). */
+void rust_ipsec_acomp_free(struct crypto_acomp *tfm)
+{
+	crypto_free_acomp(tfm);
+}
+
+/* ACOMP_REQUEST_ON_STACK (a macro) and the acomp_request_set_* inlines
+ * for one synchronous request from `slen` bytes at `src` into at most
+ * `*dlen` bytes at `dst` (virtual addresses); `*dlen` is then what was
+ * produced. */
+int rust_ipsec_acomp_compress(struct crypto_acomp *tfm, const u8 *src, unsigned int slen,
+			      u8 *dst, unsigned int *dlen)
+{
+	ACOMP_REQUEST_ON_STACK(req, tfm);
+	int err;
+
+	acomp_request_set_callback(req, 0, NULL, NULL);
+	acomp_request_set_src_nondma(req, src, slen);
+	acomp_request_set_dst_nondma(req, dst, *dlen);
+	err = crypto_acomp_compress(req);
+	*dlen = req->dlen;
+	return err;
+}
+
+int rust_ipsec_acomp_decompress(struct crypto_acomp *tfm, const u8 *src, unsigned int slen,
+				u8 *dst, unsigned int *dlen)
+{
+	ACOMP_REQUEST_ON_STACK(req, tfm);
+	int err;
+
+	acomp_request_set_callback(req, 0, NULL, NULL);
+	acomp_request_set_src_nondma(req, src, slen);
+	acomp_request_set_dst_nondma(req, dst, *dlen);
+	err = crypto_acomp_decompress(req);
+	*dlen = req->dlen;
+	return err;
+}
+
+/* The per-CPU IPComp buffer pointer (C data, as the AEAD scratch's). */
+static DEFINE_PER_CPU(u8 *, rust_ipsec_comp_buf);
+
+u8 **rust_ipsec_comp_buf_on(unsigned int cpu)
+{
+	return per_cpu_ptr(&rust_ipsec_comp_buf, cpu);
+}
+
+/* local_bh_disable, then this CPU's IPComp buffer (NULL if missing);
+ * given back with rust_ipsec_scratch_put. */
+u8 *rust_ipsec_comp_buf_get(void)
+{
+	local_bh_disable();
+	return this_cpu_read(rust_ipsec_comp_buf);
+}
+
 /* Packets (inlines of linux/skbuff.h, net/gso.h, net/dst.h). */
 int rust_ipsec_skb_cloned(const struct sk_buff *skb)
 {
 	return skb_cloned(skb);
+}
+
+int rust_ipsec_skb_is_wmem(const struct sk_buff *skb)
+{
+	return is_skb_wmem(skb);
+}
+
+void rust_ipsec_sk_wmem_add(struct sock *sk, int delta)
+{
+	refcount_add(delta, &sk->sk_wmem_alloc);
 }
 
 int rust_ipsec_skb_linearize(struct sk_buff *skb)

@@ -73,8 +73,26 @@ unsigned char *rust_ipsec_scratch_get(void);
 void rust_ipsec_scratch_put(unsigned char *mem, unsigned int len);
 int rust_ipsec_cpu_to_node(unsigned int cpu);
 
+/* shims.c: compression transforms (inlines and a macro of
+ * crypto/acompress.h), rust/glue/acomp.rs. A synchronous request lives on
+ * the caller's stack (ACOMP_REQUEST_ON_STACK, a macro), so building and
+ * running it is one C call per direction; the per-CPU IPComp buffer
+ * pointer as the scratch's (given back with rust_ipsec_scratch_put). */
+struct crypto_acomp;
+void rust_ipsec_acomp_free(struct crypto_acomp *tfm);
+int rust_ipsec_acomp_compress(struct crypto_acomp *tfm, const unsigned char *src,
+			      unsigned int slen, unsigned char *dst, unsigned int *dlen);
+int rust_ipsec_acomp_decompress(struct crypto_acomp *tfm, const unsigned char *src,
+				unsigned int slen, unsigned char *dst, unsigned int *dlen);
+unsigned char **rust_ipsec_comp_buf_on(unsigned int cpu);
+unsigned char *rust_ipsec_comp_buf_get(void);
+
 /* shims.c: packets (inlines of skbuff.h, gso.h, dst.h), rust/glue/skb.rs. */
 int rust_ipsec_skb_cloned(const struct sk_buff *skb);
+/* is_skb_wmem (sock.h) and refcount_add on sk_wmem_alloc: a socket's
+ * packet whose head grew is charged for it, as skb_expand_head does. */
+int rust_ipsec_skb_is_wmem(const struct sk_buff *skb);
+void rust_ipsec_sk_wmem_add(struct sock *sk, int delta);
 int rust_ipsec_skb_linearize(struct sk_buff *skb);
 unsigned char *rust_ipsec_skb_network_header(const struct sk_buff *skb);
 int rust_ipsec_skb_trim(struct sk_buff *skb, unsigned int len);

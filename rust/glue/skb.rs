@@ -232,6 +232,9 @@ impl Skb {
                 return Err(EINVAL);
             }
         }
+        // SAFETY: the skb is live (invariant); `end` is an offset on
+        // 64-bit.
+        let osize = unsafe { (*p).end };
         // SAFETY: the skb is live (invariant).
         if unsafe { (*p).data_len } != 0 {
             // SAFETY: the skb is live and ours (invariant).
@@ -280,7 +283,34 @@ impl Skb {
             let rc = unsafe { bindings::pskb_expand_head(p, nhead, ntail, bindings::GFP_ATOMIC) };
             kernel::error::to_result(rc)?;
         }
+        self.charge_growth(osize);
         Ok(())
+    }
+
+    /// After the head grew from `osize` bytes (made linear, or expanded):
+    /// a packet a socket is charged for (`is_skb_wmem`) is charged for
+    /// the growth too, as Linux's `skb_expand_head` does
+    /// (`pskb_expand_head` leaves a socket's packet's truesize alone; the
+    /// page fragments a linearised packet gave up stay counted, so it may
+    /// overstate, never understate). Without it the truesize would
+    /// understate the head, which a receiver on the same machine (veth)
+    /// trusts: Linux's IPComp input then warns in `skb_try_coalesce`.
+    fn charge_growth(&mut self, osize: u32) {
+        let p = self.as_ptr();
+        // SAFETY: the skb is live and ours (invariant); its socket, if
+        // any, lives while the skb holds its charge.
+        unsafe {
+            let sk = (*p).sk;
+            let grown = (*p).end.saturating_sub(osize);
+            if sk.is_null() || grown == 0 || glue_bindings::rust_ipsec_skb_is_wmem(p) == 0 {
+                return;
+            }
+            let Ok(delta) = i32::try_from(grown) else {
+                return;
+            };
+            glue_bindings::rust_ipsec_sk_wmem_add(sk, delta);
+            (*p).truesize = (*p).truesize.wrapping_add(grown);
+        }
     }
 
     /// `skb_headlen`: bytes of the linear part from `skb->data` on (a

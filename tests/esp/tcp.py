@@ -4,7 +4,9 @@
 
   tcp.py serve ADDR PORT         accept one connection, print sha256 and size
                                  ("listening" on stderr once it listens)
-  tcp.py send ADDR PORT SIZE     send SIZE random bytes, print their sha256
+  tcp.py send ADDR PORT SIZE [text]
+                                 send SIZE random bytes (with "text":
+                                 compressible lines), print their sha256
   tcp.py echo-serve PORT         on every address (IPv4 and IPv6), send each
                                  connection back what it sends, until killed
   tcp.py echo PORT SIZE ADDR...  to each ADDR in turn: send SIZE random bytes
@@ -38,8 +40,12 @@ def serve(addr, port):
     print(h.hexdigest(), n)
 
 
-def send(addr, port, size):
-    data = os.urandom(size)
+def send(addr, port, size, fill="random"):
+    if fill == "text":
+        line = b"rust_ipsec compresses this line well. "
+        data = (line * (size // len(line) + 1))[:size]
+    else:
+        data = os.urandom(size)
     s = connect(addr, port)
     s.sendall(data)
     s.close()
@@ -132,7 +138,7 @@ if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "send":
-        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), *sys.argv[5:6])
     elif sys.argv[1] == "echo-serve":
         echo_serve(int(sys.argv[2]))
     elif sys.argv[1] == "echo":

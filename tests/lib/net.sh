@@ -51,7 +51,7 @@ tcp() {
 		kill -0 "$spid" 2>/dev/null || break
 		sleep 0.1
 	done
-	sent=$(timeout 30 ip netns exec "$from" python3 -S "$RI_TESTS/esp/tcp.py" send "$addr" 5001 "${TCP_BYTES:-200000}" 2>&1)
+	sent=$(timeout 30 ip netns exec "$from" python3 -S "$RI_TESTS/esp/tcp.py" send "$addr" 5001 "${TCP_BYTES:-200000}" ${TCP_FILL:+"$TCP_FILL"} 2>&1)
 	wait "$spid"
 	got=$(cat "$srv"; grep -v '^listening$' "$srv.err")
 	rm -f "$srv" "$srv.err"

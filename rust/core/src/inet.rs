@@ -166,6 +166,8 @@ pub const PROTO_GRE: u8 = 47;
 pub const PROTO_ESP: u8 = 50;
 /// `IPPROTO_AH`.
 pub const NEXTHDR_AUTH: u8 = 51;
+/// `IPPROTO_COMP` (IPComp), as the protocol byte.
+pub const PROTO_COMP: u8 = 108;
 /// `IPPROTO_ICMPV6`.
 pub const PROTO_ICMPV6: u8 = 58;
 /// `IPPROTO_NONE`: no next header (an ESP dummy packet, RFC 4303 section

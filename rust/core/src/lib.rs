@@ -19,6 +19,7 @@ pub mod ecn;
 pub mod errno;
 pub mod esp;
 pub mod inet;
+pub mod ipcomp;
 pub mod ipsec;
 pub mod ipview;
 pub mod knobs;

@@ -282,7 +282,11 @@ fn tunnel_left(history: &[Applied], start: usize) -> Option<usize> {
 /// first (empty: the packet arrived in the clear).
 ///
 /// `require` and `unique` requests must be satisfied in order (`unique`
-/// by an SA of its reqid); `use` requests may be missing. Without an IPsec
+/// by an SA of its reqid); `use` requests may be missing, and so may
+/// IPComp at any level: RFC 3173 lets a sender skip compressing a packet
+/// that would not shrink (KAME's `ipsec_in_reject` treats IPComp as
+/// `use`; an uncompressed tunnel packet still counts, as IP-in-IP from
+/// the SA's peer). Without an IPsec
 /// policy, transport-mode history is fine but a tunnel is not (Linux's
 /// `secpath_has_nontransport`).
 pub fn inbound_ok(
@@ -305,7 +309,7 @@ pub fn inbound_ok(
     for (rev, r) in bundle.iter().rev().enumerate() {
         match find(r, history, k) {
             Some(next) => k = next,
-            None if r.level.mandatory() => {
+            None if r.level.mandatory() && r.request.proto != IpProto::COMP => {
                 return Err(Violation::Missing {
                     index: count.saturating_sub(rev + 1),
                 })

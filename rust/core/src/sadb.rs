@@ -26,9 +26,10 @@ use core::fmt;
 
 use super::algs::{lookup, AlgInfo, AlgKind};
 use super::inet::{Addr, IpProto};
+use super::ipcomp::{comp_alg, cpi_of, MAX_CPI};
 use super::ipsec::IpsecMode;
 use super::pfkey::consts::{
-    sa_flags, AuthAlg, EncAlg, MsgType, SaState as WireState, SaType, UdpEncap,
+    sa_flags, AuthAlg, CompAlg, EncAlg, MsgType, SaState as WireState, SaType, UdpEncap,
 };
 use super::pfkey::ext::{
     Address, AddressKind, Key, KeyKind, Lifetime, LifetimeKind, NatTPort, NatTPortKind, NatTType,
@@ -355,13 +356,25 @@ pub struct SaRecord {
     pub esn: bool,
 }
 
-/// Checks the SA type of an SA message: AH and ESP only.
+/// Checks the SA type of an SA message: AH, ESP and IPComp.
 fn check_satype(t: SaType) -> Result<(), Errno> {
     match t {
-        SaType::AH | SaType::ESP => Ok(()),
-        SaType::X_IPCOMP => Err(Errno::EOPNOTSUPP),
+        SaType::AH | SaType::ESP | SaType::X_IPCOMP => Ok(()),
         _ => Err(Errno::EINVAL),
     }
+}
+
+/// Checks what an IPComp SA carries (af_key's `pfkey_msg2xfrm_state` and
+/// `verify_spi_info`): a compression algorithm Linux knows in
+/// `sadb_sa_encrypt` (`ENOSYS` otherwise; `EINVAL` past
+/// `SADB_X_CALG_MAX`), no authentication, and a CPI of
+/// 16 bits in the SPI (`EINVAL`).
+fn check_ipcomp(sa: &Sa) -> Result<(), Errno> {
+    if cpi_of(sa.spi).is_none() || sa.auth.0 != 0 || sa.encrypt.0 > CompAlg::MAX.0 {
+        return Err(Errno::EINVAL);
+    }
+    comp_alg(sa.encrypt.0).ok_or(Errno::ENOSYS)?;
+    Ok(())
 }
 
 /// Both addresses, of one family.
@@ -434,9 +447,9 @@ impl SaRecord {
     /// Builds a mature SA from an ADD or UPDATE message (af_key's
     /// `pfkey_msg2xfrm_state`), created at `now` (seconds).
     ///
-    /// Errors: `EOPNOTSUPP` for IPComp and BEET/IPTFS modes; `ENOSYS` for an
+    /// Errors: `EOPNOTSUPP` for BEET/IPTFS modes; `ENOSYS` for an
     /// algorithm id not in [`super::algs`]; `EINVAL` for any other SA type,
-    /// no SA extension, SPI 0, an AH SA without auth or with encryption, an
+    /// no SA extension, SPI 0, an IPComp SA with a CPI over 16 bits, authentication or keys (`ENOSYS`: a compression algorithm Linux does not know), an AH SA without auth or with encryption, an
     /// ESP SA without encryption, AEAD with auth, a key of a size the
     /// algorithm refuses (or a key for no algorithm), a bad X_SA2 mode,
     /// bad NAT-T type, missing or mismatched addresses, an X_SA_REPLAY
@@ -451,15 +464,23 @@ impl SaRecord {
         if sa.spi == 0 {
             return Err(Errno::EINVAL);
         }
+        let ipcomp = msg.satype() == SaType::X_IPCOMP;
+        if ipcomp {
+            check_ipcomp(&sa)?;
+        }
         let auth = match sa.auth.0 {
             0 => None,
             id => Some(lookup(AlgKind::Auth, id).ok_or(Errno::ENOSYS)?),
         };
         let enc = match sa.encrypt.0 {
+            // An IPComp SA's is a compression algorithm, checked above.
+            _ if ipcomp => None,
             0 => None,
             id => Some(lookup(AlgKind::Encrypt, id).ok_or(Errno::ENOSYS)?),
         };
-        if msg.satype() == SaType::AH {
+        if ipcomp {
+            // No keys: checked below as keys for no algorithm.
+        } else if msg.satype() == SaType::AH {
             if auth.is_none() || enc.is_some() {
                 return Err(Errno::EINVAL);
             }
@@ -750,11 +771,17 @@ impl SaRecord {
 }
 
 /// The SPI range GETSPI may pick from: SPIRANGE if present (`EINVAL`
-/// unless `0 < min <= max`), else [`DEFAULT_SPI_RANGE`].
+/// unless `0 < min <= max`), else [`DEFAULT_SPI_RANGE`]. An IPComp SA's
+/// SPI is a 16-bit CPI: its range ends at [`MAX_CPI`] (`EINVAL` for a
+/// SPIRANGE beyond it, as af_key's `verify_spi_info`; without one, the
+/// default range ends there).
 pub fn spi_range(msg: &Message<'_>) -> Result<(u32, u32), Errno> {
+    let ipcomp = msg.satype() == SaType::X_IPCOMP;
     match msg.spirange() {
         Some(r) if r.min == 0 || r.min > r.max => Err(Errno::EINVAL),
+        Some(r) if ipcomp && r.max > MAX_CPI => Err(Errno::EINVAL),
         Some(r) => Ok((r.min, r.max)),
+        None if ipcomp => Ok((DEFAULT_SPI_RANGE.0, MAX_CPI)),
         None => Ok(DEFAULT_SPI_RANGE),
     }
 }

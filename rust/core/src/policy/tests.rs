@@ -279,6 +279,35 @@ fn inbound_use_is_optional() {
 }
 
 #[test]
+fn inbound_ipcomp_is_never_mandatory() {
+    let comp = IpProto::COMP;
+    // esp/transport/require with ipcomp/transport/require inside it: a
+    // packet that was too small to compress has ESP only.
+    let p = ipsec(&[
+        rq(comp, TRANSPORT, REQUIRE, 0),
+        rq(ESP, TRANSPORT, REQUIRE, 0),
+    ]);
+    let esp = applied(ESP, TRANSPORT, 0, A, B);
+    let ipcomp = applied(comp, TRANSPORT, 0, A, B);
+    assert_eq!(check(Some(&p), &[esp, ipcomp]), Ok(()));
+    assert_eq!(check(Some(&p), &[esp]), Ok(()));
+    // ESP is still required.
+    assert_eq!(
+        check(Some(&p), &[ipcomp]),
+        Err(Violation::Missing { index: 1 })
+    );
+    assert_eq!(check(Some(&p), &[]), Err(Violation::Missing { index: 1 }));
+    // Tunnel: the uncompressed packet counts as the SA's (IP-in-IP), and
+    // any other tunnel is still refused.
+    let p = ipsec(&[tunnel(comp, A, B, REQUIRE)]);
+    assert_eq!(check(Some(&p), &[applied(comp, TUNNEL, 0, A, B)]), Ok(()));
+    assert_eq!(
+        check(Some(&p), &[applied(ESP, TUNNEL, 0, A, B)]),
+        Err(Violation::UnexpectedTunnel { index: 0 })
+    );
+}
+
+#[test]
 fn inbound_unique_matches_reqid() {
     let p = ipsec(&[rq(ESP, TRANSPORT, UNIQUE, 0x4001)]);
     assert_eq!(

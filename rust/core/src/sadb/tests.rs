@@ -4,7 +4,7 @@
 //! EXPIRE and the lifetime table.
 
 use super::super::inet::IpProto;
-use super::super::pfkey::consts::{sa_flags, ExtType, SADB_X_EALG_CHACHA20_POLY1305};
+use super::super::pfkey::consts::{sa_flags, CompAlg, ExtType, SADB_X_EALG_CHACHA20_POLY1305};
 use super::super::pfkey::ext::{Extension, SaReplay, SpiRange};
 use super::super::pfkey::sockaddr::SockAddr;
 use super::super::pfkey::{check_required, parse};
@@ -350,12 +350,48 @@ fn rejections() {
     let base = esp_add();
     let cases: Vec<(&str, Add, Errno)> = vec![
         (
-            "ipcomp",
+            "ipcomp with keys",
             Add {
                 satype: SaType::X_IPCOMP,
+                auth: 0,
+                enc: CompAlg::DEFLATE.0,
                 ..base.clone()
             },
-            Errno::EOPNOTSUPP,
+            Errno::EINVAL,
+        ),
+        (
+            "ipcomp with auth",
+            Add {
+                auth_key: None,
+                enc_key: None,
+                ..ipcomp_add()
+            }
+            .with_auth(AuthAlg::SHA1HMAC.0),
+            Errno::EINVAL,
+        ),
+        (
+            "ipcomp cpi over 16 bits",
+            Add {
+                spi: 0x1_0000,
+                ..ipcomp_add()
+            },
+            Errno::EINVAL,
+        ),
+        (
+            "ipcomp algorithm past SADB_X_CALG_MAX",
+            Add {
+                enc: 9,
+                ..ipcomp_add()
+            },
+            Errno::EINVAL,
+        ),
+        (
+            "ipcomp algorithm Linux does not list (OUI)",
+            Add {
+                enc: CompAlg::OUI.0,
+                ..ipcomp_add()
+            },
+            Errno::ENOSYS,
         ),
         (
             "unspec",
@@ -601,17 +637,67 @@ fn getspi_larval_and_range() {
         );
         assert_eq!(spi_range(&parse(&b).unwrap()), want, "{range:?}");
     }
-    let ipcomp = build(
-        MsgType::GETSPI,
-        &Add {
-            satype: SaType::X_IPCOMP,
-            ..a
-        },
+    let ipcomp = |spirange| {
+        build(
+            MsgType::GETSPI,
+            &Add {
+                satype: SaType::X_IPCOMP,
+                spirange,
+                ..a.clone()
+            },
+        )
+    };
+    // A CPI has 16 bits: the default range ends there, a wider one is
+    // refused (af_key's verify_spi_info).
+    assert_eq!(
+        spi_range(&parse(&ipcomp(None)).unwrap()),
+        Ok((0x100, 0xffff))
     );
     assert_eq!(
-        SaRecord::larval(&parse(&ipcomp).unwrap(), 5, 0),
-        Err(Errno::EOPNOTSUPP)
+        spi_range(&parse(&ipcomp(Some((0x100, 0x1_0000)))).unwrap()),
+        Err(Errno::EINVAL)
     );
+    let larval = SaRecord::larval(&parse(&ipcomp(None)).unwrap(), 0x4001, 0).unwrap();
+    assert_eq!(larval.satype, SaType::X_IPCOMP);
+}
+
+/// An IPComp SA as setkey sends `add ... ipcomp 0x4001 -m tunnel -C deflate`.
+fn ipcomp_add() -> Add {
+    Add {
+        satype: SaType::X_IPCOMP,
+        spi: 0x4001,
+        auth: 0,
+        enc: CompAlg::DEFLATE.0,
+        auth_key: None,
+        enc_key: None,
+        mode: Some(IpsecMode::TUNNEL),
+        replay: 0,
+        ..esp_add()
+    }
+}
+
+impl Add {
+    fn with_auth(self, auth: u8) -> Self {
+        Add { auth, ..self }
+    }
+}
+
+#[test]
+fn ipcomp_sa_holds_its_cpi_and_compression_algorithm() {
+    let sa = add(&ipcomp_add()).unwrap();
+    assert_eq!(sa.satype, SaType::X_IPCOMP);
+    assert_eq!(sa.spi, 0x4001);
+    assert_eq!(sa.enc, CompAlg::DEFLATE.0);
+    assert_eq!(sa.auth, 0);
+    assert!(sa.enc_key.is_empty() && sa.auth_key.is_empty());
+    assert_eq!(sa.mode, IpsecMode::TUNNEL);
+    // lzs is in Linux's list: the SADB takes it, the compression API says
+    // whether the kernel has it.
+    let lzs = add(&Add {
+        enc: CompAlg::LZS.0,
+        ..ipcomp_add()
+    });
+    assert_eq!(lzs.unwrap().enc, CompAlg::LZS.0);
 }
 
 #[test]
