@@ -9,11 +9,13 @@
 # set: XFRM needs it to receive, and rust_ipsec must take ESP before it.
 # On T's port a keepalive is consumed, IKE (behind its non-ESP marker)
 # reaches the socket, and ESP for an unknown SPI or for an SA without
-# NAT-T is dropped and counted. NAT-T over IPv6 is refused.
+# NAT-T, or truncated, is dropped and counted. Over IPv6 (transport mode,
+# TCP both ways) the UDP header carries a valid checksum, as IPv6 needs.
 #
 # +--------------------+        +--------------------+
 # | $T: rust_ipsec     |   vn   | $X: Linux XFRM     |
 # | vn 10.7.0.1        +--------+ vn 10.7.0.2        |
+# |    fd07::1         |        |    fd07::2         |
 # | lo 192.168.7.1     |        | lo 192.168.8.1     |
 # | UDP 4500 (encap)   |        | UDP 4500, 4501     |
 # +--------------------+        +--------------------+
@@ -36,25 +38,25 @@ need_setkey "NAT-T"
 
 netns_add "$T" "$X"
 veth "$T" "$X" vn
-addrs "$T" vn 10.7.0.1/24
-addrs "$X" vn 10.7.0.2/24
+addrs "$T" vn 10.7.0.1/24 fd07::1/64
+addrs "$X" vn 10.7.0.2/24 fd07::2/64
 addrs "$T" lo 192.168.7.1/32
 addrs "$X" lo 192.168.8.1/32
 inner_routes "$T" 192.168.7.1 10.7.0.1 "$X" 192.168.8.1 10.7.0.2
 
-# listen NS PORT: a daemon's encapsulation socket; what it receives goes
-# to $WIRE_DIR/sock-NS-PORT.
+# listen NS PORT [listen6]: a daemon's encapsulation socket (IPv4, or
+# IPv6); what it receives goes to $WIRE_DIR/sock-NS-PORT (-listen6).
 listen() {
-	local out=$WIRE_DIR/sock-$1-$2 i
+	local out=$WIRE_DIR/sock-$1-$2${3:+-$3} i
 	: >"$out"
-	ip netns exec "$1" python3 -S "$ENCAP" listen "$2" "$out" 2>"$out.err" &
+	ip netns exec "$1" python3 -S "$ENCAP" "${3:-listen}" "$2" "$out" 2>"$out.err" &
 	for ((i = 0; i < 300; i++)); do
 		grep -q '^listening$' "$out.err" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
 }
-listen "$T" 4500 && listen "$X" 4500 && listen "$X" 4501 ||
+listen "$T" 4500 && listen "$X" 4500 && listen "$X" 4501 && listen "$X" 4500 listen6 ||
 	ktap_diag "an encapsulation socket did not start"
 
 K1=0x$(hexrange 0 20) K2=0x$(hexrange 40 60) K3=0x$(hexrange 80 100) K4=0x$(hexrange 120 140)
@@ -70,6 +72,10 @@ spdadd 10.7.0.1 10.7.0.2 tcp -P out ipsec esp/transport//require;
 spdadd 10.7.0.2 10.7.0.1 tcp -P in ipsec esp/transport//require;
 spdadd 192.168.7.1 192.168.8.1 any -P out ipsec esp/tunnel/10.7.0.1-10.7.0.2/require;
 spdadd 192.168.8.1 192.168.7.1 any -P in ipsec esp/tunnel/10.7.0.2-10.7.0.1/require;
+add fd07::1[4500] fd07::2[4500] esp-udp 0x7301 -m transport -E aes-gcm-16 $K1;
+add fd07::2[4500] fd07::1[4500] esp-udp 0x7302 -m transport -E aes-gcm-16 $K2;
+spdadd fd07::1 fd07::2 tcp -P out ipsec esp/transport//require;
+spdadd fd07::2 fd07::1 tcp -P in ipsec esp/transport//require;
 EOF
 xs() { ip -n "$X" xfrm "$@"; }
 GCM=(aead 'rfc4106(gcm(aes))')
@@ -85,6 +91,12 @@ for p in icmp tcp; do
 	xs policy add src 10.7.0.2 dst 10.7.0.1 proto $p dir out tmpl proto esp reqid 1 mode transport
 	xs policy add src 10.7.0.1 dst 10.7.0.2 proto $p dir in tmpl proto esp reqid 1 mode transport
 done
+xs state add src fd07::1 dst fd07::2 proto esp spi 0x7301 reqid 3 mode transport "${GCM[@]}" "$K1" 128 replay-window 32 \
+	encap espinudp 4500 4500 ::
+xs state add src fd07::2 dst fd07::1 proto esp spi 0x7302 reqid 3 mode transport "${GCM[@]}" "$K2" 128 replay-window 32 \
+	encap espinudp 4500 4500 ::
+xs policy add src fd07::2 dst fd07::1 proto tcp dir out tmpl proto esp reqid 3 mode transport
+xs policy add src fd07::1 dst fd07::2 proto tcp dir in tmpl proto esp reqid 3 mode transport
 xs policy add src 192.168.8.1 dst 192.168.7.1 dir out tmpl src 10.7.0.2 dst 10.7.0.1 proto esp reqid 2 mode tunnel
 xs policy add src 192.168.7.1 dst 192.168.8.1 dir in tmpl src 10.7.0.1 dst 10.7.0.2 proto esp reqid 2 mode tunnel
 
@@ -145,6 +157,13 @@ sleep 0.5
 u1=$(stat_of "$T" DropUnknownSpi) m1=$(stat_of "$T" DropEncapMismatch)
 ktap_check "ESP in UDP for an unknown SPI is dropped (DropUnknownSpi $u0 -> $u1)" test $((u1 - u0)) -eq 1
 ktap_check "ESP in UDP for an SA without NAT-T is dropped (DropEncapMismatch $m0 -> $m1)" test $((m1 - m0)) -eq 1
+# Truncated: SPI 0x7102 (X's NAT-T tunnel SA to T), sequence 1, then four
+# bytes where IV, payload and ICV should be.
+t0=$(stat_of "$T" DropMalformed)
+send_t 0000710200000001deadbeef
+sleep 0.5
+t1=$(stat_of "$T" DropMalformed)
+ktap_check "truncated ESP in UDP is dropped (DropMalformed $t0 -> $t1)" test $((t1 - t0)) -eq 1
 ktap_check "T's socket got neither" test "$(grep -c 'deadbeef' "$WIRE_DIR/sock-$T-4500")" -eq 0
 
 # A NAT re-maps the flow: X's tunnel SA to T now sends from port 4502.
@@ -184,14 +203,21 @@ wire_stop remap
 n=$(wire_count remap 'udp and src port 4500 and dst port 4502')
 ktap_check "on the wire: T sent $n packets to port 4502" test "$n" -ge 2
 
-# NAT-T over IPv6 is not built: the ADD is refused and nothing is added.
-before=$(sk "$T" -D | grep -c '^fd')
-out=$(sk "$T" -c <<<"add fd07::1[4500] fd07::2[4500] esp-udp 0x7201 -m transport -E aes-gcm-16 $K1;" 2>&1)
-rc=$?
-after=$(sk "$T" -D | grep -c '^fd')
-ktap_check "an IPv6 NAT-T SA is refused with EOPNOTSUPP, nothing added (rc $rc: ${out:0:80})" \
-	test "$rc" -ne 0 -a "$before" -eq "$after"
-grep -qi 'not supported' <<<"$out" || ktap_diag "setkey said: $out"
+# IPv6: ESP in UDP with a valid UDP checksum (IPv6 requires one; X would
+# drop the packets without it), TCP both ways.
+wire_start natt6 -o "$T" vn "$X" vn
+ktap_check "IPv6 transport: TCP from T to X (ESP in UDP 4500 <-> 4500)" tcp "$T" "$X" fd07::2
+ktap_check "IPv6 transport: TCP from X to T" tcp "$X" "$T" fd07::1
+wire_stop natt6
+n6=$(wire_count natt6 'ip6 and udp port 4500')
+esp6=$(wire_count natt6 'ip6 and ip6[6] == 50')
+# tcpdump -vv checks each UDP checksum over IPv6.
+sums=$(wire_read natt6 'ip6 and udp port 4500 and src fd07::1' -vv)
+good=$(grep -c 'udp sum ok' <<<"$sums") bad=$(grep -c 'bad udp cksum' <<<"$sums")
+ktap_check "on the wire: IPv6 ESP in UDP only ($n6 packets, bare ESP: $esp6); T's UDP checksums: $good good, $bad bad" \
+	test "$n6" -gt 20 -a "$esp6" -eq 0 -a "$good" -gt 10 -a "$bad" -eq 0
+ktap_check "X's IPv6 encapsulation socket saw none of the ESP (XFRM took it)" \
+	test ! -s "$WIRE_DIR/sock-$X-4500-listen6"
 
 kill $(jobs -p) 2>/dev/null
 wait 2>/dev/null

@@ -135,6 +135,7 @@ pub(crate) fn output(
     // not) is fragmented after encryption rather than dropped.
     pkt.allow_fragmentation();
     seal(sa, pkt, seq, iv, ihl + head, payload + pad + 2)?;
+    natt::finish(sa, pkt, ihl)?;
     Ok(event)
 }
 

@@ -78,6 +78,7 @@ pub(crate) fn output(
         esp::write_trailer(t, pad, next).map_err(|_| DropReason::Malformed)?;
     }
     seal(sa, pkt, seq, iv, head, len + pad + 2)?;
+    natt::finish(sa, pkt, outer_len)?;
     // Still too big for the path (IPv4 without DF, or the IPv6 minimum
     // MTU): IP fragments the ESP packet (RFC 4303 section 3.3.5).
     pkt.allow_fragmentation();

@@ -476,7 +476,7 @@ impl<E: DatapathEnv> Datapath<E> {
             PROTO_ESP => LayerKind::Esp,
             // NAT-T ESP is the outermost layer.
             PROTO_UDP if n == 0 && self.tables.is_encap_port(sel.dport) => {
-                match natt::carried(pkt, sel) {
+                match natt::carried(pkt) {
                     Carried::Esp => LayerKind::EspInUdp,
                     Carried::Keepalive => return Err(DropReason::NattKeepalive),
                     Carried::Socket => return Ok(None),

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! NAT traversal on the datapath: ESP in UDP (RFC 3948), IPv4.
+//! NAT traversal on the datapath: ESP in UDP (RFC 3948), IPv4 and IPv6.
 //!
 //! Output: an SA with NAT-T ports puts a UDP header with its ports and a
 //! zero checksum between the IP (or outer) header and ESP, and the IP
-//! header names UDP. Its layout counts the 8 bytes, so the MTU and MSS
-//! checks see them.
+//! header names UDP; over IPv6, where UDP must carry a checksum, it is
+//! computed once ESP is sealed ([`finish`], as Linux's esp6 does). Its
+//! layout counts the 8 bytes, so the MTU and MSS checks see them.
 //!
 //! Input: a UDP datagram for this host whose destination port is the
 //! port of a NAT-T SA is taken before any socket sees it (a key daemon's
@@ -52,12 +53,9 @@ pub(super) fn encapsulate<'a>(
     datagram.get_mut(UDP_HDR_LEN..).ok_or(DropReason::Malformed)
 }
 
-/// What the UDP datagram `pkt` for this host (selector `sel`; the caller
-/// checked its port is an encapsulation port) carries.
-pub(super) fn carried(pkt: &Packet, sel: &PacketSelector) -> Carried {
-    if !matches!(sel.dst, Addr::V4(_)) {
-        return Carried::Socket;
-    }
+/// What the UDP datagram `pkt` for this host (the caller checked its port
+/// is an encapsulation port) carries.
+pub(super) fn carried(pkt: &Packet) -> Carried {
     let Ok(ip) = head_of(pkt) else {
         return Carried::Socket;
     };
@@ -86,12 +84,13 @@ pub(super) struct Arrival {
     pub(super) ports: UdpPorts,
 }
 
-/// Removes the UDP header of the ESP-in-UDP packet `pkt` (data at the
-/// IPv4 header, selector `sel`): the packet then holds ESP right after
-/// the IP header, which names ESP.
+/// Removes the UDP header of the ESP-in-UDP packet `pkt` (data at the IP
+/// header, selector `sel`): the packet then holds ESP right after the IP
+/// header (IPv6: after the extension headers before it), which names ESP.
+/// The UDP checksum is not verified: ESP's ICV covers what it would.
 pub(super) fn decapsulate(pkt: &mut Packet, sel: &PacketSelector) -> Result<Arrival, DropReason> {
     let ip = head_of(pkt)?;
-    if ip.v6 || ip.fragment {
+    if ip.fragment {
         return Err(DropReason::Malformed);
     }
     let ihl = ip.hl;
@@ -111,6 +110,25 @@ pub(super) fn decapsulate(pkt: &mut Packet, sel: &PacketSelector) -> Result<Arri
         src: sel.src,
         ports,
     })
+}
+
+/// Completes the ESP-in-UDP packet `pkt` of the NAT-T SA `sa` (data at
+/// the IP header, the UDP header at `udp_at`, ESP sealed): over IPv6 its
+/// UDP checksum is computed. Nothing to do over IPv4 or without NAT-T.
+pub(super) fn finish(sa: &DpSa, pkt: &mut Packet, udp_at: usize) -> Result<(), DropReason> {
+    if sa.natt.is_none() || !matches!(sa.key.dst, Addr::V6(_)) {
+        return Ok(());
+    }
+    let d = pkt.data_mut();
+    let (head, datagram) = d
+        .split_at_mut_checked(udp_at)
+        .ok_or(DropReason::Malformed)?;
+    let src = head.get(8..24).and_then(|a| <&[u8; 16]>::try_from(a).ok());
+    let dst = head.get(24..40).and_then(|a| <&[u8; 16]>::try_from(a).ok());
+    let (Some(src), Some(dst)) = (src, dst) else {
+        return Err(DropReason::Malformed);
+    };
+    natt::set_udp6_checksum(src, dst, datagram).map_err(|_| DropReason::Malformed)
 }
 
 /// Checks that ESP that arrived in UDP (`arrival`) belongs to `sa`: a

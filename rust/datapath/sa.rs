@@ -293,19 +293,17 @@ fn outer_of(rec: &SaRecord) -> Outer {
 }
 
 /// The UDP ports of the ESP SA `rec` with NAT-T extensions (RFC 3948
-/// encapsulation over IPv4); `None` without. `EOPNOTSUPP` for what the
-/// datapath does not do: the pre-RFC non-IKE encapsulation, and ESP in UDP
-/// over IPv6.
+/// encapsulation, over IPv4 or IPv6); `None` without. `EOPNOTSUPP` for the
+/// pre-RFC non-IKE encapsulation, which the datapath does not do.
 fn natt_of(rec: &SaRecord) -> Result<Option<UdpPorts>, Errno> {
     let Some(n) = rec.nat_t.filter(|n| n.encap != 0) else {
         return Ok(None);
     };
-    if n.encap != UDP_ENCAP_ESPINUDP || !matches!(rec.dst.addr(), Addr::V4(_)) {
+    if n.encap != UDP_ENCAP_ESPINUDP {
         pr_info!(
-            "SA 0x{:08x}: NAT-T type {} over {} is not supported (only UDP_ENCAP_ESPINUDP over IPv4)\n",
+            "SA 0x{:08x}: NAT-T type {} is not supported (only UDP_ENCAP_ESPINUDP)\n",
             rec.spi,
-            n.encap,
-            if matches!(rec.dst.addr(), Addr::V4(_)) { "IPv4" } else { "IPv6" }
+            n.encap
         );
         return Err(Errno::EOPNOTSUPP);
     }

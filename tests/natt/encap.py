@@ -6,6 +6,7 @@
                              (what strongSwan and racoon do on 4500),
                              printing "listening" to stderr once bound and
                              the hex of each datagram it receives to OUT
+  encap.py listen6 PORT OUT  the same over IPv6 (an IPv6-only socket)
   encap.py send SPORT DST DPORT HEX
                              one datagram with payload HEX from port SPORT
 """
@@ -17,10 +18,12 @@ UDP_ENCAP = 100
 UDP_ENCAP_ESPINUDP = 2
 
 
-def listen(port, out):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def listen(port, out, family=socket.AF_INET):
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    if family == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     s.setsockopt(SOL_UDP, UDP_ENCAP, UDP_ENCAP_ESPINUDP)
-    s.bind(("0.0.0.0", port))
+    s.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", port))
     print("listening", file=sys.stderr, flush=True)
     with open(out, "a", buffering=1) as f:
         while True:
@@ -38,6 +41,8 @@ def send(sport, dst, dport, payload):
 if __name__ == "__main__":
     if sys.argv[1] == "listen":
         listen(int(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1] == "listen6":
+        listen(int(sys.argv[2]), sys.argv[3], socket.AF_INET6)
     elif sys.argv[1] == "send":
         send(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5])
     else:

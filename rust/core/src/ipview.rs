@@ -74,7 +74,13 @@ fn set_be16(b: &mut [u8], off: usize, v: u16) {
 /// The Internet checksum (RFC 1071) of `data`: the one's complement of the
 /// one's complement sum of its 16-bit words.
 pub fn checksum(data: &[u8]) -> u16 {
-    let mut sum: u32 = 0;
+    !u16::try_from(ones_sum(0, data)).unwrap_or(0xffff)
+}
+
+/// The one's complement sum of `data`'s 16-bit words (an odd last byte
+/// padded with zero) added to `sum` (at most 0xffff), folded to 16 bits:
+/// a checksum over several pieces (a pseudo-header, then a datagram).
+pub fn ones_sum(mut sum: u32, data: &[u8]) -> u32 {
     let mut words = data.chunks_exact(2);
     for w in &mut words {
         if let [a, b] = *w {
@@ -89,7 +95,7 @@ pub fn checksum(data: &[u8]) -> u16 {
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
     }
-    !u16::try_from(sum).unwrap_or(0xffff)
+    sum
 }
 
 /// A checked view of an IPv4 packet.

@@ -14,6 +14,7 @@
 //! C header: [include/uapi/linux/udp.h](srctree/include/uapi/linux/udp.h).
 
 use super::esp::ESP_HDR_LEN;
+use super::ipview::ones_sum;
 
 /// `UDP_ENCAP_ESPINUDP_NON_IKE` (draft-ietf-ipsec-nat-t-ike-00/01): an
 /// eight-byte zero marker before ESP. Not supported.
@@ -79,7 +80,8 @@ pub fn ports(udp: &[u8]) -> Result<UdpPorts, EncapError> {
 /// Writes the UDP header of an encapsulated ESP packet at the start of
 /// `datagram` (the header and the ESP packet after it, `datagram.len()`
 /// bytes in all), from `ports`, with a zero checksum (RFC 3948 section
-/// 2.1: IPv4 only).
+/// 2.1; over IPv6 [`set_udp6_checksum`] fills it in once the ESP packet
+/// is complete).
 pub fn emit_udp_header(datagram: &mut [u8], ports: UdpPorts) -> Result<(), EncapError> {
     let len = u16::try_from(datagram.len()).map_err(|_| EncapError::Length)?;
     let h = datagram
@@ -89,6 +91,37 @@ pub fn emit_udp_header(datagram: &mut [u8], ports: UdpPorts) -> Result<(), Encap
     h[2..4].copy_from_slice(&ports.dport.to_be_bytes());
     h[4..6].copy_from_slice(&len.to_be_bytes());
     h[6..8].copy_from_slice(&[0, 0]);
+    Ok(())
+}
+
+/// Writes the UDP checksum of `datagram` (UDP header and payload, its
+/// checksum field zero) sent from `src` to `dst` over IPv6, where UDP
+/// requires one (RFC 8200 section 8.1; Linux's esp6
+/// `esp_output_encap_csum`): the IPv6 pseudo-header is covered, and a sum
+/// of zero is sent as 0xffff.
+pub fn set_udp6_checksum(
+    src: &[u8; 16],
+    dst: &[u8; 16],
+    datagram: &mut [u8],
+) -> Result<(), EncapError> {
+    if datagram.len() < UDP_HDR_LEN {
+        return Err(EncapError::Truncated);
+    }
+    let len = u32::try_from(datagram.len()).map_err(|_| EncapError::Length)?;
+    let mut pseudo = [0u8; 40];
+    pseudo[..16].copy_from_slice(src);
+    pseudo[16..32].copy_from_slice(dst);
+    pseudo[32..36].copy_from_slice(&len.to_be_bytes());
+    pseudo[39] = super::inet::PROTO_UDP;
+    let sum = ones_sum(ones_sum(0, &pseudo), datagram);
+    let check = match !u16::try_from(sum).unwrap_or(0xffff) {
+        0 => 0xffff,
+        c => c,
+    };
+    datagram
+        .get_mut(6..8)
+        .ok_or(EncapError::Truncated)?
+        .copy_from_slice(&check.to_be_bytes());
     Ok(())
 }
 

@@ -85,3 +85,53 @@ fn port_set_overflow_holds_every_port() {
     }
     assert!(s.is_empty());
 }
+
+/// fd07::1 and fd07::2.
+fn v6(last: u8) -> [u8; 16] {
+    let mut a = [0u8; 16];
+    a[0] = 0xfd;
+    a[1] = 0x07;
+    a[15] = last;
+    a
+}
+
+#[test]
+fn udp6_checksum_matches_an_independent_computation() {
+    // 4500 -> 4500, payload 0..=20 (odd length): 0x7415, as Python's
+    // straightforward RFC 1071 sum over the pseudo-header and datagram
+    // gives.
+    let mut d = vec![0u8; UDP_HDR_LEN];
+    d.extend(0u8..21);
+    emit_udp_header(
+        &mut d,
+        UdpPorts {
+            sport: 4500,
+            dport: 4500,
+        },
+    )
+    .unwrap();
+    set_udp6_checksum(&v6(1), &v6(2), &mut d).unwrap();
+    assert_eq!(d[6..8], [0x74, 0x15]);
+    // A receiver's check: the sum over pseudo-header and datagram, the
+    // checksum included, is all ones.
+    let mut pseudo = [0u8; 40];
+    pseudo[..16].copy_from_slice(&v6(1));
+    pseudo[16..32].copy_from_slice(&v6(2));
+    pseudo[35] = d.len() as u8;
+    pseudo[39] = 17;
+    assert_eq!(super::ones_sum(super::ones_sum(0, &pseudo), &d), 0xffff);
+    // Another address gives another checksum.
+    let mut e = d.clone();
+    e[6..8].copy_from_slice(&[0, 0]);
+    set_udp6_checksum(&v6(1), &v6(3), &mut e).unwrap();
+    assert_ne!(e[6..8], d[6..8]);
+}
+
+#[test]
+fn udp6_checksum_refuses_a_short_datagram() {
+    let mut d = [0u8; 7];
+    assert_eq!(
+        set_udp6_checksum(&v6(1), &v6(2), &mut d),
+        Err(EncapError::Truncated)
+    );
+}
