@@ -3,8 +3,9 @@
 #
 # Fuzzes a target of ipsec_core with cargo-fuzz/libFuzzer for SECONDS
 # (default 600) on one core: FUZZ_TARGET picks it, pfkey_parse (the PF_KEY
-# v2 codec, the default) or ah (the AH header view and mutable-field
-# zeroing); see fuzz/fuzz_targets/:
+# v2 codec, the default), ah (the AH header view and mutable-field
+# zeroing) or ipcomp_natt (the IPComp header and size rules, the NAT-T
+# classification and IPv6 UDP checksum); see fuzz/fuzz_targets/:
 #  1. installs cargo-fuzz from crates.io if it is missing;
 #  2. writes the seed corpus (valid messages built with the crate's Writer,
 #     or AH packets; fuzz/seedgen) into fuzz/corpus/TARGET/;
@@ -14,7 +15,7 @@
 #     input is in fuzz/artifacts/TARGET/ and is shown in hex).
 #
 # Usage: scripts/fuzz.sh [SECONDS]
-# Environment: FUZZ_TARGET (pfkey_parse or ah; default pfkey_parse),
+# Environment: FUZZ_TARGET (pfkey_parse, ah or ipcomp_natt; default pfkey_parse),
 # CARGO_TARGET_DIR (default fuzz/target), FUZZ_SANITIZER
 # (address, the default, or none), FUZZ_ARGS (extra libFuzzer flags).
 # Reproduce a crash: RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz \

@@ -265,11 +265,13 @@ pub(crate) fn tunnel_input(
     decapsulate(pkt, ip.hl, h.next_header, tos, sa, event)
 }
 
-/// Removes the outer header from `pkt`, IP-in-IP (`next`, 4 or 41) that
-/// the peer of the IPComp tunnel SA `sa` sent uncompressed; `pkt` then
-/// holds the inner packet.
-pub(crate) fn plain_input(pkt: &mut Packet, next: u8, sa: &DpSa) -> Result<Inner, DropReason> {
+/// Removes the outer header from `pkt`, IP-in-IP that the peer of the
+/// IPComp tunnel SA `sa` sent uncompressed (the inner packet at the
+/// insertion point, `ip.proto` 4 or 41); `pkt` then holds the inner
+/// packet.
+pub(crate) fn plain_input(pkt: &mut Packet, sa: &DpSa) -> Result<Inner, DropReason> {
     let ip = head_of(pkt)?;
+    let next = ip.proto;
     if ip.fragment {
         return Err(DropReason::Unsupported);
     }

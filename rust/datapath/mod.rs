@@ -582,7 +582,7 @@ impl<E: DatapathEnv> Datapath<E> {
     ) -> Result<Layer, DropReason> {
         if kind == LayerKind::IpcompPlain {
             let sa = self.ipcomp_tunnel_of(sel).ok_or(DropReason::UnknownSpi)?;
-            let t = ipcomp::plain_input(pkt, sel.proto, &sa)?;
+            let t = ipcomp::plain_input(pkt, &sa)?;
             return Ok(tunnel_layer(t));
         }
         let find = |dst: &Addr, cpi: u32| {

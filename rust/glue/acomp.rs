@@ -63,15 +63,26 @@ impl AcompTfm {
     /// Allocates a synchronous implementation of `name` (may sleep: it can
     /// load modules), and this CPU's buffers if they are not there yet.
     /// `ENOENT` when the kernel has no such algorithm.
+    /// `EINVAL` for an implementation whose requests do not fit on the
+    /// stack (`MAX_SYNC_COMP_REQSIZE`), as the crypto API's own fallback
+    /// check.
     pub(crate) fn new(name: &CStr) -> Result<Self> {
-        CompBuffers::ensure()?;
         // SAFETY: `name` is a valid C string for the duration of the call.
         let raw =
             unsafe { glue_bindings::crypto_alloc_acomp(name.as_char_ptr(), 0, CRYPTO_ALG_ASYNC) };
         let raw = from_err_ptr(raw)?;
         let ptr = NonNull::new(raw).ok_or(ENOMEM)?;
-        // INVARIANT: just allocated, synchronous (ASYNC masked).
-        Ok(Self { ptr })
+        // INVARIANT: just allocated, synchronous (ASYNC masked); dropped
+        // (freed) on the errors below.
+        let tfm = Self { ptr };
+        // SAFETY: `ptr` is live (invariant).
+        let reqsize = unsafe { glue_bindings::rust_ipsec_acomp_reqsize(tfm.ptr.as_ptr()) };
+        if reqsize > glue_bindings::rust_ipsec_const_RUST_IPSEC_MAX_SYNC_COMP_REQSIZE {
+            return Err(EINVAL);
+        }
+        // Only once the algorithm exists: a refused SA leaves no buffers.
+        CompBuffers::ensure()?;
+        Ok(tfm)
     }
 
     /// Compresses the `len` bytes of `pkt` (linear) at `offset` into at
@@ -119,8 +130,9 @@ impl AcompTfm {
             .and_then(|d| d.get(..len))
             .ok_or(EINVAL)?;
         let slen = u32::try_from(len).map_err(|_| EINVAL)?;
-        let mut dlen = u32::try_from(room.min(COMP_BUF_LEN)).map_err(|_| EINVAL)?;
-        let buf = CompBuf::get()?;
+        let requested = room.min(COMP_BUF_LEN);
+        let mut dlen = u32::try_from(requested).map_err(|_| EINVAL)?;
+        let mut buf = CompBuf::get()?;
         // SAFETY: the transform is live and synchronous (invariant); `src`
         // is `slen` bytes of the packet's heap data and `buf` this CPU's
         // kmalloc buffer of `COMP_BUF_LEN >= dlen` bytes, both in the
@@ -144,7 +156,12 @@ impl AcompTfm {
                 ),
             }
         };
-        kernel::error::to_result(rc)?;
+        if let Err(e) = kernel::error::to_result(rc) {
+            // The algorithm may have written up to `requested` bytes before
+            // it failed: they are wiped too.
+            buf.used = requested;
+            return Err(e);
+        }
         let out = buf.filled(dlen as usize)?;
         Ok(put(pkt, out.bytes()))
     }

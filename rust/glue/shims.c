@@ -178,6 +178,11 @@ void rust_ipsec_acomp_free(struct crypto_acomp *tfm)
 	crypto_free_acomp(tfm);
 }
 
+unsigned int rust_ipsec_acomp_reqsize(struct crypto_acomp *tfm)
+{
+	return crypto_acomp_reqsize(tfm);
+}
+
 /* ACOMP_REQUEST_ON_STACK (a macro) and the acomp_request_set_* inlines
  * for one synchronous request from `slen` bytes at `src` into at most
  * `*dlen` bytes at `dst` (virtual addresses); `*dlen` is then what was

@@ -80,6 +80,7 @@ int rust_ipsec_cpu_to_node(unsigned int cpu);
  * pointer as the scratch's (given back with rust_ipsec_scratch_put). */
 struct crypto_acomp;
 void rust_ipsec_acomp_free(struct crypto_acomp *tfm);
+unsigned int rust_ipsec_acomp_reqsize(struct crypto_acomp *tfm);
 int rust_ipsec_acomp_compress(struct crypto_acomp *tfm, const unsigned char *src,
 			      unsigned int slen, unsigned char *dst, unsigned int *dlen);
 int rust_ipsec_acomp_decompress(struct crypto_acomp *tfm, const unsigned char *src,

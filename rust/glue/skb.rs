@@ -224,6 +224,9 @@ impl Skb {
     /// expand the head a second time.
     pub(crate) fn prepare(&mut self, head: u32, tail: u32) -> Result {
         let p = self.as_ptr();
+        // SAFETY: the skb is live (invariant); `end` is an offset on
+        // 64-bit. Read first: resolving the checksum may grow the head.
+        let osize = unsafe { (*p).end };
         // SAFETY: the skb is live (invariant).
         let summed = unsafe { Headers::ip_summed_raw(self.headers()) };
         if summed == bindings::CHECKSUM_PARTIAL as u8 {
@@ -232,9 +235,6 @@ impl Skb {
                 return Err(EINVAL);
             }
         }
-        // SAFETY: the skb is live (invariant); `end` is an offset on
-        // 64-bit.
-        let osize = unsafe { (*p).end };
         // SAFETY: the skb is live (invariant).
         if unsafe { (*p).data_len } != 0 {
             // SAFETY: the skb is live and ours (invariant).

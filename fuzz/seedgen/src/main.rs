@@ -397,7 +397,7 @@ fn build(fill: DynFill<'_>) -> Result<Vec<u8>, Errno> {
 fn main() {
     let mut args = env::args_os().skip(1);
     let Some(out) = args.next().map(PathBuf::from) else {
-        eprintln!("usage: seedgen OUT_DIR [pfkey_parse|ah]");
+        eprintln!("usage: seedgen OUT_DIR [pfkey_parse|ah|ipcomp_natt]");
         process::exit(2);
     };
     let target = args.next().map(|t| t.to_string_lossy().into_owned());
@@ -408,6 +408,7 @@ fn main() {
     match target.as_deref() {
         None | Some("pfkey_parse") => pfkey_parse_seeds(&out),
         Some("ah") => ah_seeds(&out),
+        Some("ipcomp_natt") => ipcomp_natt_seeds(&out),
         Some(other) => {
             eprintln!("seedgen: no seeds for target {other}");
             process::exit(2);
@@ -426,6 +427,39 @@ fn write_seed(out: &Path, name: &str, bytes: &[u8]) {
 
 fn ah_seeds(out: &Path) {
     let seeds = ah::seeds();
+    for (name, bytes) in &seeds {
+        write_seed(out, name, bytes);
+    }
+    println!("seedgen: {} seeds in {}", seeds.len(), out.display());
+}
+
+/// Seeds of the `ipcomp_natt` target: IPComp headers with payloads, UDP
+/// datagrams to an encapsulation port (keepalive, IKE, ESP), and two IPv6
+/// addresses followed by a datagram.
+fn ipcomp_natt_seeds(out: &Path) {
+    let udp = |payload: &[u8]| {
+        let mut d = vec![0x11, 0x94, 0x11, 0x94, 0, 0, 0, 0];
+        let len = u16::try_from(d.len() + payload.len()).unwrap_or(u16::MAX);
+        d[4..6].copy_from_slice(&len.to_be_bytes());
+        d.extend_from_slice(payload);
+        d
+    };
+    let mut v6 = vec![0xfd, 0x07];
+    v6.extend([0u8; 13]);
+    v6.push(1);
+    v6.extend([0xfd, 0x07]);
+    v6.extend([0u8; 13]);
+    v6.push(2);
+    v6.extend(udp(&[0, 0, 0x70, 1, 0, 0, 0, 1, 9, 9, 9, 9]));
+    let seeds: Vec<(&str, Vec<u8>)> = vec![
+        ("ipcomp_udp", [&[17u8, 0, 0x41, 0x02][..], &[0x63, 0x60, 0x18, 0x05, 0, 0][..]].concat()),
+        ("ipcomp_ipip", vec![4, 0, 0x42, 0x01, 0xed, 0xc1, 0x01, 0x0d, 0]),
+        ("ipcomp_zero_cpi", vec![6, 0, 0, 0, 1, 2, 3]),
+        ("udp_keepalive", udp(&[0xff])),
+        ("udp_ike", udp(&[0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44, 0x55])),
+        ("udp_esp", udp(&[0, 0, 0x71, 0x02, 0, 0, 0, 1, 0xde, 0xad, 0xbe, 0xef])),
+        ("udp6_esp", v6),
+    ];
     for (name, bytes) in &seeds {
         write_seed(out, name, bytes);
     }

@@ -366,11 +366,12 @@ fn check_satype(t: SaType) -> Result<(), Errno> {
 
 /// Checks what an IPComp SA carries (af_key's `pfkey_msg2xfrm_state` and
 /// `verify_spi_info`): a compression algorithm Linux knows in
-/// `sadb_sa_encrypt` (`ENOSYS` otherwise; `EINVAL` past
+/// `sadb_sa_encrypt` (`ENOSYS` otherwise; `EINVAL` for none or past
 /// `SADB_X_CALG_MAX`), no authentication, and a CPI of
 /// 16 bits in the SPI (`EINVAL`).
 fn check_ipcomp(sa: &Sa) -> Result<(), Errno> {
-    if cpi_of(sa.spi).is_none() || sa.auth.0 != 0 || sa.encrypt.0 > CompAlg::MAX.0 {
+    let calg = sa.encrypt.0;
+    if cpi_of(sa.spi).is_none() || sa.auth.0 != 0 || calg == 0 || calg > CompAlg::MAX.0 {
         return Err(Errno::EINVAL);
     }
     comp_alg(sa.encrypt.0).ok_or(Errno::ENOSYS)?;

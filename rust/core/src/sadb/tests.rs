@@ -386,6 +386,22 @@ fn rejections() {
             Errno::EINVAL,
         ),
         (
+            "ipcomp without an algorithm",
+            Add {
+                enc: 0,
+                ..ipcomp_add()
+            },
+            Errno::EINVAL,
+        ),
+        (
+            "ipcomp with NAT-T",
+            Add {
+                natt: Some((UdpEncap::ESPINUDP.0, 4500, 4500)),
+                ..ipcomp_add()
+            },
+            Errno::EINVAL,
+        ),
+        (
             "ipcomp algorithm Linux does not list (OUI)",
             Add {
                 enc: CompAlg::OUI.0,
