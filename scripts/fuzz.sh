@@ -4,18 +4,23 @@
 # Fuzzes a target of ipsec_core with cargo-fuzz/libFuzzer for SECONDS
 # (default 600) on one core: FUZZ_TARGET picks it, pfkey_parse (the PF_KEY
 # v2 codec, the default), ah (the AH header view and mutable-field
-# zeroing) or ipcomp_natt (the IPComp header and size rules, the NAT-T
-# classification and IPv6 UDP checksum); see fuzz/fuzz_targets/:
+# zeroing), ipcomp_natt (the IPComp header and size rules, the NAT-T
+# classification and IPv6 UDP checksum) or packet (the IP views, the IPv6
+# extension-header walk, selectors, transport layout, ESP header and
+# trailer, tunnel decapsulation, MSS clamp); see fuzz/fuzz_targets/:
 #  1. installs cargo-fuzz from crates.io if it is missing;
 #  2. writes the seed corpus (valid messages built with the crate's Writer,
 #     or AH packets; fuzz/seedgen) into fuzz/corpus/TARGET/;
 #  3. runs the target on the stable toolchain: cargo-fuzz needs nightly
 #     flags (-Zsanitizer, ...), which RUSTC_BOOTSTRAP=1 unlocks on stable;
-#  4. prints the number of executions and exits non-zero on a crash (the
-#     input is in fuzz/artifacts/TARGET/ and is shown in hex).
+#  4. prints the number of executions and the coverage, appends them to
+#     the record fuzz/RESULTS (date, target, commit, executions, seconds,
+#     coverage, crashes), and exits non-zero on a crash (the input is in
+#     fuzz/artifacts/TARGET/ and is shown in hex).
 #
 # Usage: scripts/fuzz.sh [SECONDS]
-# Environment: FUZZ_TARGET (pfkey_parse, ah or ipcomp_natt; default pfkey_parse),
+# Environment: FUZZ_TARGET (pfkey_parse, ah, ipcomp_natt or packet; default
+# pfkey_parse),
 # CARGO_TARGET_DIR (default fuzz/target), FUZZ_SANITIZER
 # (address, the default, or none), FUZZ_ARGS (extra libFuzzer flags).
 # Reproduce a crash: RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz \
@@ -46,8 +51,10 @@ echo "fuzz.sh: seed corpus"
 cargo run --quiet --manifest-path "$FUZZ/seedgen/Cargo.toml" -- "$CORPUS" "$TARGET"
 
 mkdir -p "$ARTIFACTS"
-# libFuzzer's -jobs mode writes fuzz-0.log into the working directory.
-WORK=$FUZZ/artifacts
+# libFuzzer's -jobs mode writes fuzz-0.log into the working directory:
+# one per target, so that two targets can run at once.
+WORK=$FUZZ/artifacts/work-$TARGET
+mkdir -p "$WORK"
 LOG=$WORK/$TARGET.run.log
 rm -f "$WORK/fuzz-0.log"
 before=$(find "$ARTIFACTS" -type f | wc -l)
@@ -77,9 +84,17 @@ if [[ -z $execs ]]; then
 fi
 # shellcheck disable=SC2086
 secs=$(cat $stats | sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' | tail -n 1)
-echo "fuzz.sh: executions: ${execs:-unknown} in ${secs:-?} s (limit ${DURATION} s)"
+# shellcheck disable=SC2086
+cov=$(cat $stats | grep -o 'cov: [0-9]*' | tail -n 1 | cut -d' ' -f2)
+echo "fuzz.sh: executions: ${execs:-unknown} in ${secs:-?} s (limit ${DURATION} s), coverage ${cov:-?} edges"
 
 after=$(find "$ARTIFACTS" -type f | wc -l)
+# The record (fuzz/RESULTS): one line per run.
+verdict="0 crashes"
+((rc != 0 || after > before)) && verdict="CRASH (exit $rc, $((after - before)) new inputs)"
+printf '%s  %-12s %s  %s executions in %s s  coverage %s  sanitizer %s  %s\n' \
+	"$(date -u +%Y-%m-%dT%H:%MZ)" "$TARGET" "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')" \
+	"${execs:-?}" "${secs:-?}" "${cov:-?}" "$SANITIZER" "$verdict" >>"$FUZZ/RESULTS"
 if ((rc != 0 || after > before)); then
 	echo "fuzz.sh: FAILED (exit $rc); new inputs in $ARTIFACTS:" >&2
 	find "$ARTIFACTS" -type f -printf '%T@ %p\n' | sort -n | tail -n $((after - before > 0 ? after - before : 1)) |

@@ -397,7 +397,7 @@ fn build(fill: DynFill<'_>) -> Result<Vec<u8>, Errno> {
 fn main() {
     let mut args = env::args_os().skip(1);
     let Some(out) = args.next().map(PathBuf::from) else {
-        eprintln!("usage: seedgen OUT_DIR [pfkey_parse|ah|ipcomp_natt]");
+        eprintln!("usage: seedgen OUT_DIR [pfkey_parse|ah|ipcomp_natt|packet]");
         process::exit(2);
     };
     let target = args.next().map(|t| t.to_string_lossy().into_owned());
@@ -409,6 +409,7 @@ fn main() {
         None | Some("pfkey_parse") => pfkey_parse_seeds(&out),
         Some("ah") => ah_seeds(&out),
         Some("ipcomp_natt") => ipcomp_natt_seeds(&out),
+        Some("packet") => packet_seeds(&out),
         Some(other) => {
             eprintln!("seedgen: no seeds for target {other}");
             process::exit(2);
@@ -459,6 +460,66 @@ fn ipcomp_natt_seeds(out: &Path) {
         ("udp_ike", udp(&[0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44, 0x55])),
         ("udp_esp", udp(&[0, 0, 0x71, 0x02, 0, 0, 0, 1, 0xde, 0xad, 0xbe, 0xef])),
         ("udp6_esp", v6),
+    ];
+    for (name, bytes) in &seeds {
+        write_seed(out, name, bytes);
+    }
+    println!("seedgen: {} seeds in {}", seeds.len(), out.display());
+}
+
+/// An IPv4 header (20 bytes, checksum filled in) for `proto` and `len`
+/// bytes in all.
+fn v4_header(proto: u8, len: usize) -> Vec<u8> {
+    let len = u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes();
+    let mut h = vec![
+        0x45, 0, len[0], len[1], 0, 1, 0x40, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    let sum = ipsec_core::ipview::checksum(&h).to_be_bytes();
+    h[10] = sum[0];
+    h[11] = sum[1];
+    h
+}
+
+/// An IPv6 fixed header with next header `nh` before `payload`.
+fn v6_packet(nh: u8, payload: &[u8]) -> Vec<u8> {
+    let plen = u16::try_from(payload.len()).unwrap_or(u16::MAX).to_be_bytes();
+    let mut p = vec![0x60, 0, 0, 0, plen[0], plen[1], nh, 64];
+    p.extend([0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    p.extend([0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    p.extend_from_slice(payload);
+    p
+}
+
+/// Seeds of the `packet` target: a control byte, then IPv4 and IPv6
+/// packets as the hooks see them (TCP SYN with MSS, ESP, extension-header
+/// chains, a fragment, a tunnel), and a decrypted ESP payload.
+fn packet_seeds(out: &Path) {
+    let syn = [
+        0x30, 0x39, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 0x02, 0xff, 0xff, 0, 0, 0, 0, 2, 4, 0x05,
+        0xb4,
+    ];
+    let esp = [0, 0, 0x10, 1, 0, 0, 0, 1, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x11, 0x22];
+    let with = |h: Vec<u8>, body: &[u8]| [&[0x80u8][..], &h, body].concat();
+    let v4 = |proto, body: &[u8]| with(v4_header(proto, 20 + body.len()), body);
+    let inner = [v4_header(6, 20 + syn.len()), syn.to_vec()].concat();
+    // Hop-by-Hop (8), Routing type 0 with 0 segments left (8), Destination
+    // Options (8), then ESP.
+    let chain = [
+        &[43u8, 0, 1, 4, 0, 0, 0, 0][..],
+        &[60, 0, 0, 0, 0, 0, 0, 0],
+        &[50, 0, 1, 4, 0, 0, 0, 0],
+        &esp,
+    ]
+    .concat();
+    let frag = [&[17u8, 0, 0, 1, 0, 0, 0, 7][..], &[0x11, 0x94, 0x11, 0x94, 0, 8, 0, 0]].concat();
+    let seeds: Vec<(&str, Vec<u8>)> = vec![
+        ("v4_tcp_syn", v4(6, &syn)),
+        ("v4_esp", v4(50, &esp)),
+        ("v4_ipip", v4(4, &inner)),
+        ("v6_chain_esp", [&[0x81u8][..], &v6_packet(0, &chain)].concat()),
+        ("v6_fragment", [&[0x01u8][..], &v6_packet(44, &frag)].concat()),
+        ("v6_tcp_syn", [&[0x40u8][..], &v6_packet(6, &syn)].concat()),
+        ("esp_trailer", vec![0x10, 9, 9, 9, 9, 1, 2, 3, 3, 4]),
     ];
     for (name, bytes) in &seeds {
         write_seed(out, name, bytes);
