@@ -85,7 +85,7 @@ fi
 # shellcheck disable=SC2086
 secs=$(cat $stats | sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' | tail -n 1)
 # shellcheck disable=SC2086
-cov=$(cat $stats | grep -o 'cov: [0-9]*' | tail -n 1 | cut -d' ' -f2)
+cov=$(cat $stats | grep -o 'cov: [0-9]*' | tail -n 1 | cut -d' ' -f2 || true)
 echo "fuzz.sh: executions: ${execs:-unknown} in ${secs:-?} s (limit ${DURATION} s), coverage ${cov:-?} edges"
 
 after=$(find "$ARTIFACTS" -type f | wc -l)
