@@ -133,28 +133,24 @@ impl AcompTfm {
         let requested = room.min(COMP_BUF_LEN);
         let mut dlen = u32::try_from(requested).map_err(|_| EINVAL)?;
         let mut buf = CompBuf::get()?;
-        // SAFETY: the transform is live and synchronous (invariant); `src`
-        // is `slen` bytes of the packet's heap data and `buf` this CPU's
-        // kmalloc buffer of `COMP_BUF_LEN >= dlen` bytes, both in the
-        // linear mapping and used by nothing else while BH is off; the
-        // request completes before the call returns.
+        let op = match dir {
+            Direction::Compress => glue_bindings::crypto_acomp_compress,
+            Direction::Decompress => glue_bindings::crypto_acomp_decompress,
+        };
+        // SAFETY: the transform is live and synchronous (invariant); `op`
+        // runs a request of it; `src` is `slen` bytes of the packet's heap
+        // data and `buf` this CPU's kmalloc buffer of `COMP_BUF_LEN >= dlen`
+        // bytes, both in the linear mapping and used by nothing else while
+        // BH is off; the request completes before the call returns.
         let rc = unsafe {
-            match dir {
-                Direction::Compress => glue_bindings::rust_ipsec_acomp_compress(
-                    self.ptr.as_ptr(),
-                    src.as_ptr(),
-                    slen,
-                    buf.mem,
-                    &mut dlen,
-                ),
-                Direction::Decompress => glue_bindings::rust_ipsec_acomp_decompress(
-                    self.ptr.as_ptr(),
-                    src.as_ptr(),
-                    slen,
-                    buf.mem,
-                    &mut dlen,
-                ),
-            }
+            glue_bindings::rust_ipsec_acomp_run(
+                self.ptr.as_ptr(),
+                Some(op),
+                src.as_ptr(),
+                slen,
+                buf.mem,
+                &mut dlen,
+            )
         };
         if let Err(e) = kernel::error::to_result(rc) {
             // The algorithm may have written up to `requested` bytes before

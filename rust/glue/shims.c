@@ -184,11 +184,12 @@ unsigned int rust_ipsec_acomp_reqsize(struct crypto_acomp *tfm)
 }
 
 /* ACOMP_REQUEST_ON_STACK (a macro) and the acomp_request_set_* inlines
- * for one synchronous request from `slen` bytes at `src` into at most
+ * for one synchronous request, `op` being crypto_acomp_compress or
+ * crypto_acomp_decompress, from `slen` bytes at `src` into at most
  * `*dlen` bytes at `dst` (virtual addresses); `*dlen` is then what was
  * produced. */
-int rust_ipsec_acomp_compress(struct crypto_acomp *tfm, const u8 *src, unsigned int slen,
-			      u8 *dst, unsigned int *dlen)
+int rust_ipsec_acomp_run(struct crypto_acomp *tfm, int (*op)(struct acomp_req *req),
+			 const u8 *src, unsigned int slen, u8 *dst, unsigned int *dlen)
 {
 	ACOMP_REQUEST_ON_STACK(req, tfm);
 	int err;
@@ -196,21 +197,7 @@ int rust_ipsec_acomp_compress(struct crypto_acomp *tfm, const u8 *src, unsigned 
 	acomp_request_set_callback(req, 0, NULL, NULL);
 	acomp_request_set_src_nondma(req, src, slen);
 	acomp_request_set_dst_nondma(req, dst, *dlen);
-	err = crypto_acomp_compress(req);
-	*dlen = req->dlen;
-	return err;
-}
-
-int rust_ipsec_acomp_decompress(struct crypto_acomp *tfm, const u8 *src, unsigned int slen,
-				u8 *dst, unsigned int *dlen)
-{
-	ACOMP_REQUEST_ON_STACK(req, tfm);
-	int err;
-
-	acomp_request_set_callback(req, 0, NULL, NULL);
-	acomp_request_set_src_nondma(req, src, slen);
-	acomp_request_set_dst_nondma(req, dst, *dlen);
-	err = crypto_acomp_decompress(req);
+	err = op(req);
 	*dlen = req->dlen;
 	return err;
 }

@@ -76,15 +76,15 @@ int rust_ipsec_cpu_to_node(unsigned int cpu);
 /* shims.c: compression transforms (inlines and a macro of
  * crypto/acompress.h), rust/glue/acomp.rs. A synchronous request lives on
  * the caller's stack (ACOMP_REQUEST_ON_STACK, a macro), so building and
- * running it is one C call per direction; the per-CPU IPComp buffer
+ * running it is one C call, given the direction's function; the per-CPU IPComp buffer
  * pointer as the scratch's (given back with rust_ipsec_scratch_put). */
 struct crypto_acomp;
 void rust_ipsec_acomp_free(struct crypto_acomp *tfm);
 unsigned int rust_ipsec_acomp_reqsize(struct crypto_acomp *tfm);
-int rust_ipsec_acomp_compress(struct crypto_acomp *tfm, const unsigned char *src,
-			      unsigned int slen, unsigned char *dst, unsigned int *dlen);
-int rust_ipsec_acomp_decompress(struct crypto_acomp *tfm, const unsigned char *src,
-				unsigned int slen, unsigned char *dst, unsigned int *dlen);
+struct acomp_req;
+int rust_ipsec_acomp_run(struct crypto_acomp *tfm, int (*op)(struct acomp_req *req),
+			 const unsigned char *src, unsigned int slen, unsigned char *dst,
+			 unsigned int *dlen);
 unsigned char **rust_ipsec_comp_buf_on(unsigned int cpu);
 unsigned char *rust_ipsec_comp_buf_get(void);
 
